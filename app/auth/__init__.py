@@ -1,0 +1,1 @@
+"""Users, tokens, roles, spaces and memberships, and the one rights rule."""

@@ -1,0 +1,83 @@
+"""HTTP: spaces and their members."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from app.auth import service as account_service
+from app.auth import space_service
+from app.auth.dependencies import CurrentUser, ManagerUser
+from app.auth.models import Space, SpaceMembership
+from app.auth.rights import Right
+from app.auth.schemas import MemberPut, MemberRead, SpaceCreate, SpaceRead, SpaceUpdate
+from app.db import SessionDep
+from app.errors import problem_responses
+
+router = APIRouter(prefix="/api/spaces", tags=["spaces"])
+
+
+def _space_read(space: Space, right: Right) -> SpaceRead:
+    return SpaceRead(
+        id=space.id, key=space.key, name=space.name, description=space.description, kind=space.kind,
+        visibility=space.visibility, owner_id=space.owner_id, my_right=right.name,
+    )
+
+
+def _member_read(membership: SpaceMembership) -> MemberRead:
+    return MemberRead(user_id=membership.user_id, username=membership.user.username,
+                      display_name=membership.user.display_name, role=membership.role)
+
+
+@router.get("", response_model=list[SpaceRead], responses=problem_responses(401))
+def list_spaces(user: CurrentUser, session: SessionDep) -> list[SpaceRead]:
+    """The spaces you may read, with your right in each."""
+    return [_space_read(space, right) for space, right in space_service.list_readable(session, user)]
+
+
+@router.post("", response_model=SpaceRead, status_code=status.HTTP_201_CREATED,
+             responses=problem_responses(401, 403, 409, 422))
+def create_space(body: SpaceCreate, user: ManagerUser, session: SessionDep, response: Response) -> SpaceRead:
+    """Create an organisational space (managers and admins); you become its owner."""
+    space = space_service.create_space(session, user, body)
+    response.headers["Location"] = f"/api/spaces/{space.id}"
+    return _space_read(space, Right.own)
+
+
+@router.get("/{space_id}", response_model=SpaceRead, responses=problem_responses(401, 404))
+def read_space(space_id: int, user: CurrentUser, session: SessionDep) -> SpaceRead:
+    """One space you may read."""
+    return _space_read(*space_service.get_space(session, user, space_id))
+
+
+@router.patch("/{space_id}", response_model=SpaceRead, responses=problem_responses(401, 403, 404, 422))
+def update_space(space_id: int, body: SpaceUpdate, user: CurrentUser, session: SessionDep) -> SpaceRead:
+    """Rename a space, or change who may read it (owners)."""
+    space, right = space_service.get_space(session, user, space_id, need=Right.own)
+    return _space_read(space_service.update_space(space, body), right)
+
+
+@router.get("/{space_id}/members", response_model=list[MemberRead], responses=problem_responses(401, 404))
+def list_members(space_id: int, user: CurrentUser, session: SessionDep) -> list[MemberRead]:
+    """Who belongs to a space and with what right."""
+    space, _ = space_service.get_space(session, user, space_id)
+    return [_member_read(m) for m in space_service.list_members(session, space)]
+
+
+@router.put("/{space_id}/members/{user_id}", response_model=MemberRead,
+            responses=problem_responses(401, 403, 404, 422))
+def put_member(space_id: int, user_id: int, body: MemberPut, user: CurrentUser, session: SessionDep) -> MemberRead:
+    """Add a member or change their role (owners); this is also how a personal space is shared."""
+    space, _ = space_service.get_space(session, user, space_id, need=Right.own)
+    member = account_service.get_user(session, user_id)
+    membership = space_service.put_member(session, space, member, body.role)
+    return MemberRead(user_id=member.id, username=member.username, display_name=member.display_name,
+                      role=membership.role)
+
+
+@router.delete("/{space_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(401, 403, 404, 422))
+def remove_member(space_id: int, user_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    """Remove a member (owners); a space always keeps an owner."""
+    space, _ = space_service.get_space(session, user, space_id, need=Right.own)
+    space_service.remove_member(session, space, account_service.get_user(session, user_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

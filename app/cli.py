@@ -1,0 +1,143 @@
+"""The `mature` command: serve, migrate, users, tokens, demo data."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import timedelta
+
+import click
+
+from app.config import Settings
+
+
+def _database(settings: Settings):
+    from app.db import Database, make_engine
+
+    return Database(make_engine(settings))
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """MATURE-LMI: a knowledge-maturing service for careers labour-market information."""
+    logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations."""
+    from app import schema_migrations
+
+    database = _database(Settings())
+    schema_migrations.upgrade(database.engine, revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo organisation (idempotent); refused in production."""
+    settings = Settings()
+    if settings.env == "production":
+        raise click.ClickException("The demo dataset has known passwords; it is refused when MATURE_ENV=production.")
+    _load_demo(settings)
+
+
+def _load_demo(settings: Settings) -> None:
+    from app import schema_migrations
+    from app.demo.loader import load_demo
+
+    database = _database(settings)
+    schema_migrations.upgrade(database.engine)
+    with database.transaction() as session:
+        report = load_demo(session, _progress)
+    click.echo(
+        f"demo: {report.users} users, {report.spaces} spaces, {report.pages} pages, "
+        f"{report.revisions} revisions added. Sign in as alice, ben, carol (manager) or admin "
+        f"with the password '{report.password}'.", err=True,
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo dataset first (idempotent).")
+def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
+    """Run migrations if needed, then serve the API."""
+    import uvicorn
+
+    from app import schema_migrations
+
+    settings = Settings()
+    settings.resolved_secret_key()
+    database = _database(settings)
+    schema_migrations.upgrade(database.engine)
+    database.dispose()
+    if with_demo:
+        _load_demo(settings)
+    click.echo(f"serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level.lower(),
+                proxy_headers=True)
+
+
+@main.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["adviser", "manager", "admin"]), default="adviser", show_default=True)
+@click.option("--display-name", default=None, help="Defaults to NAME.")
+def user_add(name: str, role: str, display_name: str | None) -> None:
+    """Create an account; the password is read from stdin (or prompted for on a terminal)."""
+    from app.auth import service
+    from app.auth.models import Role
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        raise click.ClickException("The password needs at least 10 characters.")
+    with _database(Settings()).transaction() as session:
+        try:
+            created = service.create_user(session, name, display_name or name, Role(role), password)
+        except Exception as exc:  # a ProblemError carries a readable message
+            raise click.ClickException(getattr(exc, "detail", str(exc))) from None
+        click.echo(f"created {created.username} ({role}), id {created.id}", err=True)
+
+
+@main.group()
+def token() -> None:
+    """Personal access tokens."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--label", default="command line", show_default=True)
+@click.option("--days", default=90, show_default=True, type=int, help="0 for a token that never expires.")
+def token_create(name: str, label: str, days: int) -> None:
+    """Print a new personal access token for user NAME on stdout, alone."""
+    from app.auth import service
+    from app.auth.models import TokenKind
+
+    settings = Settings()
+    with _database(settings).transaction() as session:
+        try:
+            account = service.get_user_by_username(session, name)
+        except Exception as exc:
+            raise click.ClickException(getattr(exc, "detail", str(exc))) from None
+        issued = service.issue_token(session, settings.resolved_secret_key(), account, TokenKind.personal, label,
+                                     timedelta(days=days) if days else None)
+    click.echo(issued.token)

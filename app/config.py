@@ -1,0 +1,80 @@
+"""Settings from `MATURE_*` environment variables (see README, "Settings")."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults suit a laptop (`development`)."""
+
+    model_config = SettingsConfigDict(env_prefix="MATURE_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = Field(
+        "development", description="`production` refuses to start without a real secret key."
+    )
+    data_dir: Path = Field(Path("var"), description="Database, search index and snapshots.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite at DATA_DIR/mature.db."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Keys token hashes; in development a random one is kept in DATA_DIR."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to embed widgets.")
+    session_token_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of login tokens.")
+    sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept a comma-separated string as well as a JSON list."""
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the driver we ship (psycopg 3) filled in."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'mature.db').resolve()}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; refuses a missing one outside development and tests."""
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < 32:
+                raise RuntimeError("MATURE_SECRET_KEY must be at least 32 characters long.")
+            return key
+        if self.env == "production":
+            raise RuntimeError(
+                "MATURE_SECRET_KEY is not set. In production set it to a long random value, "
+                'for example: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return self._development_secret()
+
+    def _development_secret(self) -> str:
+        """A random key kept in DATA_DIR so tokens survive restarts on a laptop."""
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,81 @@
+"""The application factory: settings, database, routers and problem+json errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app import __version__
+from app.auth.router import router as accounts_router
+from app.auth.space_router import router as spaces_router
+from app.config import Settings
+from app.db import Database, make_engine
+from app.errors import install_problem_handlers, problem_responses
+from app.pages.router import router as pages_router
+
+log = logging.getLogger(__name__)
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the service; tests pass their own settings and database."""
+    settings = settings or Settings()
+    secret_key = settings.resolved_secret_key()  # refuses a missing key in production, before serving
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.database = database or Database(make_engine(settings))
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.database.dispose()
+
+    app = FastAPI(
+        title="MATURE-LMI",
+        version=__version__,
+        summary="Knowledge maturing for careers labour-market information.",
+        description="Versioned LMI pages in personal and organisational spaces. "
+        "Authenticate with `Authorization: Bearer <token>` (POST /api/auth/token). "
+        "Errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.secret_key = secret_key
+    if database is not None:
+        app.state.database = database
+    install_problem_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+            allow_methods=["*"], allow_headers=["Authorization", "Content-Type", "If-Match"],
+            expose_headers=["ETag", "Location"],
+        )
+    for router in (accounts_router, spaces_router, pages_router):
+        app.include_router(router)
+
+    @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))
+    def health() -> Health:
+        """Liveness and database reachability (no authentication)."""
+        with app.state.database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return Health(status="ok", version=__version__, database=app.state.database.engine.dialect.name)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,1 @@
+"""Pages, revisions, diff and merge, wiki links, recent changes."""

@@ -1,0 +1,39 @@
+"""Problems the pages API can answer."""
+
+from app.errors import Conflict, NotFound, ProblemError
+
+
+class PageNotFound(NotFound):
+    title = "Page not found"
+
+
+class RevisionNotFound(NotFound):
+    title = "Revision not found"
+
+
+class PageGone(ProblemError):
+    status = 410
+    title = "Page deleted"
+
+
+class TitleTaken(Conflict):
+    title = "Title already in use"
+
+
+class EditConflict(Conflict):
+    title = "Edit conflict"
+
+
+class InvalidPageInput(ProblemError):
+    status = 422
+    title = "Invalid page input"
+
+
+class BaseRevisionRequired(ProblemError):
+    status = 428
+    title = "Base revision required"
+
+
+class StaleETag(ProblemError):
+    status = 412
+    title = "Precondition failed"

@@ -1,0 +1,200 @@
+"""HTTP: pages, revisions, diffs, revert/move/delete/restore, links and recent changes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from app.auth import space_service
+from app.auth.dependencies import CurrentUser
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pages import links, presentation, service
+from app.pages.dependencies import EditablePage, ReadableHistory, ReadablePage, RestorablePage
+from app.pages.exceptions import BaseRevisionRequired, StaleETag
+from app.pages.recent_changes import recent_changes
+from app.pages.schemas import (
+    BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PageRead,
+    PageRevert, RevisionRead, RevisionSummary, WantedPageRead,
+)
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+
+router = APIRouter(prefix="/api", tags=["pages"])
+
+READ_ERRORS = problem_responses(401, 404, 410)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 410, 422)
+
+
+def _with_etag(response: Response, page_read: PageRead) -> None:
+    response.headers["ETag"] = page_read.etag
+    response.headers["Cache-Control"] = "private, no-cache"
+
+
+@router.post("/pages", response_model=PageRead, status_code=status.HTTP_201_CREATED,
+             responses=problem_responses(401, 403, 404, 409, 422))
+def create_page(body: PageCreate, user: CurrentUser, session: SessionDep, response: Response) -> PageRead:
+    """Create a page in a space where you may edit; its first revision is made at once."""
+    page = service.create_page(session, user, body.space_id, body.title, body.content, body.categories, body.summary)
+    read = presentation.page_read(session, page)
+    response.headers["Location"] = f"/api/pages/{page.id}"
+    _with_etag(response, read)
+    return read
+
+
+@router.get("/pages", response_model=Page[PageListItem], responses=problem_responses(401, 400))
+def list_pages(
+    request: Request, user: CurrentUser, session: SessionDep,
+    space_id: Annotated[int | None, Query(description="Only pages in this space.")] = None,
+    category: Annotated[str | None, Query(description="Only pages in this category.")] = None,
+    sort: Annotated[Literal["title", "updated"], Query(description="By title, or most recently updated first.")] = "title",
+    limit: LimitQuery = 50, cursor: CursorQuery = None,
+) -> Page[PageListItem]:
+    """Pages you may read, optionally in one space or category."""
+    pages = service.list_pages(session, user, space_id=space_id, category=category, sort=sort,
+                               after=decode_cursor(cursor, str, int), limit=limit + 1)
+    key = (lambda p: [p.updated_at.isoformat(), p.id]) if sort == "updated" else (lambda p: [p.title.casefold(), p.id])
+    return page_of(request, presentation.page_list_items(session, pages), limit, key)
+
+
+@router.get("/pages/{page_id}", response_model=PageRead, responses=READ_ERRORS)
+def read_page(access: ReadablePage, session: SessionDep, response: Response) -> PageRead:
+    """The page as it is now: Markdown, sanitised HTML, categories, links and its ETag."""
+    read = presentation.page_read(session, access.page)
+    _with_etag(response, read)
+    return read
+
+
+@router.patch("/pages/{page_id}", response_model=EditResult,
+              responses={**WRITE_ERRORS, **problem_responses(412, 428)})
+def edit_page(
+    body: PageEdit, access: EditablePage, user: CurrentUser, session: SessionDep, response: Response,
+    if_match: Annotated[str | None, Header(description='ETag of the revision you edited, e.g. "rev-12".')] = None,
+) -> EditResult:
+    """Save an edit based on a revision you read. Newer saves are merged three-way when they do not overlap
+    (the answer says so); overlapping changes, or `on_conflict: fail`, answer 409 with your text."""
+    base = body.base_revision
+    if if_match is not None:
+        from_header = service.parse_etag(if_match)
+        if from_header is None:
+            raise StaleETag(f"If-Match {if_match!r} is not an ETag of this API; use the ETag from GET /api/pages/{{id}}.")
+        if base is not None and base != from_header:
+            raise StaleETag("If-Match and base_revision name different revisions; send one of them.")
+        base = from_header
+    if base is None:
+        raise BaseRevisionRequired(
+            "Say which revision your edit is based on (base_revision in the body, or If-Match with the page's ETag), "
+            "so that a colleague's save in the meantime is never overwritten."
+        )
+    outcome = service.edit_page(session, user, access, content=body.content, categories=body.categories,
+                                summary=body.summary, minor=body.minor, base_revision_id=base,
+                                on_conflict=body.on_conflict)
+    read = presentation.page_read(session, outcome.page)
+    _with_etag(response, read)
+    return EditResult(**read.model_dump(), changed=outcome.changed, merged=bool(outcome.merged_with),
+                      merged_with=outcome.merged_with)
+
+
+@router.delete("/pages/{page_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
+def delete_page(access: EditablePage, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete a page (editors). Nothing is lost: revisions stay and POST .../restore brings it back."""
+    service.delete_page(session, user, access)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/pages/{page_id}/restore", response_model=PageRead, responses=WRITE_ERRORS)
+def restore_page(access: RestorablePage, user: CurrentUser, session: SessionDep, response: Response) -> PageRead:
+    """Bring a deleted page back with its whole history."""
+    page = service.restore_page(session, user, access)
+    read = presentation.page_read(session, page)
+    _with_etag(response, read)
+    return read
+
+
+@router.post("/pages/{page_id}/revert", response_model=PageRead, responses=WRITE_ERRORS)
+def revert_page(body: PageRevert, access: EditablePage, user: CurrentUser, session: SessionDep,
+                response: Response) -> PageRead:
+    """Make an earlier revision's content current again, as a new revision (history is kept)."""
+    service.revert_page(session, user, access, body.revision_id, body.summary)
+    read = presentation.page_read(session, access.page)
+    _with_etag(response, read)
+    return read
+
+
+@router.post("/pages/{page_id}/move", response_model=PageRead, responses=WRITE_ERRORS)
+def move_page(body: PageMove, access: EditablePage, user: CurrentUser, session: SessionDep,
+              response: Response) -> PageRead:
+    """Rename a page or move it to another space; the old title keeps leading here."""
+    service.move_page(session, user, access, body.title, body.space_id, body.summary)
+    read = presentation.page_read(session, access.page)
+    _with_etag(response, read)
+    return read
+
+
+@router.get("/pages/{page_id}/revisions", response_model=Page[RevisionSummary], responses=READ_ERRORS)
+def list_revisions(request: Request, access: ReadableHistory, session: SessionDep,
+                   limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[RevisionSummary]:
+    """The page's history, newest first."""
+    after = decode_cursor(cursor, int)
+    revisions = service.list_revisions(session, access.page, before_number=int(after[0]) if after else None,
+                                       limit=limit + 1)
+    return page_of(request, presentation.revision_summaries(session, revisions), limit, lambda r: [r.number])
+
+
+@router.get("/pages/{page_id}/revisions/{revision_id}", response_model=RevisionRead, responses=READ_ERRORS)
+def read_revision(revision_id: int, access: ReadableHistory, session: SessionDep) -> RevisionRead:
+    """One revision with its content and sanitised HTML."""
+    return presentation.revision_read(session, access.page, service.get_revision(session, access.page, revision_id))
+
+
+@router.get("/pages/{page_id}/diff", response_model=DiffRead, responses=READ_ERRORS)
+def diff(
+    access: ReadableHistory, session: SessionDep,
+    from_: Annotated[int | None, Query(alias="from", description="Older revision id (default: the parent of `to`).")] = None,
+    to: Annotated[int | None, Query(description="Newer revision id (default: the current revision).")] = None,
+) -> DiffRead:
+    """Compare two revisions: unified text and structured hunks."""
+    page = access.page
+    new = service.get_revision(session, page, to) if to is not None else service.current_revision(session, page)
+    if from_ is not None:
+        old = service.get_revision(session, page, from_)
+    else:
+        old = service.get_revision(session, page, new.parent_id) if new.parent_id else new
+    return presentation.diff_read(session, page, old, new)
+
+
+@router.get("/pages/{page_id}/backlinks", response_model=list[BacklinkRead], responses=READ_ERRORS)
+def backlinks(access: ReadablePage, user: CurrentUser, session: SessionDep) -> list[BacklinkRead]:
+    """Pages you may read that link here ("what links here"), also through old titles."""
+    return [BacklinkRead.model_validate(p) for p in links.backlinks(session, user, access.page)]
+
+
+@router.get("/spaces/{space_id}/pages/{title}", response_model=PageRead, responses=READ_ERRORS)
+def page_by_title(space_id: int, title: str, user: CurrentUser, session: SessionDep, response: Response) -> PageRead:
+    """Find a page by title in a space, following renames (`redirected_from` says so)."""
+    access, old_title = service.find_by_title(session, user, space_id, title)
+    read = presentation.page_read(session, access.page, redirected_from=old_title)
+    _with_etag(response, read)
+    return read
+
+
+@router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead], responses=READ_ERRORS)
+def wanted_pages(space_id: int, user: CurrentUser, session: SessionDep) -> list[WantedPageRead]:
+    """Titles that pages in this space link to but that do not exist yet."""
+    space, _ = space_service.get_space(session, user, space_id)
+    return [WantedPageRead(title=title, linked_from=[BacklinkRead.model_validate(p) for p in sources])
+            for title, sources in links.wanted_pages(session, space.id).items()]
+
+
+@router.get("/recent-changes", response_model=Page[ChangeRead], responses=problem_responses(401, 400))
+def list_recent_changes(
+    request: Request, user: CurrentUser, session: SessionDep,
+    space_id: Annotated[int | None, Query(description="Only changes in this space.")] = None,
+    include_minor: Annotated[bool, Query(description="Include minor edits.")] = True,
+    limit: LimitQuery = 50, cursor: CursorQuery = None,
+) -> Page[ChangeRead]:
+    """Edits, creations, moves, reverts, deletions and restorations you may see, newest first."""
+    after = decode_cursor(cursor, int)
+    changes = recent_changes(session, user, space_id=space_id, include_minor=include_minor,
+                             before_id=int(after[0]) if after else None, limit=limit + 1)
+    return page_of(request, changes, limit, lambda c: [c.id])

@@ -1,0 +1,388 @@
+"""Pages and their revision chains: create, edit (with three-way merge), revert, move, delete, restore.
+
+Every change appends a revision or a change-log entry in the caller's transaction; nothing here
+commits. Edits lock the page row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the write
+transaction already holds the database lock), and `revision.parent_id` is unique, so two
+concurrent saves can never both claim the same parent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app import changelog
+from app.auth import space_service
+from app.auth.exceptions import SpaceRightRequired
+from app.auth.models import Space, User
+from app.auth.rights import Right, readable_space_clause, right_in_space
+from app.db import utcnow
+from app.pages import links
+from app.pages.exceptions import (
+    EditConflict, InvalidPageInput, PageGone, PageNotFound, RevisionNotFound, TitleTaken,
+)
+from app.pages.merge import ConflictHunk, merge_sets, merge_texts
+from app.pages.models import Page, PageAlias, PageCategory, Revision
+from app.pagination import InvalidCursor
+from app.pages.titles import InvalidTitle, normalise_title, title_key
+
+MAX_CATEGORY = 100
+
+
+@dataclass(frozen=True)
+class PageAccess:
+    """A page together with its space and the caller's right there."""
+
+    page: Page
+    space: Space
+    right: Right
+
+
+@dataclass
+class EditOutcome:
+    page: Page
+    revision: Revision
+    changed: bool
+    merged_with: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- loading with rights
+
+
+def get_access(session: Session, user: User, page_id: int, need: Right = Right.read,
+               allow_deleted: bool = False) -> PageAccess:
+    """Load a page the caller may read (else 404), refusing deleted pages unless allowed (410)."""
+    page = session.get(Page, page_id)
+    space = session.get(Space, page.space_id) if page is not None else None
+    right = right_in_space(session, user, space) if space is not None else Right.none
+    if page is None or space is None or right < Right.read:
+        raise PageNotFound(f"There is no page {page_id} that you can read.")
+    if page.deleted_at is not None and not allow_deleted:
+        raise PageGone(
+            f"The page '{page.title}' was deleted. Its history is still at /api/pages/{page.id}/revisions; "
+            f"an editor can bring it back with POST /api/pages/{page.id}/restore."
+        )
+    if right < need:
+        raise SpaceRightRequired(
+            f"You need {need.name} rights in the space '{space.key}' to do this; you have {right.name}."
+        )
+    return PageAccess(page, space, right)
+
+
+def find_by_title(session: Session, user: User, space_id: int, raw_title: str) -> tuple[PageAccess, str | None]:
+    """Find a page by title in a space, following old titles; returns the old title if redirected."""
+    space, _ = space_service.get_space(session, user, space_id)
+    key = _title_or_404(raw_title, space)
+    page_id = session.scalar(select(Page.id).where(Page.space_id == space.id, Page.title_key == key))
+    if page_id is not None:
+        return get_access(session, user, page_id), None
+    alias = session.scalar(select(PageAlias).where(PageAlias.space_id == space.id, PageAlias.title_key == key))
+    if alias is None:
+        raise PageNotFound(f"There is no page titled '{raw_title}' in the space '{space.key}'.")
+    return get_access(session, user, alias.page_id), alias.title
+
+
+def _title_or_404(raw_title: str, space: Space) -> str:
+    try:
+        return title_key(raw_title)
+    except InvalidTitle:
+        raise PageNotFound(f"There is no page titled '{raw_title}' in the space '{space.key}'.") from None
+
+
+def lock(session: Session, page_id: int) -> Page:
+    """Re-read the page row under a write lock, so concurrent edits queue instead of racing."""
+    return session.execute(
+        select(Page).where(Page.id == page_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def current_revision(session: Session, page: Page) -> Revision:
+    revision = session.get(Revision, page.current_revision_id)
+    assert revision is not None, "a page always has a current revision"
+    return revision
+
+
+def get_revision(session: Session, page: Page, revision_id: int) -> Revision:
+    """A revision of this page (a revision of another page is a 404 here)."""
+    revision = session.get(Revision, revision_id)
+    if revision is None or revision.page_id != page.id:
+        raise RevisionNotFound(f"Page {page.id} has no revision {revision_id}.")
+    return revision
+
+
+# ---------------------------------------------------------------- input normal forms
+
+
+def normalise_content(content: str) -> str:
+    """LF line ends, no trailing whitespace at the end, one final newline (stable merges)."""
+    content = content.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    return content + "\n" if content else ""
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_categories(names: list[str]) -> list[str]:
+    """Trimmed, capitalised, de-duplicated category names; 422 for unusable ones."""
+    clean: list[str] = []
+    for raw in names:
+        name = _SPACES.sub(" ", raw).strip()
+        if not name or len(name) > MAX_CATEGORY or any(ch in "[]{}|#<>" for ch in name):
+            raise InvalidPageInput(
+                f"The category {raw!r} is not usable: give 1-{MAX_CATEGORY} characters without []{{}}|#<>.",
+                errors=[{"field": "categories", "message": "invalid category name"}],
+            )
+        name = name[0].upper() + name[1:]
+        if name not in clean:
+            clean.append(name)
+    return clean
+
+
+def _normalise_title(raw: str) -> str:
+    try:
+        return normalise_title(raw)
+    except InvalidTitle as exc:
+        raise InvalidPageInput(str(exc), errors=[{"field": "title", "message": str(exc)}]) from None
+
+
+# ---------------------------------------------------------------- writing
+
+
+def create_page(session: Session, user: User, space_id: int, title: str, content: str,
+                categories: list[str], summary: str) -> Page:
+    """Create a page with its first revision in a space where the caller may edit."""
+    space, _ = space_service.get_space(session, user, space_id, need=Right.edit)
+    title = _normalise_title(title)
+    key = title_key(title)
+    _ensure_title_free(session, space, title, key)
+    session.execute(delete(PageAlias).where(PageAlias.space_id == space.id, PageAlias.title_key == key))
+    now = utcnow()
+    page = Page(space_id=space.id, title=title, title_key=key, created_by_id=user.id, created_at=now, updated_at=now)
+    session.add(page)
+    session.flush()
+    revision = _append_revision(
+        session, page, None, user, content=normalise_content(content),
+        categories=normalise_categories(categories), summary=summary, minor=False, kind="create",
+    )
+    changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
+                     revision_id=revision.id, summary=summary, title=title)
+    return page
+
+
+def _ensure_title_free(session: Session, space: Space, title: str, key: str, moving: Page | None = None) -> None:
+    other = session.scalar(select(Page).where(Page.space_id == space.id, Page.title_key == key))
+    if other is None or other is moving:
+        return
+    if other.deleted_at is not None:
+        raise TitleTaken(
+            f"A deleted page is titled '{other.title}' in '{space.key}'. Restore it with "
+            f"POST /api/pages/{other.id}/restore, or choose another title.", page_id=other.id,
+        )
+    raise TitleTaken(f"The space '{space.key}' already has a page titled '{other.title}' (page {other.id}).",
+                     page_id=other.id)
+
+
+def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
+                     categories: list[str], summary: str, minor: bool, kind: str,
+                     reverted_to: Revision | None = None) -> Revision:
+    """Add a revision as the page's new head and refresh the derived link and category rows."""
+    now = utcnow()
+    revision = Revision(
+        page_id=page.id, number=parent.number + 1 if parent else 1, parent_id=parent.id if parent else None,
+        title=page.title, content=content, categories=categories, summary=summary.strip(), minor=minor,
+        kind=kind, reverted_to_id=reverted_to.id if reverted_to else None, author_id=user.id,
+        created_at=now, size=len(content.encode()),
+    )
+    session.add(revision)
+    session.flush()
+    page.current_revision_id = revision.id
+    page.updated_at = now
+    session.flush()
+    links.refresh(session, page, revision)
+    return revision
+
+
+def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
+              categories: list[str] | None, summary: str, minor: bool, base_revision_id: int,
+              on_conflict: str) -> EditOutcome:
+    """Save an edit based on `base_revision_id`; merge with newer saves or raise a 409 conflict."""
+    page = lock(session, access.page.id)
+    current = current_revision(session, page)
+    base = _base_revision(session, page, base_revision_id)
+    text = normalise_content(content) if content is not None else base.content
+    cats = normalise_categories(categories) if categories is not None else base.categories
+    merged_with: list[int] = []
+    if base.id != current.id:
+        result = merge_texts(base.content, current.content, text)
+        if on_conflict == "fail" or not result.clean:
+            raise _conflict(current, base, text, result.conflicts, on_conflict)
+        text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
+        merged_with = list(session.scalars(
+            select(Revision.id).where(Revision.page_id == page.id, Revision.number > base.number)
+            .order_by(Revision.number)
+        ))
+    if text == current.content and cats == current.categories:
+        return EditOutcome(page, current, changed=False, merged_with=merged_with)
+    revision = _append_revision(session, page, current, user, content=text, categories=cats,
+                                summary=summary, minor=minor, kind="edit")
+    changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     revision_id=revision.id, summary=summary, minor=minor, merged_with=merged_with)
+    return EditOutcome(page, revision, changed=True, merged_with=merged_with)
+
+
+def _base_revision(session: Session, page: Page, revision_id: int) -> Revision:
+    base = session.get(Revision, revision_id)
+    if base is None or base.page_id != page.id:
+        raise InvalidPageInput(
+            f"base_revision {revision_id} is not a revision of page {page.id}; "
+            f"read the page again and send its current revision id.",
+            errors=[{"field": "base_revision", "message": "not a revision of this page"}],
+        )
+    return base
+
+
+def _conflict(current: Revision, base: Revision, attempted: str, conflicts: list[ConflictHunk],
+              mode: str) -> EditConflict:
+    why = ("the page was saved by someone else after the revision you edited, and you asked not to merge"
+           if mode == "fail" and not conflicts else
+           f"your changes overlap {len(conflicts)} change(s) saved since revision {base.id}")
+    return EditConflict(
+        f"Not saved: {why}. Your text is in attempted_content; compare it with current_revision, "
+        f"then save again with base_revision={current.id}.",
+        headers={"ETag": etag(current)},
+        base_revision=base.id,
+        current_revision={
+            "id": current.id, "number": current.number, "content": current.content,
+            "categories": current.categories, "author_id": current.author_id,
+            "created_at": current.created_at.isoformat(), "summary": current.summary,
+        },
+        attempted_content=attempted,
+        conflicts=[conflict.__dict__ for conflict in conflicts],
+    )
+
+
+def revert_page(session: Session, user: User, access: PageAccess, revision_id: int, summary: str) -> Revision:
+    """Bring back an earlier revision's content and categories as a new revision."""
+    page = lock(session, access.page.id)
+    current = current_revision(session, page)
+    target = get_revision(session, page, revision_id)
+    if target.content == current.content and target.categories == current.categories:
+        raise InvalidPageInput(f"The page already has the content of revision {revision_id}; nothing to revert.",
+                               errors=[{"field": "revision_id", "message": "same as the current content"}])
+    summary = summary or f"Reverted to revision {target.number} of {target.created_at:%Y-%m-%d %H:%M} UTC"
+    revision = _append_revision(session, page, current, user, content=target.content,
+                                categories=list(target.categories), summary=summary, minor=False,
+                                kind="revert", reverted_to=target)
+    changelog.record(session, "page.reverted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     revision_id=revision.id, summary=summary, reverted_to=target.id)
+    return revision
+
+
+def move_page(session: Session, user: User, access: PageAccess, new_title: str, new_space_id: int | None,
+              summary: str) -> Revision:
+    """Rename and/or move a page; the old title keeps leading to it."""
+    page = lock(session, access.page.id)
+    source_space = access.space
+    target_space = source_space
+    if new_space_id is not None and new_space_id != source_space.id:
+        target_space, _ = space_service.get_space(session, user, new_space_id, need=Right.edit)
+    title = _normalise_title(new_title)
+    key = title_key(title)
+    if title == page.title and target_space.id == source_space.id:
+        raise InvalidPageInput("The page already has this title in this space; nothing to move.",
+                               errors=[{"field": "title", "message": "unchanged"}])
+    _ensure_title_free(session, target_space, title, key, moving=page)
+    old_title, old_key = page.title, page.title_key
+    session.execute(delete(PageAlias).where(PageAlias.space_id == target_space.id, PageAlias.title_key == key))
+    if old_key != key or source_space.id != target_space.id:
+        session.add(PageAlias(space_id=source_space.id, title=old_title, title_key=old_key, page_id=page.id))
+    page.title, page.title_key, page.space_id = title, key, target_space.id
+    session.flush()
+    current = current_revision(session, page)
+    where = f" from '{source_space.key}' to '{target_space.key}'" if target_space is not source_space else ""
+    summary = summary or f"Moved '{old_title}' to '{title}'{where}"
+    revision = _append_revision(session, page, current, user, content=current.content,
+                                categories=list(current.categories), summary=summary, minor=False, kind="move")
+    changelog.record(session, "page.moved", actor_id=user.id, space_id=target_space.id, page_id=page.id,
+                     revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
+                     from_space_id=source_space.id, to_space_id=target_space.id)
+    return revision
+
+
+def delete_page(session: Session, user: User, access: PageAccess, summary: str = "") -> Page:
+    """Soft delete: the page disappears from lists and links, every revision is kept."""
+    page = lock(session, access.page.id)
+    page.deleted_at, page.deleted_by_id = utcnow(), user.id
+    changelog.record(session, "page.deleted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     summary=summary, title=page.title)
+    session.flush()
+    return page
+
+
+def restore_page(session: Session, user: User, access: PageAccess) -> Page:
+    """Undo a delete; the page comes back with its whole history."""
+    page = lock(session, access.page.id)
+    if page.deleted_at is None:
+        raise InvalidPageInput(f"The page '{page.title}' is not deleted; nothing to restore.")
+    page.deleted_at, page.deleted_by_id = None, None
+    changelog.record(session, "page.restored", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     title=page.title)
+    session.flush()
+    return page
+
+
+def etag(revision: Revision) -> str:
+    return f'"rev-{revision.id}"'
+
+
+def parse_etag(value: str) -> int | None:
+    """The revision id in an If-Match value such as `"rev-12"` (weak or strong); None if not ours."""
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    match = re.fullmatch(r'"rev-(\d+)"', value)
+    return int(match.group(1)) if match else None
+
+
+# ---------------------------------------------------------------- reading lists
+
+
+def list_pages(session: Session, user: User, *, space_id: int | None, category: str | None, sort: str,
+               after: list | None, limit: int) -> list[Page]:
+    """Live pages the caller may read, by title or most recently updated first."""
+    query = select(Page).join(Space, Space.id == Page.space_id).where(
+        readable_space_clause(user), Page.deleted_at.is_(None)
+    )
+    if space_id is not None:
+        query = query.where(Page.space_id == space_id)
+    if category is not None:
+        query = query.where(Page.id.in_(select(PageCategory.page_id).where(PageCategory.name == category)))
+    if sort == "updated":
+        if after:
+            at = _cursor_time(after[0])
+            query = query.where((Page.updated_at < at) | ((Page.updated_at == at) & (Page.id < after[1])))
+        query = query.order_by(Page.updated_at.desc(), Page.id.desc())
+    else:
+        if after:
+            query = query.where((Page.title_key > after[0]) | ((Page.title_key == after[0]) & (Page.id > after[1])))
+        query = query.order_by(Page.title_key, Page.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def list_revisions(session: Session, page: Page, *, before_number: int | None, limit: int) -> list[Revision]:
+    """The page's history, newest first."""
+    query = select(Revision).where(Revision.page_id == page.id)
+    if before_number is not None:
+        query = query.where(Revision.number < before_number)
+    return list(session.scalars(query.order_by(Revision.number.desc()).limit(limit)))
+
+
+def _cursor_time(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.") from None

@@ -1,0 +1,65 @@
+"""Keyset pagination with opaque cursors, shared by every list endpoint."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
+
+from app.errors import ProblemError
+
+T = TypeVar("T")
+
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; follow `next` (or pass `next_cursor` as `cursor`) for the next."""
+
+    items: list[T]
+    next_cursor: str | None = Field(None, description="Opaque; pass as `cursor` to get the next page.")
+    next: str | None = Field(None, description="The URL of the next page, or null on the last page.")
+
+
+class InvalidCursor(ProblemError):
+    status = 400
+    title = "Invalid cursor"
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *shape: type) -> list[Any] | None:
+    """The values inside a cursor, checked against the expected types (`shape`)."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.") from exc
+    if not isinstance(values, list) or (shape and (
+        len(values) != len(shape) or not all(type(v) is t for v, t in zip(values, shape, strict=True))
+    )):
+        raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.")
+    return values
+
+
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+CursorQuery = Annotated[str | None, Query(description="`next_cursor` from the previous page.")]
+
+
+def page_of(request: Request, items: list[T], limit: int, key: Any) -> Page[T]:
+    """Build a `Page` from up to limit+1 fetched items; `key(item)` gives the cursor values."""
+    has_more = len(items) > limit
+    items = items[:limit]
+    if not has_more or not items:
+        return Page(items=items)
+    cursor = encode_cursor(key(items[-1]))
+    return Page(items=items, next_cursor=cursor, next=str(request.url.include_query_params(cursor=cursor)))
