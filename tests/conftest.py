@@ -1,0 +1,120 @@
+"""Test fixtures: every storage test runs on SQLite and on a throwaway PostgreSQL server.
+
+The schema is built by `alembic upgrade head` (so migrations are exercised on every run) and
+each test runs inside a transaction that is rolled back; the app's per-request sessions join
+it through savepoints, so a request's commit or rollback behaves as in production.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from app import schema_migrations
+from app.auth import security
+from app.config import Settings
+from app.db import Database, make_engine
+from app.main import create_app
+from tests import postgres
+
+# Real Argon2id, cheap parameters: the tests create many accounts.
+security.set_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+BACKENDS = ["sqlite", "postgresql"]
+SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.PostgresServer]:
+    try:
+        server = postgres.start_server()
+    except (FileNotFoundError, RuntimeError) as exc:
+        if postgres.postgres_required():
+            pytest.fail(f"PostgreSQL is required here (CI) but could not start: {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    yield server
+    server.stop()
+
+
+def settings_for(url: str, data_dir: Path) -> Settings:
+    return Settings(env="test", database_url=url, data_dir=data_dir, secret_key=SECRET)
+
+
+def fresh_database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str:
+    """A new, empty database of the given backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / f'mature-{uuid.uuid4().hex[:8]}.db'}"
+    server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """One migrated database per backend for the whole run."""
+    tmp = tmp_path_factory.mktemp(backend)
+    settings = settings_for(fresh_database_url(backend, tmp, request), tmp)
+    engine = make_engine(settings)
+    schema_migrations.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+class TransactionalDatabase(Database):
+    """Sessions that join the test's outer transaction through savepoints."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.engine = connection.engine
+        self.connection = connection
+
+    def session(self, *, write: bool) -> Session:
+        return Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+    def dispose(self) -> None:  # the engine belongs to the session fixture
+        pass
+
+
+@pytest.fixture
+def database(engine: Engine) -> Iterator[TransactionalDatabase]:
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield TransactionalDatabase(connection)
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(database: TransactionalDatabase) -> Iterator[Session]:
+    """A session for arranging data and checking the database directly."""
+    with database.session(write=True) as session:
+        yield session
+
+
+@pytest.fixture
+def app(database: TransactionalDatabase, tmp_path: Path) -> FastAPI:
+    return create_app(settings_for("sqlite://", tmp_path), database=database)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
