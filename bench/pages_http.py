@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import platform
 import random
@@ -36,7 +37,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -350,8 +350,8 @@ def percentile_ms(samples: list[float], fraction: float) -> float:
     if not samples:
         return 0.0
     ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
-    return round(ordered[min(rank, len(ordered)) - 1] * 1000, 1)
+    rank = min(len(ordered), max(1, math.ceil(fraction * len(ordered))))
+    return round(ordered[rank - 1] * 1000, 1)
 
 
 Operation = Callable[[httpx.Client, Recorder, int], None]
