@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Keys token hashes; in development a random one is kept in DATA_DIR."
     )
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to embed widgets.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Origins allowed to embed widgets.")
     session_token_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of login tokens.")
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
     log_level: str = "INFO"
@@ -37,7 +38,9 @@ class Settings(BaseSettings):
     @classmethod
     def _split_origins(cls, value: object) -> object:
         """Accept a comma-separated string as well as a JSON list."""
-        if isinstance(value, str) and not value.lstrip().startswith("["):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 

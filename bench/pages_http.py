@@ -363,11 +363,11 @@ def run_phase(name: str, total: int, operation: Operation, client_factory: Calla
     recorder = Recorder(name)
     tickets, ticket_lock = iter(range(total)), threading.Lock()
     deadline = time.monotonic() + options.phase_timeout
-    capped = threading.Event()
+    capped, stop = threading.Event(), threading.Event()
 
     def worker() -> None:
         with client_factory() as client:
-            while True:
+            while not stop.is_set():
                 if time.monotonic() >= deadline:
                     capped.set()
                     return
@@ -379,8 +379,12 @@ def run_phase(name: str, total: int, operation: Operation, client_factory: Calla
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix=name) as pool:
-        for future in [pool.submit(worker) for _ in range(min(options.concurrency, max(total, 1)))]:
-            future.result()
+        futures = [pool.submit(worker) for _ in range(min(options.concurrency, max(total, 1)))]
+        try:
+            for future in futures:
+                future.result()
+        finally:
+            stop.set()  # on Ctrl-C or an error, the other clients stop after their current request
     seconds = time.perf_counter() - start
     samples = recorder.latencies
     return PhaseResult(name, len(samples), recorder.errors, seconds, capped.is_set(),
@@ -586,6 +590,7 @@ def run(options: Options) -> tuple[dict[str, Any], list[PhaseResult]]:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally blocks stop the server
     facts, results = run(options)
     (print_json if options.as_json else print_text)(facts, results)
     return 1 if any(r.errors for r in results) else 0

@@ -163,7 +163,11 @@ def test_categories_are_not_rendered() -> None:
         ("[[Url::https://example.org]]", [InlineAnnotation("Url", "https://example.org")]),
         (
             "[[Skill::Care]] and [[Skill::Care]] and [[Skill::Cooking]]",
-            [InlineAnnotation("Skill", "Care"), InlineAnnotation("Skill", "Care"), InlineAnnotation("Skill", "Cooking")],
+            [
+                InlineAnnotation("Skill", "Care"),
+                InlineAnnotation("Skill", "Care"),
+                InlineAnnotation("Skill", "Cooking"),
+            ],
         ),
     ],
     ids=["plain", "trimmed", "with-shown-text", "value-with-colon", "repeats-kept-in-order"],
