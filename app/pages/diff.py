@@ -29,8 +29,9 @@ def split_lines(text: str) -> list[str]:
 
 def unified_diff(old: str, new: str, from_label: str, to_label: str, context: int = 3) -> str:
     """A `diff -u` style text."""
-    lines = difflib.unified_diff(split_lines(old), split_lines(new), from_label, to_label, n=context, lineterm="")
-    return "\n".join(lines) + "\n" if old != new else ""
+    lines = list(difflib.unified_diff(split_lines(old), split_lines(new), from_label, to_label, n=context,
+                                      lineterm=""))
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def hunks(old: str, new: str, context: int = 3) -> list[Hunk]:

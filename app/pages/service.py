@@ -28,10 +28,7 @@ from app.pages.exceptions import (
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
-from app.pages.titles import InvalidTitle, normalise_title, title_key
-
-MAX_CATEGORY = 100
-
+from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 @dataclass(frozen=True)
 class PageAccess:
@@ -123,20 +120,14 @@ def normalise_content(content: str) -> str:
     return content + "\n" if content else ""
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def normalise_categories(names: list[str]) -> list[str]:
     """Trimmed, capitalised, de-duplicated category names; 422 for unusable ones."""
     clean: list[str] = []
     for raw in names:
-        name = _SPACES.sub(" ", raw).strip()
-        if not name or len(name) > MAX_CATEGORY or any(ch in "[]{}|#<>" for ch in name):
-            raise InvalidPageInput(
-                f"The category {raw!r} is not usable: give 1-{MAX_CATEGORY} characters without []{{}}|#<>.",
-                errors=[{"field": "categories", "message": "invalid category name"}],
-            )
-        name = name[0].upper() + name[1:]
+        try:
+            name = normalise_category(raw)
+        except InvalidTitle as exc:
+            raise InvalidPageInput(str(exc), errors=[{"field": "categories", "message": str(exc)}]) from None
         if name not in clean:
             clean.append(name)
     return clean

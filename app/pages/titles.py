@@ -33,3 +33,14 @@ def normalise_title(raw: str) -> str:
 def title_key(title: str) -> str:
     """The comparison key: 'health and Social care' and 'Health and social care' are one page."""
     return normalise_title(title).casefold()
+
+
+MAX_CATEGORY = 100
+
+
+def normalise_category(raw: str) -> str:
+    """A category name in the same normal form as titles (so 'careers_advice' is 'Careers advice')."""
+    name = _SPACES.sub(" ", unicodedata.normalize("NFC", raw)).strip()
+    if not name or len(name) > MAX_CATEGORY or any(ch in FORBIDDEN for ch in name):
+        raise InvalidTitle(f"The category {raw!r} is not usable: give 1-{MAX_CATEGORY} characters without []{{}}|#<>.")
+    return name[0].upper() + name[1:]

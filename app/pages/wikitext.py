@@ -7,6 +7,7 @@ One markdown-it parser serves both extraction (links, categories, annotations) a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from app.pages.titles import InvalidTitle, normalise_title, title_key
+from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
 
 def _classify(inner: str) -> dict[str, Any] | None:
     """What a `[[...]]` means; None leaves it as plain text (e.g. an invalid title)."""
+    inner = inner.replace("\\|", "|")  # escaped by _protect_table_pipes
     if "::" in inner:
         prop, _, value = inner.partition("::")
         value, _, shown = value.partition("|")
@@ -75,8 +77,10 @@ def _classify(inner: str) -> dict[str, Any] | None:
                 "label": (shown or value).strip()}
     target, _, label = inner.partition("|")
     if target.strip().lower().startswith("category:"):
-        name = target.strip()[len("category:"):].strip()
-        return {"kind": "category", "name": name} if name else None
+        try:
+            return {"kind": "category", "name": normalise_category(target.strip()[len("category:"):])}
+        except InvalidTitle:
+            return None
     try:
         title = normalise_title(target)
     except InvalidTitle:
@@ -107,6 +111,18 @@ def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, options: Any,
 
 
 _MD = _parser()
+_WIKI_SPAN = re.compile(r"\[\[[^\[\]\n]*\]\]")
+
+
+def _protect_table_pipes(content: str) -> str:
+    """Escape `|` inside `[[Page|label]]` on table rows, so the table does not split the cell there."""
+    if "|" not in content:
+        return content
+    lines = content.split("\n")
+    for number, line in enumerate(lines):
+        if "[[" in line and "|" in _WIKI_SPAN.sub("", line):
+            lines[number] = _WIKI_SPAN.sub(lambda m: re.sub(r"(?<!\\)\|", r"\\|", m.group(0)), line)
+    return "\n".join(lines)
 
 
 def _walk(tokens: Sequence[Token]):
@@ -120,7 +136,7 @@ def extract(content: str) -> Extracted:
     """Links, categories and inline annotations, in order of appearance, without duplicates."""
     found = Extracted()
     seen_links: set[str] = set()
-    for token in _walk(_MD.parse(content)):
+    for token in _walk(_MD.parse(_protect_table_pipes(content))):
         if token.type != "wikilink":
             continue
         meta = token.meta
@@ -163,4 +179,4 @@ def sanitise(html: str) -> str:
 
 def render_html(content: str, *, exists: Callable[[str], bool], href: Callable[[str], str]) -> str:
     """Safe HTML for widgets; links to missing pages get the class `missing`."""
-    return sanitise(_MD.render(content, {"exists": exists, "href": href}))
+    return sanitise(_MD.render(_protect_table_pipes(content), {"exists": exists, "href": href}))

@@ -68,7 +68,6 @@ def test_identical_texts_have_no_diff(old: str, new: str) -> None:
     assert line_stats(old, new) == (0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: texts that differ only in line ends give the diff '\\n' (no headers)")
 @pytest.mark.parametrize(
     ("old", "new"),
     [("Intro\n", "Intro"), ("Intro\r\nPay\r\n", "Intro\nPay\n")],
