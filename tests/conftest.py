@@ -8,6 +8,7 @@ it through savepoints, so a request's commit or rollback behaves as in productio
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,7 @@ class TransactionalDatabase(Database):
     def __init__(self, connection: Connection) -> None:
         self.engine = connection.engine
         self.connection = connection
+        self.write_lock = nullcontext()
 
     def session(self, *, write: bool) -> Session:
         return Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)

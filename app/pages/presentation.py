@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -35,9 +36,15 @@ def render(session: Session, space_id: int, content: str) -> tuple[str, list[Lin
     """Sanitised HTML and the status of each wiki link (existing pages resolved through old titles)."""
     found = extract(content).links
     existing = links.resolve(session, space_id, [link.key for link in found])
-    html = render_html(content, exists=existing.__contains__, href=lambda title: page_href(space_id, title))
+    html = _html(space_id, content, frozenset(existing))
     return html, [LinkRead(title=link.title, exists=link.key in existing, page_id=existing.get(link.key))
                   for link in found]
+
+
+@lru_cache(maxsize=512)
+def _html(space_id: int, content: str, existing_keys: frozenset[str]) -> str:
+    """Rendered HTML depends only on the text, the space and which linked titles exist."""
+    return render_html(content, exists=existing_keys.__contains__, href=lambda title: page_href(space_id, title))
 
 
 def revision_summary(revision: Revision, author: AuthorRead) -> RevisionSummary:

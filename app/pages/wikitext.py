@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -134,6 +135,13 @@ def _walk(tokens: Sequence[Token]):
 
 def extract(content: str) -> Extracted:
     """Links, categories and inline annotations, in order of appearance, without duplicates."""
+    cached = _extract(content)
+    return Extracted(list(cached.links), list(cached.categories), list(cached.annotations))
+
+
+@lru_cache(maxsize=1024)
+def _extract(content: str) -> Extracted:
+    """Parsing is most of a page read's cost; the same revision is read again and again."""
     found = Extracted()
     seen_links: set[str] = set()
     for token in _walk(_MD.parse(_protect_table_pipes(content))):
