@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import click
@@ -17,8 +19,24 @@ def _database(settings: Settings):
     return Database(make_engine(settings))
 
 
-def _progress(message: str) -> None:
-    click.echo(message, err=True)
+@contextmanager
+def progress_reporter(label: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on a terminal, plain progress lines otherwise (logs, CI)."""
+    if not sys.stderr.isatty():
+        yield lambda done, total, item: click.echo(f"{label}: {done}/{total} {item}", err=True)
+        return
+    bar = None
+    try:
+        def update(done: int, total: int, item: str) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True).__enter__()
+            bar.update(done - bar.pos)
+
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,8 +76,8 @@ def _load_demo(settings: Settings) -> None:
 
     database = _database(settings)
     schema_migrations.upgrade(database.engine)
-    with database.transaction() as session:
-        report = load_demo(session, _progress)
+    with database.transaction() as session, progress_reporter("demo pages") as progress:
+        report = load_demo(session, progress)
     click.echo(
         f"demo: {report.users} users, {report.spaces} spaces, {report.pages} pages, "
         f"{report.revisions} revisions added. Sign in as alice, ben, carol (manager) or admin "

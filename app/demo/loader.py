@@ -36,7 +36,7 @@ class DemoReport:
     password: str = ""
 
 
-def load_demo(session: Session, progress: Callable[[str], None] = lambda _: None) -> DemoReport:
+def load_demo(session: Session, progress: Callable[[int, int, str], None] = lambda done, total, label: None) -> DemoReport:
     """Create whatever part of the demo organisation is missing."""
     organisation = tomllib.loads((DEMO_DIR / "organisation.toml").read_text())
     report = DemoReport(password=organisation["demo_password"])
@@ -44,8 +44,8 @@ def load_demo(session: Session, progress: Callable[[str], None] = lambda _: None
     spaces = _spaces(session, organisation, users, report)
     files = sorted((DEMO_DIR / "pages").glob("*.toml"))
     for number, path in enumerate(files):
-        progress(f"page {number + 1}/{len(files)}: {path.stem}")
         _page(session, tomllib.loads(path.read_text()), users, spaces, age_days=len(files) * 7 - number * 7, report=report)
+        progress(number + 1, len(files), path.stem)
     return report
 
 

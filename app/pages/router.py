@@ -169,7 +169,7 @@ def backlinks(access: ReadablePage, user: CurrentUser, session: SessionDep) -> l
     return [BacklinkRead.model_validate(p) for p in links.backlinks(session, user, access.page)]
 
 
-@router.get("/spaces/{space_id}/pages/{title}", response_model=PageRead, responses=READ_ERRORS)
+@router.get("/spaces/{space_id}/pages/{title:path}", response_model=PageRead, responses=READ_ERRORS)
 def page_by_title(space_id: int, title: str, user: CurrentUser, session: SessionDep, response: Response) -> PageRead:
     """Find a page by title in a space, following renames (`redirected_from` says so)."""
     access, old_title = service.find_by_title(session, user, space_id, title)

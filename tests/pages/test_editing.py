@@ -342,3 +342,11 @@ def test_failed_write_leaves_nothing_half_written(client, session, alice, space_
     assert session.scalar(select(Change.id).order_by(Change.id.desc()).limit(1)) == before
     titles = [i["title"] for i in client.get(f"/api/pages?space_id={space_id}", headers=alice.headers).json()["items"]]
     assert titles == ["Care work"]
+
+
+def test_find_by_title_handles_slashes_and_unknown_titles(client, alice, space_id):
+    page = create(client, alice, space_id, "Teesside/Hartlepool employers")
+    found = client.get(f"/api/spaces/{space_id}/pages/teesside/hartlepool employers", headers=alice.headers)
+    assert found.status_code == 200 and found.json()["id"] == page["id"] and found.json()["redirected_from"] is None
+    missing = client.get(f"/api/spaces/{space_id}/pages/No such page", headers=alice.headers)
+    assert missing.status_code == 404 and "No such page" in missing.json()["detail"]

@@ -1,0 +1,88 @@
+"""The `mature` command: migrations, accounts, tokens and the demo dataset, on a fresh data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from app.cli import main
+from app.config import Settings
+from app.main import create_app
+
+SECRET = "cli-test-secret-key-0123456789-abcdefghij"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MATURE_SECRET_KEY", SECRET)
+    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATURE_ENV", "development")
+    return tmp_path
+
+
+def run(*args: str, stdin: str | None = None):
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    return result
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("serve", "db", "demo", "user", "token"):
+        assert command in result.output
+
+
+def test_user_add_and_token_create_give_a_working_token(env):
+    assert run("db", "upgrade").exit_code == 0
+    added = run("user", "add", "alice", "--role", "manager", stdin="a long password\n")
+    assert added.exit_code == 0, added.output
+    created = run("token", "create", "alice")
+    assert created.exit_code == 0
+    token = created.stdout.strip()
+    assert token.startswith("mat_") and "\n" not in token
+
+    with TestClient(create_app(Settings())) as client:
+        me = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["username"] == "alice" and me["role"] == "manager"
+        login = client.post("/api/auth/token", json={"username": "alice", "password": "a long password"})
+        assert login.status_code == 200
+
+
+def test_cli_errors_are_clear(env):
+    run("db", "upgrade")
+    short = run("user", "add", "bob", stdin="short\n")
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    run("user", "add", "bob", stdin="a long password\n")
+    again = run("user", "add", "bob", stdin="a long password\n")
+    assert again.exit_code != 0 and "already in use" in again.output
+    missing = run("token", "create", "nobody")
+    assert missing.exit_code != 0 and "no user" in missing.output.lower()
+
+
+def test_demo_is_realistic_and_idempotent(env):
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert "16 pages" in first.output
+    second = run("demo")
+    assert second.exit_code == 0 and "0 users, 0 spaces, 0 pages" in second.output
+
+    with TestClient(create_app(Settings())) as client:
+        token = client.post("/api/auth/token", json={"username": "erin", "password": "mature-demo"}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        titles = [p["title"] for p in client.get("/api/pages?limit=200", headers=headers).json()["items"]]
+        assert "Health and social care in the North East" in titles       # erin reads north-east
+        assert "Creative industries – rough notes" not in titles          # alice's private draft
+        nursing = next(p for p in client.get("/api/pages?limit=200", headers=headers).json()["items"]
+                       if p["title"] == "Nursing progression routes")
+        history = client.get(f"/api/pages/{nursing['id']}/revisions", headers=headers).json()["items"]
+        assert len(history) >= 3 and len({r["author"]["id"] for r in history}) >= 2
+
+
+def test_demo_is_refused_in_production(env, monkeypatch):
+    monkeypatch.setenv("MATURE_ENV", "production")
+    result = run("demo")
+    assert result.exit_code != 0 and "production" in result.output
