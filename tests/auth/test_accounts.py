@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth.models import AccessToken, MemberRole, Role, Visibility
 from app.db import utcnow
