@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -83,3 +84,19 @@ def test_a_failed_commit_is_never_answered_with_success(client, session, databas
     assert response.headers["content-type"] == "application/problem+json"
     assert "nothing was changed" in response.json()["detail"]
     assert session.scalar(select(Change).where(Change.kind == "page.created")) is None
+
+
+def test_unreachable_database_gives_503_and_a_clear_message(tmp_path):
+    from app.db import Database, make_engine
+    from tests.postgres import free_port
+
+    settings = Settings(env="test", data_dir=tmp_path, secret_key="x" * 40,
+                        database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    database = Database(make_engine(settings))
+    with TestClient(create_app(settings, database=database), raise_server_exceptions=False) as client:
+        for response in (client.get("/health"), client.get("/api/users/me", headers={"Authorization": "Bearer mat_x"})):
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["Retry-After"] == "5"
+            assert "nothing was changed" in response.json()["detail"]
+    database.dispose()
