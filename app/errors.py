@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,7 +19,104 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document.
+
+    Some problems carry extension members: `errors` (422, one entry per invalid field), `page_id` (409 when a
+    title is taken), and for a 409 edit conflict `base_revision`, `current_revision` (the page as now saved),
+    `attempted_content` (your unsaved text) and `conflicts` (the overlapping lines: common ancestor, saved, yours).
+    """
+
+    # Page 9 of the examples in app/pages/schemas.py: Alice saved revision 14 while Ben edited revision 12.
+    _saved = (
+        "## Summary\n\nHealth and social care is the largest employing sector in the North East, with roughly one job "
+        "in six in the region (ONS Business Register and Employment Survey, 2023).\n\n## Key facts\n\n"
+        "- Adult social care: around 80,000 filled posts in the region (Skills for Care, 2024)\n"
+        "- Care worker pay is close to the National Living Wage (£12.71 an hour from April 2026).\n\n"
+        "## Routes in\n\n- Level 2 Healthcare support worker apprenticeship\n"
+        "- Level 5 [[Nursing associate]] apprenticeship, usually for existing staff\n\n## Local tips\n\n"
+        "- A driving licence is close to essential for home care in rural Northumberland.\n"
+        "- Clients moving from retail bring useful customer skills: "
+        "see [[Hospitality and tourism in the North East]].\n"
+    )
+    _yours = _saved.replace("- Care worker pay is close to the National Living Wage (£12.71 an hour from April 2026).",
+                            "- Care worker pay: see [[Adult social care pay]] in the LMI space.")
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "type": "about:blank", "title": "Page not found", "status": 404,
+            "detail": "There is no page 42 that you can read.", "instance": "/api/pages/42",
+        },
+        {
+            "type": "about:blank", "title": "Invalid token", "status": 401,
+            "detail": "This token has expired. Sign in again or create a new token.", "instance": "/api/users/me",
+        },
+        {
+            "type": "about:blank", "title": "Not allowed in this space", "status": 403,
+            "detail": "You need edit rights in the space 'north-east' to do this; you have read.",
+            "instance": "/api/pages/9",
+        },
+        {
+            "type": "about:blank", "title": "Edit conflict", "status": 409,
+            "detail": "Not saved: your changes overlap 1 change(s) saved since revision 12. Your text is in "
+                      "attempted_content; compare it with current_revision, then save again with base_revision=14.",
+            "instance": "/api/pages/9",
+            "base_revision": 12,
+            "current_revision": {
+                "id": 14, "number": 4, "content": _saved,
+                "categories": ["Sector profile", "Health and social care"], "author_id": 3,
+                "created_at": "2026-11-09T11:42:00+00:00", "summary": "Added the April 2026 National Living Wage rate",
+            },
+            "attempted_content": _yours,
+            "conflicts": [{
+                "base_start": 8, "base": ["- Care worker pay is close to the National Living Wage."],
+                "current_start": 8,
+                "current": [
+                    "- Care worker pay is close to the National Living Wage (£12.71 an hour from April 2026).",
+                ],
+                "yours_start": 8, "yours": ["- Care worker pay: see [[Adult social care pay]] in the LMI space."],
+            }],
+        },
+        {
+            "type": "about:blank", "title": "Title already in use", "status": 409,
+            "detail": "The space 'north-east' already has a page titled 'Health and social care in the North East' "
+                      "(page 9).",
+            "instance": "/api/pages", "page_id": 9,
+        },
+        {
+            "type": "about:blank", "title": "Page deleted", "status": 410,
+            "detail": "The page 'Hospitality and tourism in the North East' was deleted. Its history is still at "
+                      "/api/pages/11/revisions; an editor can bring it back with POST /api/pages/11/restore.",
+            "instance": "/api/pages/11",
+        },
+        {
+            "type": "about:blank", "title": "Precondition failed", "status": 412,
+            "detail": "If-Match and base_revision name different revisions; send one of them.",
+            "instance": "/api/pages/9",
+        },
+        {
+            "type": "about:blank", "title": "Invalid request", "status": 422,
+            "detail": "Please correct these fields: title: String should have at least 1 character",
+            "instance": "/api/pages",
+            "errors": [{"field": "title", "message": "String should have at least 1 character",
+                        "type": "string_too_short"}],
+        },
+        {
+            "type": "about:blank", "title": "Base revision required", "status": 428,
+            "detail": "Say which revision your edit is based on (base_revision in the body, or If-Match with the "
+                      "page's ETag), so that a colleague's save in the meantime is never overwritten.",
+            "instance": "/api/pages/9",
+        },
+        {
+            "type": "about:blank", "title": "Invalid cursor", "status": 400,
+            "detail": "The cursor is not one this API gave out; start again without `cursor`.",
+            "instance": "/api/recent-changes",
+        },
+        {
+            "type": "about:blank", "title": "Service unavailable", "status": 503,
+            "detail": "The database is busy or unreachable; nothing was changed. Please try again shortly.",
+            "instance": "/health",
+        },
+    ]})
+    del _saved, _yours  # only for the examples above; not fields or private attributes
 
     type: str = Field("about:blank", examples=["about:blank"])
     title: str = Field(examples=["Page not found"])
@@ -150,3 +247,32 @@ def _default_detail(status: int, request: Request) -> str:
     if status == 405:
         return f"{request.method} is not allowed on {request.url.path}. See /docs for the methods it accepts."
     return HTTPStatus(status).description
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make OpenAPI show problem+json (with the Problem schema) wherever the API answers an error.
+
+    FastAPI puts a `responses=` model under application/json and documents its own 422 as
+    HTTPValidationError; neither is what the API sends.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status.startswith(("4", "5")) and (PROBLEM_JSON in content or status == "422"):
+                        content.pop("application/json", None)
+                        content[PROBLEM_JSON] = {"schema": problem}
+                        response["content"] = content
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from app import __version__
@@ -17,16 +17,19 @@ from app.auth.router import router as accounts_router
 from app.auth.space_router import router as spaces_router
 from app.config import Settings
 from app.db import Database, make_engine
-from app.errors import install_problem_handlers, problem_responses
+from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.pages.router import router as pages_router
 
 log = logging.getLogger(__name__)
 
 
 class Health(BaseModel):
-    status: str
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok", "version": "0.1.0",
+                                                               "database": "sqlite"}]})
+
+    status: str = Field(description="'ok' when the database answers.")
     version: str
-    database: str
+    database: str = Field(description="The database dialect: sqlite or postgresql.")
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -78,4 +81,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def home() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    document_problems(app)
     return app

@@ -8,7 +8,7 @@ import json
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ProblemError
 
@@ -19,6 +19,31 @@ MAX_LIMIT = 200
 
 class Page(BaseModel, Generic[T]):
     """One page of a list; follow `next` (or pass `next_cursor` as `cursor`) for the next."""
+
+    def _examples(schema: dict[str, Any], model: type[BaseModel]) -> None:  # type: ignore[misc]
+        """OpenAPI example of `Page[Item]`: the item model's own examples, with the links to the next page."""
+        args = model.__pydantic_generic_metadata__["args"]
+        item = args[0] if args else None
+        is_model = isinstance(item, type) and issubclass(item, BaseModel)
+        extra = item.model_config.get("json_schema_extra") if is_model else None
+        items = extra.get("examples") if isinstance(extra, dict) else None
+        if not items:
+            return
+        # Where each list lives and what its cursor holds (see the list endpoints' `page_of` keys).
+        lists: dict[str, tuple[str, Any]] = {
+            "UserRead": ("/api/users", lambda last: [last["username"]]),
+            "PageListItem": ("/api/pages", lambda last: [last["title"].casefold(), last["id"]]),
+            "RevisionSummary": ("/api/pages/9/revisions", lambda last: [last["number"]]),
+            "ChangeRead": ("/api/recent-changes", lambda last: [last["id"]]),
+        }
+        example: dict[str, Any] = {"items": items, "next_cursor": None, "next": None}
+        if item.__name__ in lists:
+            path, key = lists[item.__name__]
+            cursor = encode_cursor(key(items[-1]))
+            example.update(next_cursor=cursor, next=f"https://lmi.example.org{path}?limit={len(items)}&cursor={cursor}")
+        schema["examples"] = [example]
+
+    model_config = ConfigDict(json_schema_extra=_examples)
 
     items: list[T]
     next_cursor: str | None = Field(None, description="Opaque; pass as `cursor` to get the next page.")

@@ -46,7 +46,7 @@ def read_me(user: CurrentUser, session: SessionDep) -> UserRead:
     return read
 
 
-@router.get("/users", response_model=Page[UserRead], responses=problem_responses(401))
+@router.get("/users", response_model=Page[UserRead], responses=problem_responses(400, 401))
 def list_users(request: Request, _user: CurrentUser, session: SessionDep,
                limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[UserRead]:
     """Colleagues, by username (to share spaces and find authors)."""

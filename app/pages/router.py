@@ -131,7 +131,8 @@ def move_page(body: PageMove, access: EditablePage, user: CurrentUser, session: 
     return read
 
 
-@router.get("/pages/{page_id}/revisions", response_model=Page[RevisionSummary], responses=READ_ERRORS)
+@router.get("/pages/{page_id}/revisions", response_model=Page[RevisionSummary],
+            responses={**READ_ERRORS, **problem_responses(400)})
 def list_revisions(request: Request, access: ReadableHistory, session: SessionDep,
                    limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[RevisionSummary]:
     """The page's history, newest first."""
@@ -178,7 +179,8 @@ def page_by_title(space_id: int, title: str, user: CurrentUser, session: Session
     return read
 
 
-@router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead], responses=READ_ERRORS)
+@router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead],
+            responses=problem_responses(401, 404))
 def wanted_pages(space_id: int, user: CurrentUser, session: SessionDep) -> list[WantedPageRead]:
     """Titles that pages in this space link to but that do not exist yet."""
     space, _ = space_service.get_space(session, user, space_id)

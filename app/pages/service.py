@@ -9,6 +9,7 @@ concurrent saves can never both claim the same parent.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,9 @@ from app.pages.exceptions import (
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
+from app.pages.wikitext import extract
+from app.semantics import service as semantics_service
+from app.semantics.annotations import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 @dataclass(frozen=True)
@@ -144,11 +148,13 @@ def _normalise_title(raw: str) -> str:
 
 
 def create_page(session: Session, user: User, space_id: int, title: str, content: str,
-                categories: list[str], summary: str) -> Page:
+                categories: list[str], summary: str, annotations: Sequence[tuple[str, str]] = ()) -> Page:
     """Create a page with its first revision in a space where the caller may edit."""
     space, _ = space_service.get_space(session, user, space_id, need=Right.edit)
     title = _normalise_title(title)
     key = title_key(title)
+    content = normalise_content(content)
+    typed = _typed_annotations(content, annotations)
     _ensure_title_free(session, space, title, key)
     session.execute(delete(PageAlias).where(PageAlias.space_id == space.id, PageAlias.title_key == key))
     now = utcnow()
@@ -156,8 +162,8 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     session.add(page)
     session.flush()
     revision = _append_revision(
-        session, page, None, user, content=normalise_content(content),
-        categories=normalise_categories(categories), summary=summary, minor=False, kind="create",
+        session, page, None, user, content=content, categories=normalise_categories(categories),
+        summary=summary, minor=False, kind="create", annotations=typed,
     )
     changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, title=title)
@@ -177,10 +183,17 @@ def _ensure_title_free(session: Session, space: Space, title: str, key: str, mov
                      page_id=other.id)
 
 
+def _typed_annotations(content: str, structured: Sequence[tuple[str, str]]) -> list[Annotation]:
+    """The edit's inline and structured annotations, typed; 422 (nothing saved) if any is wrong."""
+    inline = [(a.property, a.value) for a in extract(content).annotations]
+    return semantics_service.type_all(inline, structured)
+
+
 def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
                      categories: list[str], summary: str, minor: bool, kind: str,
+                     annotations: Sequence[Annotation] = (), annotations_from: Revision | None = None,
                      reverted_to: Revision | None = None) -> Revision:
-    """Add a revision as the page's new head and refresh the derived link and category rows."""
+    """Add a revision as the page's new head, with its annotations, and refresh links and categories."""
     now = utcnow()
     revision = Revision(
         page_id=page.id, number=parent.number + 1 if parent else 1, parent_id=parent.id if parent else None,
@@ -192,6 +205,10 @@ def _append_revision(session: Session, page: Page, parent: Revision | None, user
     session.flush()
     page.current_revision_id = revision.id
     page.updated_at = now
+    if annotations_from is not None:
+        semantics_service.copy(session, annotations_from.id, revision.id)
+    else:
+        semantics_service.store(session, revision.id, annotations)
     session.flush()
     links.refresh(session, page, revision)
     return revision
@@ -199,30 +216,45 @@ def _append_revision(session: Session, page: Page, parent: Revision | None, user
 
 def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
               categories: list[str] | None, summary: str, minor: bool, base_revision_id: int,
-              on_conflict: str) -> EditOutcome:
+              on_conflict: str, annotations: Sequence[tuple[str, str]] | None = None) -> EditOutcome:
     """Save an edit based on `base_revision_id`; merge with newer saves or raise a 409 conflict."""
     page = lock(session, access.page.id)
     current = current_revision(session, page)
     base = _base_revision(session, page, base_revision_id)
     text = normalise_content(content) if content is not None else base.content
     cats = normalise_categories(categories) if categories is not None else base.categories
+    base_facts = _facts(semantics_service.structured_inputs(session, base.id))
+    current_facts = _facts(semantics_service.structured_inputs(session, current.id))
+    facts = _facts(annotations) if annotations is not None else base_facts
     merged_with: list[int] = []
     if base.id != current.id:
         result = merge_texts(base.content, current.content, text)
         if on_conflict == "fail" or not result.clean:
             raise _conflict(current, base, text, result.conflicts, on_conflict)
         text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
+        facts = merge_sets(base_facts, current_facts, facts)
         merged_with = list(session.scalars(
             select(Revision.id).where(Revision.page_id == page.id, Revision.number > base.number)
             .order_by(Revision.number)
         ))
-    if text == current.content and cats == current.categories:
+    typed = _typed_annotations(text, [_unfact(f) for f in facts])
+    if text == current.content and cats == current.categories and facts == current_facts:
         return EditOutcome(page, current, changed=False, merged_with=merged_with)
     revision = _append_revision(session, page, current, user, content=text, categories=cats,
-                                summary=summary, minor=minor, kind="edit")
+                                summary=summary, minor=minor, kind="edit", annotations=typed)
     changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, minor=minor, merged_with=merged_with)
     return EditOutcome(page, revision, changed=True, merged_with=merged_with)
+
+
+def _facts(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """Structured annotations as comparable strings, so they merge like categories."""
+    return list(dict.fromkeys(f"{prop.strip()}::{value.strip()}" for prop, value in pairs))
+
+
+def _unfact(fact: str) -> tuple[str, str]:
+    prop, _, value = fact.partition("::")
+    return prop, value
 
 
 def _base_revision(session: Session, page: Page, revision_id: int) -> Revision:
@@ -249,7 +281,7 @@ def _conflict(current: Revision, base: Revision, attempted: str, conflicts: list
         current_revision={
             "id": current.id, "number": current.number, "content": current.content,
             "categories": current.categories, "author_id": current.author_id,
-            "created_at": current.created_at.isoformat(), "summary": current.summary,
+            "created_at": current.created_at.isoformat().replace("+00:00", "Z"), "summary": current.summary,
         },
         attempted_content=attempted,
         conflicts=[conflict.__dict__ for conflict in conflicts],
@@ -261,13 +293,15 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
     page = lock(session, access.page.id)
     current = current_revision(session, page)
     target = get_revision(session, page, revision_id)
-    if target.content == current.content and target.categories == current.categories:
+    same_facts = (semantics_service.structured_inputs(session, target.id)
+                  == semantics_service.structured_inputs(session, current.id))
+    if target.content == current.content and target.categories == current.categories and same_facts:
         raise InvalidPageInput(f"The page already has the content of revision {revision_id}; nothing to revert.",
                                errors=[{"field": "revision_id", "message": "same as the current content"}])
     summary = summary or f"Reverted to revision {target.number} of {target.created_at:%Y-%m-%d %H:%M} UTC"
     revision = _append_revision(session, page, current, user, content=target.content,
                                 categories=list(target.categories), summary=summary, minor=False,
-                                kind="revert", reverted_to=target)
+                                kind="revert", annotations_from=target, reverted_to=target)
     changelog.record(session, "page.reverted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, reverted_to=target.id)
     return revision
@@ -297,7 +331,8 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     where = f" from '{source_space.key}' to '{target_space.key}'" if target_space is not source_space else ""
     summary = summary or f"Moved '{old_title}' to '{title}'{where}"
     revision = _append_revision(session, page, current, user, content=current.content,
-                                categories=list(current.categories), summary=summary, minor=False, kind="move")
+                                categories=list(current.categories), summary=summary, minor=False, kind="move",
+                                annotations_from=current)
     changelog.record(session, "page.moved", actor_id=user.id, space_id=target_space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
                      from_space_id=source_space.id, to_space_id=target_space.id)

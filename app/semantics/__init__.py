@@ -1,0 +1,1 @@
+"""Annotations, the ontology, RDF export, the SPARQL endpoint and the #ask-style query API."""
