@@ -30,9 +30,18 @@ class Settings(BaseSettings):
         None, description="Keys token hashes; in development a random one is kept in DATA_DIR."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Origins allowed to embed widgets.")
+    base_iri: str = Field(
+        "http://localhost:8000/", description="Base of the stable IRIs of pages, revisions, people and spaces in RDF."
+    )
+    sparql_timeout_seconds: float = Field(10.0, gt=0, le=300, description="Time limit of one SPARQL query.")
     session_token_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of login tokens.")
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
     log_level: str = "INFO"
+
+    @field_validator("base_iri")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith(("/", "#")) else value + "/"
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import quote
 
+from rdflib import URIRef
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,10 +15,13 @@ from app.pages import links
 from app.pages.diff import hunks, line_stats, unified_diff
 from app.pages.models import Page, PageCategory, Revision
 from app.pages.schemas import (
-    AuthorRead, DiffRead, HunkRead, LinkRead, PageListItem, PageRead, RevisionRead, RevisionSummary,
+    AnnotationRead, AuthorRead, DiffRead, HunkRead, LinkRead, PageListItem, PageRead, RevisionRead, RevisionSummary,
 )
 from app.pages.service import current_revision, etag
 from app.pages.wikitext import extract, render_html
+from app.semantics import service as semantics_service
+from app.semantics.models import PageAnnotation
+from app.semantics.ontology import get_ontology
 
 
 def authors(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorRead]:
@@ -61,12 +65,27 @@ def revision_summaries(session: Session, revisions: list[Revision]) -> list[Revi
     return [revision_summary(r, by_id[r.author_id]) for r in revisions]
 
 
+def annotation_reads(rows: list[PageAnnotation]) -> list[AnnotationRead]:
+    """Typed annotations with their property's label from the ontology."""
+    properties = get_ontology().properties
+    return [
+        AnnotationRead(
+            property=properties[URIRef(row.property_iri)].label if URIRef(row.property_iri) in properties
+            else row.property_iri,
+            property_iri=row.property_iri, value=row.value_text, raw=row.raw_value, kind=row.kind,
+            iri=row.value_iri, unit=row.unit, origin=row.origin,
+        )
+        for row in rows
+    ]
+
+
 def page_read(session: Session, page: Page, redirected_from: str | None = None) -> PageRead:
     revision = current_revision(session, page)
     html, link_status = render(session, page.space_id, revision.content)
     return PageRead(
         id=page.id, space_id=page.space_id, title=page.title, content=revision.content, html=html,
         categories=links.effective_categories(revision), links=link_status,
+        annotations=annotation_reads(semantics_service.of_revision(session, revision.id)),
         revision=revision_summaries(session, [revision])[0], etag=etag(revision),
         created_at=page.created_at, updated_at=page.updated_at, deleted=page.deleted_at is not None,
         redirected_from=redirected_from,
@@ -77,7 +96,8 @@ def revision_read(session: Session, page: Page, revision: Revision) -> RevisionR
     html, _ = render(session, page.space_id, revision.content)
     summary = revision_summaries(session, [revision])[0]
     return RevisionRead(**summary.model_dump(), page_id=page.id, content=revision.content,
-                        categories=list(revision.categories), html=html)
+                        categories=list(revision.categories), html=html,
+                        annotations=annotation_reads(semantics_service.of_revision(session, revision.id)))
 
 
 def page_list_items(session: Session, pages: list[Page]) -> list[PageListItem]:

@@ -18,12 +18,19 @@ from app.pages.schemas import (
     BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PageRead,
     PageRevert, RevisionRead, RevisionSummary, WantedPageRead,
 )
+from app.semantics import export, rdf
+from app.semantics.negotiation import choose
+from app.semantics.rdf import RDF_FORMATS, Iris
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/api", tags=["pages"])
 
 READ_ERRORS = problem_responses(401, 404, 410)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 410, 422)
+
+
+def iris_for(request: Request) -> Iris:
+    return Iris(request.app.state.settings.base_iri)
 
 
 def _with_etag(response: Response, page_read: PageRead) -> None:
@@ -35,7 +42,8 @@ def _with_etag(response: Response, page_read: PageRead) -> None:
              responses=problem_responses(401, 403, 404, 409, 422))
 def create_page(body: PageCreate, user: CurrentUser, session: SessionDep, response: Response) -> PageRead:
     """Create a page in a space where you may edit; its first revision is made at once."""
-    page = service.create_page(session, user, body.space_id, body.title, body.content, body.categories, body.summary)
+    page = service.create_page(session, user, body.space_id, body.title, body.content, body.categories, body.summary,
+                               [(a.property, a.value) for a in body.annotations])
     read = presentation.page_read(session, page)
     response.headers["Location"] = f"/api/pages/{page.id}"
     _with_etag(response, read)
@@ -57,11 +65,32 @@ def list_pages(
     return page_of(request, presentation.page_list_items(session, pages), limit, key)
 
 
-@router.get("/pages/{page_id}", response_model=PageRead, responses=READ_ERRORS)
-def read_page(access: ReadablePage, session: SessionDep, response: Response) -> PageRead:
-    """The page as it is now: Markdown, sanitised HTML, categories, links and its ETag."""
+RDF_RESPONSES = {200: {"content": {media: {"schema": {"type": "string"}} for media in RDF_FORMATS},
+                       "description": "JSON, or RDF when asked for by Accept or ?format="}}
+FormatQuery = Annotated[str | None, Query(alias="format", description="json, ttl, jsonld, rdf or nt (overrides Accept).")]
+
+
+def _rdf_response(request: Request, media: str, triples: list, etag: str | None = None) -> Response:
+    headers = {"Vary": "Accept"}
+    if etag:
+        headers["ETag"] = etag
+    return Response(rdf.serialise(triples, RDF_FORMATS[media]), media_type=media, headers=headers)
+
+
+@router.get("/pages/{page_id}", response_model=PageRead, responses={**READ_ERRORS, **problem_responses(406),
+                                                                   **RDF_RESPONSES})
+def read_page(request: Request, access: ReadablePage, session: SessionDep, response: Response,
+              format_: FormatQuery = None) -> PageRead | Response:
+    """The page as it is now: Markdown, sanitised HTML, categories, links, annotations and its ETag;
+    or its RDF (Turtle, JSON-LD, RDF/XML, N-Triples) by content negotiation."""
+    media = choose(request.headers.get("accept"), ["application/json", *RDF_FORMATS], format_)
+    if media != "application/json":
+        revision = service.current_revision(session, access.page)
+        return _rdf_response(request, media, export.page_rdf(session, iris_for(request), access.page),
+                             service.etag(revision))
     read = presentation.page_read(session, access.page)
     _with_etag(response, read)
+    response.headers["Vary"] = "Accept"
     return read
 
 
@@ -88,7 +117,9 @@ def edit_page(
         )
     outcome = service.edit_page(session, user, access, content=body.content, categories=body.categories,
                                 summary=body.summary, minor=body.minor, base_revision_id=base,
-                                on_conflict=body.on_conflict)
+                                on_conflict=body.on_conflict,
+                                annotations=None if body.annotations is None
+                                else [(a.property, a.value) for a in body.annotations])
     read = presentation.page_read(session, outcome.page)
     _with_etag(response, read)
     return EditResult(**read.model_dump(), changed=outcome.changed, merged=bool(outcome.merged_with),
@@ -142,10 +173,16 @@ def list_revisions(request: Request, access: ReadableHistory, session: SessionDe
     return page_of(request, presentation.revision_summaries(session, revisions), limit, lambda r: [r.number])
 
 
-@router.get("/pages/{page_id}/revisions/{revision_id}", response_model=RevisionRead, responses=READ_ERRORS)
-def read_revision(revision_id: int, access: ReadableHistory, session: SessionDep) -> RevisionRead:
-    """One revision with its content and sanitised HTML."""
-    return presentation.revision_read(session, access.page, service.get_revision(session, access.page, revision_id))
+@router.get("/pages/{page_id}/revisions/{revision_id}", response_model=RevisionRead,
+            responses={**READ_ERRORS, **problem_responses(406), **RDF_RESPONSES})
+def read_revision(request: Request, revision_id: int, access: ReadableHistory, session: SessionDep,
+                  format_: FormatQuery = None) -> RevisionRead | Response:
+    """One revision with its content, sanitised HTML and annotations; or its RDF by content negotiation."""
+    revision = service.get_revision(session, access.page, revision_id)
+    media = choose(request.headers.get("accept"), ["application/json", *RDF_FORMATS], format_)
+    if media != "application/json":
+        return _rdf_response(request, media, export.revision_rdf(session, iris_for(request), access.page, revision))
+    return presentation.revision_read(session, access.page, revision)
 
 
 @router.get("/pages/{page_id}/diff", response_model=DiffRead, responses=READ_ERRORS)

@@ -173,6 +173,34 @@ class AuthorRead(Schema):
     display_name: str
 
 
+class AnnotationIn(Schema):
+    """A structured annotation; the same as writing [[property::value]] in the text."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"property": "Median pay", "value": "27500 GBP"}]})
+
+    property: str = Field(min_length=1, max_length=200, description="Label, alternative label or CURIE.",
+                          examples=["Sector"])
+    value: str = Field(min_length=1, max_length=2000, examples=["Health and social care"])
+
+
+class AnnotationRead(Schema):
+    """A typed annotation of a revision."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "property": "Median pay", "property_iri": "https://w3id.org/mature-lmi/ontology#medianPay",
+        "value": "27500 GBP", "raw": "£27,500", "kind": "money", "iri": None, "unit": "GBP", "origin": "inline",
+    }]})
+
+    property: str = Field(description="The property's label.")
+    property_iri: str
+    value: str = Field(description="Canonical value: ISO date, '27500 GBP', a concept's label ...")
+    raw: str = Field(description="As written.")
+    kind: Literal["date", "integer", "decimal", "text", "url", "money", "page", "concept"]
+    iri: str | None = Field(None, description="The concept's or URL's IRI.")
+    unit: str | None = Field(None, description="Currency code, or 'percent'.")
+    origin: Literal["inline", "structured"]
+
+
 class PageCreate(Schema):
     model_config = _with_examples({
         "space_id": 1, "title": _TITLE, "content": _CONTENT_7, "categories": _CATEGORIES,
@@ -183,6 +211,8 @@ class PageCreate(Schema):
     title: str = TITLE
     content: str = Field("", max_length=CONTENT_LIMIT, examples=["## Key facts\n\nDemand for [[Care workers]] ..."])
     categories: list[str] = CATEGORIES
+    annotations: list[AnnotationIn] = Field(default_factory=list, max_length=200,
+                                            description="Structured annotations, besides [[P::V]] in the text.")
     summary: str = Field("", max_length=500, examples=["First notes from the jobs fair"])
 
 
@@ -202,6 +232,8 @@ class PageEdit(Schema):
 
     content: str | None = Field(None, max_length=CONTENT_LIMIT)
     categories: list[str] | None = Field(None, max_length=50)
+    annotations: list[AnnotationIn] | None = Field(
+        None, max_length=200, description="Structured annotations; omit to keep those of base_revision.")
     summary: str = Field("", max_length=500, examples=["Updated pay figures from ASHE 2026"])
     minor: bool = False
     base_revision: int | None = Field(
@@ -264,6 +296,7 @@ class RevisionRead(RevisionSummary):
     page_id: int
     content: str
     categories: list[str]
+    annotations: list[AnnotationRead] = Field(default_factory=list)
     html: str = Field(description="Sanitised HTML of the content.")
 
 
@@ -277,6 +310,7 @@ class PageRead(Schema):
     html: str = Field(description="Sanitised HTML; wiki links carry data-page-title, missing ones class 'missing'.")
     categories: list[str] = Field(description="Explicit categories plus [[Category:...]] in the text.")
     links: list[LinkRead]
+    annotations: list[AnnotationRead] = Field(default_factory=list, description="The current revision's annotations.")
     revision: RevisionSummary
     etag: str = Field(description="Send as If-Match (or its revision id as base_revision) when editing.")
     created_at: datetime

@@ -49,6 +49,8 @@ QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 MAX_QUERY_LENGTH = 20_000
 _FORMS: tuple[QueryForm, ...] = get_args(QueryForm)
 _UPDATE_VERBS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+# What may be glued to an update verb ("INSERTDATA"); anything else ("Address") is just a bad query.
+_GLUED_AFTER_VERB = ("", "DATA", "WHERE", "SILENT", "ALL", "DEFAULT", "NAMED", "GRAPH")
 _WEB_SCHEMES = frozenset({"http", "https"})
 _MAX_PROBES = 32  # bounds the per-occurrence re-parses a hostile query can cause
 _MAX_MESSAGE = 400
@@ -62,8 +64,9 @@ SERVICE_REASON = (
     "copy the data you need into a page instead."
 )
 
-# Whitespace and comments, which may separate any two tokens.
-_GAP = r"(?:\s|#[^\r\n]*)*"
+# Whitespace and comments, which may separate any two tokens. Possessive (*+): a line of
+# many '#' must not be split into comments in exponentially many ways when a match fails.
+_GAP = r"(?:\s|#[^\r\n]*+)*+"
 _PROLOGUE_ITEM = re.compile(
     rf"{_GAP}(?:BASE{_GAP}<(?P<base>[^>]*)>"
     rf"|PREFIX{_GAP}(?P<prefix>[^\s:#<]*):{_GAP}<(?P<prefix_iri>[^>]*)>"
@@ -72,8 +75,9 @@ _PROLOGUE_ITEM = re.compile(
 )
 _FIRST_WORD = re.compile(rf"{_GAP}([A-Za-z]+)")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-_SERVICE_WORD = re.compile(r"servic(e)", re.IGNORECASE)
-_FROM_WORD = re.compile(r"(?<=[\s*)}>])fro(m)", re.IGNORECASE)
+# Oxigraph matches keywords ASCII-case-insensitively, and so do these.
+_SERVICE_WORD = re.compile(r"servic(e)", re.IGNORECASE | re.ASCII)
+_FROM_WORD = re.compile(r"(?<=[\s*)}>])fro(m)", re.IGNORECASE | re.ASCII)
 _GRAPH = r"(?:<(?P<iri>[^>]*)>|(?P<prefix>[^\s:#<>{}()]*):(?P<local>[^\s#<>{}()]*))"
 # Oxigraph tries FROM NAMED before FROM: "FROM named:g" is FROM NAMED :g if ":" is declared.
 _GRAPH_READINGS = (
@@ -115,7 +119,7 @@ def inspect_query(text: str, max_length: int = MAX_QUERY_LENGTH) -> QueryInfo:
     prologue = _read_prologue(text)
     error = _syntax_error(text)
     if error is not None:
-        if _first_word(text, prologue.end).startswith(_UPDATE_VERBS):
+        if _is_update_word(_first_word(text, prologue.end)):
             raise SparqlRefused(READ_ONLY_REASON)
         raise SparqlRefused(_syntax_reason(error))
     _refuse_service(text)
@@ -138,7 +142,9 @@ def _check_size(text: str, max_length: int) -> None:
 def _require_parse_only() -> None:
     """Fail closed, before any user text is parsed, if pyoxigraph would evaluate instead."""
     try:
-        _PARSER_STORE.query("ASK {}", use_default_graph_as_union=True, default_graph=pyoxigraph.DefaultGraph())
+        _PARSER_STORE.query(
+            "ASK {}", use_default_graph_as_union=True, default_graph=pyoxigraph.DefaultGraph()
+        )
     except ValueError as error:
         if _PARSE_ONLY_MARK in str(error):
             return
@@ -189,6 +195,11 @@ def _first_word(text: str, start: int) -> str:
     """The upper-cased keyword that opens the query or update after its prologue."""
     match = _FIRST_WORD.match(text, start)
     return match.group(1).upper() if match else ""
+
+
+def _is_update_word(word: str) -> bool:
+    """True for the keywords that open SPARQL Update operations, and only those."""
+    return any(word.startswith(verb) and word[len(verb) :] in _GLUED_AFTER_VERB for verb in _UPDATE_VERBS)
 
 
 def _form(text: str, start: int) -> QueryForm:

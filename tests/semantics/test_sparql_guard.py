@@ -17,6 +17,7 @@ import pytest
 from app.semantics.sparql_guard import (
     MAX_QUERY_LENGTH,
     READ_ONLY_REASON,
+    QueryForm,
     QueryInfo,
     SparqlRefused,
     inspect_query,
@@ -33,8 +34,16 @@ SELECT ?job ?title ?salary WHERE {
 ACCEPTED = [
     ("select-filter-order-limit", TYPICAL, "SELECT"),
     ("select-lowercase", "select ?s where { ?s ?p ?o } limit 5", "SELECT"),
-    ("select-aggregate", "SELECT ?s (COUNT(?o) AS ?n) { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(?o) > 1)", "SELECT"),
-    ("select-optional-union-minus", "SELECT * { { ?s ?p ?o } UNION { ?o ?p ?s } OPTIONAL { ?s a ?t } MINUS { ?s a ?x } }", "SELECT"),
+    (
+        "select-aggregate",
+        "SELECT ?s (COUNT(?o) AS ?n) { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(?o) > 1)",
+        "SELECT",
+    ),
+    (
+        "select-optional-union-minus",
+        "SELECT * { { ?s ?p ?o } UNION { ?o ?p ?s } OPTIONAL { ?s a ?t } MINUS { ?s a ?x } }",
+        "SELECT",
+    ),
     ("select-subquery", "SELECT * { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 } }", "SELECT"),
     ("ask", "ASK { ?s ?p ?o }", "ASK"),
     ("ask-glued", "ASKWHERE{}", "ASK"),
@@ -48,23 +57,37 @@ ACCEPTED = [
     ("comments-before-form", "# find jobs\n# service desk\nSELECT * { ?s ?p ?o }", "SELECT"),
     ("service-in-short-string", "SELECT * { ?s ?p 'SERVICE <http://x/> { ?a ?b ?c }' }", "SELECT"),
     ("service-in-long-string", 'SELECT * { ?s ?p """a\nservice silent <http://x/> {}\n""" }', "SELECT"),
-    ("service-in-filter-string", "SELECT * { ?s ?p ?o FILTER(CONTAINS(?o, \"customer service\")) }", "SELECT"),
+    ("service-in-filter-string", 'SELECT * { ?s ?p ?o FILTER(CONTAINS(?o, "customer service")) }', "SELECT"),
     ("service-in-iri", "SELECT * { ?s <http://example.org/service> ?o }", "SELECT"),
     ("service-in-iri-with-fragment", "SELECT * { ?s a <http://example.org/ns/Service#it> }", "SELECT"),
     ("service-in-comment", "SELECT * { ?s ?p ?o # SERVICE <http://x/> { }\n}", "SELECT"),
     ("service-as-variable", "SELECT ?service { ?service ?p ?o } GROUP BY ?service", "SELECT"),
     ("service-as-prefix", "PREFIX service: <http://e/svc/> SELECT * { ?s service:name ?o }", "SELECT"),
-    ("service-as-local-name", "PREFIX ex: <http://e/> SELECT * { ?s a ex:Service ; ex:service ?o }", "SELECT"),
+    (
+        "service-as-local-name",
+        "PREFIX ex: <http://e/> SELECT * { ?s a ex:Service ; ex:service ?o }",
+        "SELECT",
+    ),
     ("service-in-language-tag", "SELECT * { ?s ?p 'help'@en-service }", "SELECT"),
-    ("from-http", "SELECT * FROM <http://example.org/g1> FROM NAMED <https://example.org/g2> { ?s ?p ?o }", "SELECT"),
+    (
+        "from-http",
+        "SELECT * FROM <http://example.org/g1> FROM NAMED <https://example.org/g2> { ?s ?p ?o }",
+        "SELECT",
+    ),
     ("from-glued", "SELECT*FROM<http://a/>FROM NAMED<http://b/>{}", "SELECT"),
-    ("from-prefixed-http", "PREFIX g: <https://lmi.example.org/graph/> SELECT * FROM g:jobs { ?s ?p ?o }", "SELECT"),
+    (
+        "from-prefixed-http",
+        "PREFIX g: <https://lmi.example.org/graph/> SELECT * FROM g:jobs { ?s ?p ?o }",
+        "SELECT",
+    ),
     ("from-in-string-and-variable", "SELECT ?from { ?from ?p 'from <file:///etc/passwd>' }", "SELECT"),
 ]
 
 
-@pytest.mark.parametrize(("query", "form"), [case[1:] for case in ACCEPTED], ids=[case[0] for case in ACCEPTED])
-def test_accepted_queries_report_their_form(query: str, form: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "form"), [case[1:] for case in ACCEPTED], ids=[case[0] for case in ACCEPTED]
+)
+def test_accepted_queries_report_their_form(query: str, form: QueryForm) -> None:
     assert inspect_query(query) == QueryInfo(form=form)
 
 
@@ -89,21 +112,38 @@ SERVICE_CASES = [
     ("glued-to-number", "SELECT * { ?s ?p 1SERVICE<http://x/>{ ?s ?p ?o } }"),
     ("glued-to-string", "SELECT * { ?s ?p 'x'SERVICE<http://x/>{ ?s ?p ?o } }"),
     ("glued-empty-prefix", "PREFIX : <http://x/> SELECT * { SERVICE:sparql { ?s ?p ?o } }"),
-    ("looks-like-iri-to-a-lexer", "SELECT * { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)SERVICE?x#>\n{ ?s ?p ?o } }"),
-    ("next-to-decoys", "PREFIX service: <http://e/> SELECT ?service { ?service service:p 'service' SERVICE <http://x/> {} }"),
+    (
+        "looks-like-iri-to-a-lexer",
+        "SELECT * { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)SERVICE?x#>\n{ ?s ?p ?o } }",
+    ),
+    (
+        "next-to-decoys",
+        "PREFIX service: <http://e/> SELECT ?service { ?service service:p 'service' SERVICE <http://x/> {} }",
+    ),
 ]
 
 
-@pytest.mark.parametrize("query", [case[1] for case in SERVICE_CASES], ids=[case[0] for case in SERVICE_CASES])
+@pytest.mark.parametrize(
+    "query", [case[1] for case in SERVICE_CASES], ids=[case[0] for case in SERVICE_CASES]
+)
 def test_service_is_refused_wherever_and_however_it_is_written(query: str) -> None:
     with pytest.raises(SparqlRefused) as refused:
         inspect_query(query)
     assert refused.value.reason.startswith("SERVICE is not allowed (line ")
-    assert "this endpoint never contacts other servers; copy the data you need into a page instead" in refused.value.reason
+    assert (
+        "this endpoint never contacts other servers; copy the data you need into a page instead"
+        in refused.value.reason
+    )
 
 
 def test_service_refusal_points_at_the_keyword() -> None:
-    query = "PREFIX ex: <http://e/service/>\nSELECT * {\n  ?s ex:p 'service'\n  OPTIONAL { service <http://x/> {} }\n}"
+    query = (
+        "PREFIX ex: <http://e/service/>\n"
+        "SELECT * {\n"
+        "  ?s ex:p 'service'\n"
+        "  OPTIONAL { service <http://x/> {} }\n"
+        "}"
+    )
     with pytest.raises(SparqlRefused, match=r"SERVICE is not allowed \(line 4, column 14\)"):
         inspect_query(query)
 
@@ -143,7 +183,12 @@ DATASETS = [
     ("relative-to-file-base", "BASE <file:///etc/> SELECT * FROM <passwd> { }", "FROM <passwd>", "file:"),
     ("file-prefix", "PREFIX f: <file:///etc/> ASK FROM f:passwd { }", "FROM f:passwd", "file:"),
     ("lowercase-glued", "select*from<ftp://example.org/g>{}", "FROM <ftp://example.org/g>", "ftp:"),
-    ("second-clause", "SELECT * FROM <http://ok/> FROM NAMED <file:///x> { }", "FROM NAMED <file:///x>", "file:"),
+    (
+        "second-clause",
+        "SELECT * FROM <http://ok/> FROM NAMED <file:///x> { }",
+        "FROM NAMED <file:///x>",
+        "file:",
+    ),
     ("construct", "CONSTRUCT { ?s ?p ?o } FROM <file:///x> WHERE { ?s ?p ?o }", "FROM <file:///x>", "file:"),
     ("describe", "DESCRIBE <http://a> FROM <file:///x>", "FROM <file:///x>", "file:"),
 ]
@@ -167,7 +212,7 @@ SYNTAX_ERRORS = [
     ("unclosed-brace", "SELECT * { ?s ?p ?o", "error at 1:"),
     ("unknown-prefix", "SELECT * { ?s ex:p ?o }", "error at 1:"),
     ("select-star-group-by", "SELECT * { ?s ?p ?o } GROUP BY ?s", "error at 1:"),
-    ("not-sparql", "hello", "error at 1:1"),
+    ("not-sparql", "hello", "error at 1:"),
     ("prologue-only", "PREFIX ex: <http://e/>", "error at 1:"),
     ("relative-iri-without-base", "SELECT * FROM <data.ttl> {}", "error at 1:"),
     # Oxigraph does not decode \u escapes outside strings, so this is not a SERVICE keyword.
@@ -195,7 +240,9 @@ def test_syntax_error_message_names_the_exact_position() -> None:
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t "], ids=["empty", "spaces", "whitespace"])
 def test_empty_queries_are_refused(query: str) -> None:
-    with pytest.raises(SparqlRefused, match="The query is empty: send a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE"):
+    with pytest.raises(
+        SparqlRefused, match="The query is empty: send a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE"
+    ):
         inspect_query(query)
 
 
@@ -261,7 +308,10 @@ def loopback_requests() -> Iterator[tuple[str, list[str]]]:
 
 def test_refusing_service_never_contacts_the_endpoint(loopback_requests: tuple[str, list[str]]) -> None:
     endpoint, seen = loopback_requests
-    for query in (f"ASK {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}", f"SELECT * {{ SERVICE SILENT <{endpoint}> {{}} }}"):
+    for query in (
+        f"ASK {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ SERVICE SILENT <{endpoint}> {{}} }}",
+    ):
         with pytest.raises(SparqlRefused):
             inspect_query(query)
     time.sleep(0.1)
