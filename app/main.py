@@ -19,6 +19,8 @@ from app.config import Settings
 from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.pages.router import router as pages_router
+from app.semantics.ontology import get_ontology
+from app.semantics.router import router as semantics_router
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the service; tests pass their own settings and database."""
     settings = settings or Settings()
     secret_key = settings.resolved_secret_key()  # refuses a missing key in production, before serving
+    get_ontology()  # parse ontology/ now: a broken file stops start-up instead of the first edit
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.graph_store = None  # the SPARQL store, built from the database on first use
     app.state.secret_key = secret_key
     if database is not None:
         app.state.database = database
@@ -67,7 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"], allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location"],
         )
-    for router in (accounts_router, spaces_router, pages_router):
+    for router in (accounts_router, spaces_router, pages_router, semantics_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

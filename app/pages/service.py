@@ -238,7 +238,8 @@ def edit_page(session: Session, user: User, access: PageAccess, *, content: str 
             .order_by(Revision.number)
         ))
     typed = _typed_annotations(text, [_unfact(f) for f in facts])
-    if text == current.content and cats == current.categories and facts == current_facts:
+    if (text == current.content and cats == current.categories
+            and semantics_service.same_statements(typed, semantics_service.of_revision(session, current.id))):
         return EditOutcome(page, current, changed=False, merged_with=merged_with)
     revision = _append_revision(session, page, current, user, content=text, categories=cats,
                                 summary=summary, minor=minor, kind="edit", annotations=typed)

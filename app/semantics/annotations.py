@@ -20,6 +20,8 @@ CURRENCY_SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD"}
 _MONEY = re.compile(
     r"^(?P<pre>[A-Za-z]{3})?\s*(?P<symbol>[£€$])?\s*(?P<number>-?[\d,]*\.?\d+)\s*(?P<k>[kK])?\s*(?P<post>[A-Za-z]{3})?$"
 )
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+|\d+")
+_DECIMAL = re.compile(r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|-?\.\d+")
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d/%m/%Y", "%B %Y")
 
 
@@ -51,6 +53,9 @@ class AnnotationError(Exception):
     reason: str
     accepted: str
     suggestions: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.annotation}: {self.reason}"
 
     def as_dict(self, where: str) -> dict[str, object]:
         return {"field": where, "annotation": self.annotation, "message": self.reason, "accepted": self.accepted,
@@ -90,24 +95,33 @@ def _date(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:
 
 
 def _integer(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:
-    cleaned = value.replace(",", "").replace(" ", "")
-    if not re.fullmatch(r"-?\d+", cleaned):
+    """Counts: whole, not negative; commas only as thousands separators ('12,5' is refused)."""
+    if not _GROUPED.fullmatch(value.strip().lstrip("-")):
         raise ValueError("it is not a whole number")
-    return TypedValue(ValueType.integer, cleaned, number=Decimal(cleaned))
+    number = int(value.replace(",", ""))
+    if number < 0:
+        raise ValueError("a count cannot be negative")
+    return TypedValue(ValueType.integer, str(number), number=Decimal(number))
 
 
 def _decimal(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:
-    cleaned = value.replace(",", "").strip()
+    cleaned = value.strip()
     percent = cleaned.endswith("%")
     if percent and spec.unit != "percent":
         raise ValueError("a percentage is not expected here")
-    try:
-        number = Decimal(cleaned.rstrip("%").strip())
-    except InvalidOperation:
-        raise ValueError("it is not a number") from None
-    if not number.is_finite():
-        raise ValueError("it is not a finite number")
-    return TypedValue(ValueType.decimal, str(number), number=number, unit=spec.unit)
+    number_text = cleaned.rstrip("%").strip()
+    if not _DECIMAL.fullmatch(number_text):
+        raise ValueError("it is not a number")
+    number = Decimal(number_text.replace(",", ""))
+    return TypedValue(ValueType.decimal, f"{number:f}", number=number, unit=spec.unit)
+
+
+def canonical_decimal(number: Decimal) -> str:
+    """The xsd:decimal canonical form: plain notation, at least one digit after the point."""
+    text = f"{number:f}"
+    if "." in text:
+        text = text.rstrip("0")
+    return text + "0" if text.endswith(".") else text + ".0" if "." not in text else text
 
 
 def _text(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:
@@ -133,6 +147,8 @@ def _money(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:
     if len(codes) != 1:
         reason = "the currency is missing" if not codes else "it names two different currencies"
         raise ValueError(f"{reason}; write it as 27500 GBP or £27,500")
+    if not _DECIMAL.fullmatch(match["number"].lstrip("-")):
+        raise ValueError("commas may only separate thousands; write 27500, 27,500 or 27500.50")
     number = Decimal(match["number"].replace(",", "")) * (1000 if match["k"] else 1)
     if number < 0:
         raise ValueError("pay cannot be negative")

@@ -15,6 +15,7 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV
 from rdflib.term import Node
 
+from app.semantics.annotations import canonical_decimal
 from app.semantics.models import PageAnnotation
 from app.semantics.vocabulary import LMI, SCHEMA
 
@@ -139,7 +140,7 @@ def annotation_triples(iris: Iris, subject: URIRef, annotations: Iterable[PageAn
         if row.kind == "money":
             amount = URIRef(f"{subject}#amount-{row.position}")
             triples += [(subject, prop, amount), (amount, RDF.type, SCHEMA.MonetaryAmount),
-                        (amount, SCHEMA.value, Literal(Decimal(row.value_text.split()[0]), datatype=XSD.decimal)),
+                        (amount, SCHEMA.value, _decimal(row.value_text.split()[0])),
                         (amount, SCHEMA.currency, Literal(row.unit))]
         else:
             triples.append((subject, prop, _value(iris, row, page_titles)))
@@ -154,11 +155,16 @@ def _value(iris: Iris, row: PageAnnotation, page_titles: dict[str, int]) -> Node
     if row.kind == "integer":
         return Literal(int(row.value_text), datatype=XSD.integer)
     if row.kind == "decimal":
-        return Literal(Decimal(row.value_text), datatype=XSD.decimal)
+        return _decimal(row.value_text)
     if row.kind == "page":
         page_id = page_titles.get(row.value_text.casefold())
         return iris.page(page_id) if page_id is not None else Literal(row.value_text)
     return Literal(row.value_text)
+
+
+def _decimal(text: str) -> Literal:
+    """xsd:decimal in canonical form, so every serialisation round-trips to the same literal."""
+    return Literal(canonical_decimal(Decimal(text)), datatype=XSD.decimal)
 
 
 def serialise(triples: Iterable[tuple[Node, Node, Node]], rdf_format: str) -> bytes:

@@ -37,15 +37,23 @@ def type_all(inline: Iterable[tuple[str, str]], structured: Sequence[tuple[str, 
 
 
 def _unique(annotations: list[Annotation]) -> list[Annotation]:
-    """The same statement twice (e.g. inline and structured) is one statement."""
-    seen: set[tuple[str, str]] = set()
-    kept = []
+    """The same statement twice is one statement; kept as structured if it was given so, so that
+    an edit which drops it from the text keeps it (structured ones outlive text changes)."""
+    kept: dict[tuple[str, str], Annotation] = {}
     for annotation in annotations:
         key = (str(annotation.property.iri), annotation.value.text)
-        if key not in seen:
-            seen.add(key)
-            kept.append(annotation)
-    return kept
+        if key not in kept or annotation.origin == "structured":
+            kept[key] = annotation
+    return list(kept.values())
+
+
+def same_statements(typed: Sequence[Annotation], rows: Sequence[PageAnnotation]) -> bool:
+    """Whether typed annotations state exactly what stored rows state (spelling aside)."""
+    def key(origin: str, prop: str, value: str) -> tuple[str, str, str]:
+        return origin, prop, value
+
+    return sorted(key(a.origin, str(a.property.iri), a.value.text) for a in typed) == sorted(
+        key(r.origin, r.property_iri, r.value_text) for r in rows)
 
 
 def store(session: Session, revision_id: int, annotations: Sequence[Annotation]) -> None:

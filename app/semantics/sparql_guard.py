@@ -30,6 +30,11 @@ How each check works, and why this way:
   Oxigraph never dereferences FROM IRIs (checked against the test server), and the executor
   overrides the dataset with the caller's graphs anyway, so this only gives a clear message.
   Nothing else in a SPARQL 1.1 query names a file or another server.
+* Parsing happens on one long-lived thread with a 256 MB stack (virtual memory, touched only
+  as deep as a query goes). Oxigraph's parser recurses once per nesting level, and on a
+  default 8 MB stack it overflows and kills the whole process at ~2,200 nested braces or
+  ~4,500 nested parentheses, which 20,000 characters allow; every 20,000-character worst case
+  measured parsed fine with 64 MB. Evaluation needs the same care (see the endpoint's notes).
 * Updates: pyoxigraph can only parse an update by running it, so a text that is not a valid
   query is treated as an update when its first word after the prologue starts an update
   operation (every SPARQL Update operation starts with one of those ten keywords).
@@ -38,7 +43,10 @@ How each check works, and why this way:
 from __future__ import annotations
 
 import functools
+import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -47,6 +55,9 @@ import pyoxigraph
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
 MAX_QUERY_LENGTH = 20_000
+# The parser thread's stack: 64 MB parsed every 20,000-character worst case; this leaves room.
+PARSER_STACK_BYTES = 256 * 1024 * 1024
+MAX_SUPPORTED_LENGTH = 100_000
 _FORMS: tuple[QueryForm, ...] = get_args(QueryForm)
 _UPDATE_VERBS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 # What may be glued to an update verb ("INSERTDATA"); anything else ("Address") is just a bad query.
@@ -87,6 +98,8 @@ _GRAPH_READINGS = (
 
 _PARSER_STORE = pyoxigraph.Store()  # always empty: only used to parse
 _PARSE_ONLY_MARK = "use_default_graph_as_union"
+_parser_lock = threading.Lock()
+_parser: tuple[int, ThreadPoolExecutor] | None = None
 
 
 class SparqlRefused(Exception):
@@ -129,6 +142,8 @@ def inspect_query(text: str, max_length: int = MAX_QUERY_LENGTH) -> QueryInfo:
 
 def _check_size(text: str, max_length: int) -> None:
     """Refuse empty and oversized texts before spending any parsing on them."""
+    if max_length > MAX_SUPPORTED_LENGTH:
+        raise ValueError(f"max_length above {MAX_SUPPORTED_LENGTH:,} could overflow the parser's stack")
     if not text.strip():
         raise SparqlRefused("The query is empty: send a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")
     if len(text) > max_length:
@@ -136,6 +151,26 @@ def _check_size(text: str, max_length: int) -> None:
             f"The query is {len(text):,} characters long; the limit is {max_length:,}. "
             "Shorten it, for example by moving long VALUES lists into a page's data."
         )
+
+
+def _parser_thread() -> ThreadPoolExecutor:
+    """This process's big-stack parsing thread (made anew after a fork, which drops threads)."""
+    global _parser
+    with _parser_lock:
+        if _parser is None or _parser[0] != os.getpid():
+            _parser = (os.getpid(), _start_big_stack_thread())
+        return _parser[1]
+
+
+def _start_big_stack_thread() -> ThreadPoolExecutor:
+    """Start one worker while the big stack size is set: stack sizes apply at thread start."""
+    previous = threading.stack_size(PARSER_STACK_BYTES)
+    try:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-guard-parser")
+        pool.submit(_require_parse_only).result()
+    finally:
+        threading.stack_size(previous)
+    return pool
 
 
 @functools.cache
@@ -154,6 +189,11 @@ def _require_parse_only() -> None:
 
 def _syntax_error(text: str) -> str | None:
     """Parse with the engine's own parser, never evaluating; return its message if invalid."""
+    return _parser_thread().submit(_parse_only, text).result()
+
+
+def _parse_only(text: str) -> str | None:
+    """Oxigraph's verdict on the text; runs on the big-stack thread only."""
     _require_parse_only()
     try:
         _PARSER_STORE.query(text, use_default_graph_as_union=True, default_graph=pyoxigraph.DefaultGraph())
@@ -248,13 +288,16 @@ def _service_location(text: str) -> str:
 
 def _refuse_non_web_datasets(text: str, prologue: _Prologue) -> None:
     """Refuse FROM / FROM NAMED graphs that are not http(s), e.g. file: IRIs."""
-    candidates = list(_FROM_WORD.finditer(text, prologue.end))[:_MAX_PROBES]
-    for match in candidates:
+    probes = 0
+    for match in _FROM_WORD.finditer(text, prologue.end):
         graph = _graph_after(text, match.end(), prologue)
-        if graph is None or not _is_keyword(text, match):
+        if graph is None:
             continue
         scheme, written = _graph_scheme(graph, prologue)
-        if scheme not in _WEB_SCHEMES:
+        if scheme in _WEB_SCHEMES or probes == _MAX_PROBES:
+            continue
+        probes += 1
+        if _is_keyword(text, match):
             raise SparqlRefused(_dataset_reason(bool(graph["named"]), written, scheme))
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from app.semantics.sparql_guard import (
     MAX_QUERY_LENGTH,
+    MAX_SUPPORTED_LENGTH,
     READ_ONLY_REASON,
     QueryForm,
     QueryInfo,
@@ -164,6 +165,7 @@ UPDATES = [
     ("add", "ADD <http://a> TO <http://b>"),
     ("several-operations", "CLEAR DEFAULT ; INSERT DATA { <http://a> <http://b> <http://c> }"),
     ("after-comment-and-base", "# tidy up\nBASE <http://e/> DROP GRAPH <g>"),
+    ("glued", "INSERTDATA{<http://a> <http://b> <http://c>}"),
 ]
 
 
@@ -191,6 +193,12 @@ DATASETS = [
     ),
     ("construct", "CONSTRUCT { ?s ?p ?o } FROM <file:///x> WHERE { ?s ?p ?o }", "FROM <file:///x>", "file:"),
     ("describe", "DESCRIBE <http://a> FROM <file:///x>", "FROM <file:///x>", "file:"),
+    (
+        "after-many-web-graphs",
+        "SELECT *" + " FROM <http://ok/>" * 40 + " FROM NAMED <file:///x> {}",
+        "FROM NAMED <file:///x>",
+        "file:",
+    ),
 ]
 
 
@@ -218,6 +226,8 @@ SYNTAX_ERRORS = [
     # Oxigraph does not decode \u escapes outside strings, so this is not a SERVICE keyword.
     ("escaped-keyword", "SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }", "error at 1:"),
     ("invalid-service", "SELECT * { SERVICE <http://x/> }", "error at 1:"),
+    # Words that merely start like update verbs are ordinary mistakes, not updates.
+    ("word-like-an-update-verb", "Address of the service?", "error at 1:"),
 ]
 
 
@@ -259,6 +269,11 @@ def test_length_limit_is_inclusive_and_reported() -> None:
     assert refused.value.reason.startswith("The query is 20,001 characters long; the limit is 20,000.")
 
 
+def test_length_limit_cannot_outgrow_the_parsers_stack() -> None:
+    with pytest.raises(ValueError, match="overflow the parser's stack"):
+        inspect_query("ASK {}", max_length=MAX_SUPPORTED_LENGTH + 1)
+
+
 def test_length_limit_can_be_lowered() -> None:
     with pytest.raises(SparqlRefused, match="the limit is 10"):
         inspect_query("ASK { ?s ?p ?o }", max_length=10)
@@ -278,6 +293,30 @@ def test_inspection_never_evaluates_the_query() -> None:
     started = time.perf_counter()
     assert inspect_query(heavy).form == "SELECT"  # evaluating it takes seconds
     assert time.perf_counter() - started < 0.5
+
+
+HALF = MAX_QUERY_LENGTH // 2 - 20
+DEEP = [
+    ("braces", "SELECT * " + "{" * HALF + "}" * HALF),
+    ("parentheses", "SELECT * { FILTER(" + "(" * HALF + "1" + ")" * HALF + ") }"),
+    ("blank-nodes", "SELECT * { ?s ?p " + "[?p" * (HALF // 2) + " 1" + "]" * (HALF // 2) + " }"),
+    ("filter-exists", "SELECT * " + "{FILTER EXISTS" * (HALF // 8) + "{}" + "}" * (HALF // 8)),
+]
+
+
+@pytest.mark.parametrize("query", [case[1] for case in DEEP], ids=[case[0] for case in DEEP])
+def test_deeply_nested_queries_do_not_crash_the_process(query: str) -> None:
+    # On a default 8 MB thread stack Oxigraph's parser segfaults on these; from a small-stack
+    # thread the guard must still answer, because it parses on its own big-stack thread.
+    answers: list[str] = []
+    previous = threading.stack_size(1024 * 1024)
+    try:
+        thread = threading.Thread(target=lambda: answers.append(inspect_query(query).form))
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    assert answers == ["SELECT"]
 
 
 @pytest.fixture

@@ -1,0 +1,116 @@
+"""Running read-only SPARQL over the caller's graphs, with a time limit and standard result formats.
+
+The dataset of every query is restricted to the ontology plus the named graphs of the spaces the
+caller may read (the one rights rule); FROM / FROM NAMED / GRAPH in the query cannot widen it.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.auth.rights import readable_space_ids
+from app.errors import ProblemError
+from app.semantics.negotiation import NotAcceptable, choose
+from app.semantics.sparql_guard import QueryInfo, SparqlRefused, inspect_query
+from app.semantics.store import GraphStore
+
+SOLUTION_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml",
+           "text/xml": "application/sparql-results+xml"}
+MAX_RUNNING = 2  # queries evaluating at once per process; a runaway one cannot take every thread
+
+
+class QueryRefused(ProblemError):
+    status = 400
+    title = "Query refused"
+
+
+class UnsupportedBody(ProblemError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class QueryTimeout(ProblemError):
+    status = 503
+    title = "Query took too long"
+
+
+class QueryBusy(ProblemError):
+    status = 503
+    title = "Query service busy"
+
+
+@dataclass(frozen=True)
+class SparqlAnswer:
+    body: bytes
+    media_type: str
+
+
+_pool = ThreadPoolExecutor(max_workers=MAX_RUNNING, thread_name_prefix="sparql")
+_slots = threading.BoundedSemaphore(MAX_RUNNING)
+
+
+def answer(session: Session, store: GraphStore, user: User, text: str, accept: str | None,
+           timeout: float) -> SparqlAnswer:
+    """Check, run and serialise one query for one caller."""
+    try:
+        info = inspect_query(text)
+    except SparqlRefused as refused:
+        raise QueryRefused(refused.reason) from None
+    media = _media_type(info, accept)
+    store.catch_up(session)
+    graphs = [store.ontology_node, *store.graphs_for(session.scalars(readable_space_ids(user)))]
+    body = _run_with_deadline(store, text, graphs, info, media, timeout)
+    return SparqlAnswer(body, media + ("; charset=utf-8" if media.startswith("text/") else ""))
+
+
+def _media_type(info: QueryInfo, accept: str | None) -> str:
+    offers = list(GRAPH_FORMATS) if info.form in ("CONSTRUCT", "DESCRIBE") else list(SOLUTION_FORMATS)
+    accept = ",".join(ALIASES.get(part.split(";")[0].strip(), part) for part in (accept or "").split(",")) or None
+    try:
+        return choose(accept, offers)
+    except NotAcceptable as error:
+        raise NotAcceptable(f"A {info.form} query can answer {', '.join(offers)}; {error.detail}") from None
+
+
+def _run_with_deadline(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str,
+                       timeout: float) -> bytes:
+    if not _slots.acquire(timeout=1.0):
+        raise QueryBusy("Other queries are still running; try again in a few seconds.",
+                        headers={"Retry-After": "5"})
+    future: Future[bytes] = _pool.submit(_evaluate, store, text, graphs, info, media)
+    future.add_done_callback(lambda _: _slots.release())
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        raise QueryTimeout(
+            f"The query ran for more than {timeout:g} s and was abandoned. Narrow it (add a LIMIT, bind "
+            "variables, or filter earlier) and try again.", headers={"Retry-After": "5"},
+        ) from None
+    except (SyntaxError, ValueError, OSError) as error:
+        raise QueryRefused(f"The query could not be evaluated: {error}") from None
+
+
+def _evaluate(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str) -> bytes:
+    results = store.store.query(text, default_graph=graphs, named_graphs=graphs)
+    if info.form in ("CONSTRUCT", "DESCRIBE"):
+        return results.serialize(format=GRAPH_FORMATS[media])
+    return results.serialize(format=SOLUTION_FORMATS[media])
