@@ -131,13 +131,24 @@ class Database:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def read_only(endpoint: Any) -> Any:
+    """Mark a POST endpoint that only reads (SPARQL, queries), so it takes no write lock."""
+    endpoint.read_only = True
+    return endpoint
+
+
+def _writes(request: Request) -> bool:
+    endpoint = request.scope.get("endpoint")
+    return request.method not in SAFE_METHODS and not getattr(endpoint, "read_only", False)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent.
 
     Used with `scope="function"`, so a failed commit raises before any 2xx leaves the server.
     """
     database: Database = request.app.state.database
-    write = request.method not in SAFE_METHODS
+    write = _writes(request)
     with database.write_lock if write else nullcontext():
         session = database.session(write=write)
         try:

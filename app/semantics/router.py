@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import CurrentUser
-from app.db import SessionDep
+from app.db import SessionDep, read_only
 from app.errors import problem_responses
-from app.semantics import dump, ontology_view, sparql
+from app.semantics import dump, ontology_view, query_api, sparql
 from app.semantics.negotiation import choose
 from app.semantics.ontology import get_ontology
 from app.semantics.rdf import DATASET_FORMATS, RDF_FORMATS, Iris
@@ -59,6 +59,7 @@ def sparql_get(request: Request, user: CurrentUser, session: SessionDep,
                  "application/x-www-form-urlencoded": {"schema": {"type": "object",
                                                                   "properties": {"query": {"type": "string"}}}},
              }}})
+@read_only
 async def sparql_post(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """SPARQL 1.1 Protocol, query via POST (form or direct body); updates are refused."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -101,3 +102,14 @@ def dump_dataset(request: Request, user: CurrentUser, session: SessionDep,
     body = dump.dataset(session, Iris(request.app.state.settings.base_iri), user, DATASET_FORMATS[media])
     return Response(body, media_type=media, headers={"Content-Disposition": 'attachment; filename="mature-lmi.'
                                                      + ("nq" if media.endswith("quads") else "trig") + '"'})
+
+
+@router.post("/api/query", response_model=query_api.QueryResult, responses=problem_responses(401, 422, 503))
+@read_only
+def run_query(body: query_api.QueryRequest, request: Request, user: CurrentUser,
+              session: SessionDep) -> query_api.QueryResult:
+    """Find pages by their annotations (like Semantic MediaWiki's #ask): conditions on property values,
+    categories and spaces, printouts, sorting and paging, over the pages you may read."""
+    settings = request.app.state.settings
+    return query_api.run(session, graph_store(request), user, get_ontology(), Iris(settings.base_iri), body,
+                         settings.sparql_timeout_seconds)

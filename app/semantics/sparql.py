@@ -6,6 +6,7 @@ caller may read (the one rights rule); FROM / FROM NAMED / GRAPH in the query ca
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -80,6 +81,13 @@ def answer(session: Session, store: GraphStore, user: User, text: str, accept: s
     graphs = [store.ontology_node, *store.graphs_for(session.scalars(readable_space_ids(user)))]
     body = _run_with_deadline(store, text, graphs, info, media, timeout)
     return SparqlAnswer(body, media + ("; charset=utf-8" if media.startswith("text/") else ""))
+
+
+def select_rows(session: Session, store: GraphStore, user: User, text: str, timeout: float) -> list[dict[str, str]]:
+    """Run a SELECT we generated ourselves and return its rows as {variable: value} (values as text)."""
+    body = answer(session, store, user, text, "application/sparql-results+json", timeout).body
+    return [{name: cell["value"] for name, cell in row.items()}
+            for row in json.loads(body)["results"]["bindings"]]
 
 
 def _media_type(info: QueryInfo, accept: str | None) -> str:
