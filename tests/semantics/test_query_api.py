@@ -51,7 +51,7 @@ def test_equals_on_a_concept_and_sorting_by_pay(client, alice, pages):
     assert titles(response) == ["Nursing in the North West", "Care work in the North East"]
     first = response.json()["items"][0]
     assert first["values"] == {"Median pay": ["36000 GBP"], "Region": ["North West"]}
-    assert "lmi:sector" in response.json()["sparql"]
+    assert "<https://w3id.org/mature-lmi/ontology#sector>" in response.json()["sparql"]
 
 
 def test_concept_includes_narrower_concepts(client, alice, pages):
