@@ -136,6 +136,32 @@ def user_add(name: str, role: str, display_name: str | None) -> None:
         click.echo(f"created {created.username} ({role}), id {created.id}", err=True)
 
 
+@main.command()
+@click.option("--user", "username", default=None, help="Dump what this user may read.")
+@click.option("--all", "everything", is_flag=True, help="Dump every live page (operators: backups, migration).")
+@click.option("--format", "rdf_format", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
+def dump(username: str | None, everything: bool, rdf_format: str, output: str) -> None:
+    """Write the RDF dataset (one named graph per space) to a file or stdout."""
+    from app.auth import service
+    from app.semantics import dump as rdf_dump
+    from app.semantics.rdf import Iris
+
+    if everything == (username is not None):
+        raise click.UsageError("Give exactly one of --user NAME or --all.")
+    settings = Settings()
+    with _database(settings).transaction(write=False) as session:
+        user = None
+        if username is not None:
+            try:
+                user = service.get_user_by_username(session, username)
+            except Exception as exc:
+                raise click.ClickException(getattr(exc, "detail", str(exc))) from None
+        data = rdf_dump.dataset(session, Iris(settings.base_iri), user, rdf_format)
+    with click.open_file(output, "wb") as stream:
+        stream.write(data)
+
+
 @main.group()
 def token() -> None:
     """Personal access tokens."""

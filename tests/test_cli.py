@@ -86,3 +86,20 @@ def test_demo_is_refused_in_production(env, monkeypatch):
     monkeypatch.setenv("MATURE_ENV", "production")
     result = run("demo")
     assert result.exit_code != 0 and "production" in result.output
+
+
+def test_dump_writes_what_a_user_may_read(env, tmp_path):
+    from rdflib import Dataset, URIRef
+
+    run("demo")
+    out = tmp_path / "erin.nq"
+    result = run("dump", "--user", "erin", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    data = Dataset()
+    data.parse(out, format="nquads")
+    titles = {str(o) for _, _, o, _ in data.quads((None, URIRef("http://purl.org/dc/terms/title"), None, None))}
+    assert "Health and social care in the North East" in titles
+    assert "Creative industries – rough notes" not in titles  # alice's private draft
+    everything = run("dump", "--all", "--format", "trig")
+    assert everything.exit_code == 0 and "Creative industries" in everything.output
+    assert run("dump").exit_code != 0

@@ -32,3 +32,22 @@ class LMI(DefinedNamespace):
     relatedPage: URIRef
     validUntil: URIRef
     TopicScheme: URIRef
+    SectorScheme: URIRef
+    RegionScheme: URIRef
+    QualificationScheme: URIRef
+    QualificationLevelScheme: URIRef
+    # annotation properties (ontology/lmi.ttl)
+    sector: URIRef
+    region: URIRef
+    occupation: URIRef
+    socCode: URIRef
+    medianPay: URIRef
+    startingPay: URIRef
+    employmentCount: URIRef
+    vacancies: URIRef
+    growthForecast: URIRef
+    sourceUrl: URIRef
+    publishedOn: URIRef
+    qualification: URIRef
+    qualificationLevel: URIRef
+    shortageOccupation: URIRef
