@@ -18,7 +18,8 @@ from app.pages.schemas import (
     BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PageRead,
     PageRevert, RevisionRead, RevisionSummary, WantedPageRead,
 )
-from app.semantics import export, rdf
+from app.semantics import export, rdf, shapes
+from app.semantics.shapes import ShapeReport
 from app.semantics.negotiation import choose
 from app.semantics.rdf import RDF_FORMATS, Iris
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
@@ -199,6 +200,12 @@ def diff(
     else:
         old = service.get_revision(session, page, new.parent_id) if new.parent_id else new
     return presentation.diff_read(session, page, old, new)
+
+
+@router.get("/pages/{page_id}/shape-report", response_model=ShapeReport, responses=READ_ERRORS)
+def shape_report(request: Request, access: ReadablePage, session: SessionDep) -> ShapeReport:
+    """Check the page against the ontology's shapes: what a well-annotated LMI page has, in plain words."""
+    return shapes.check(export.page_rdf(session, iris_for(request), access.page))
 
 
 @router.get("/pages/{page_id}/backlinks", response_model=list[BacklinkRead], responses=READ_ERRORS)

@@ -127,7 +127,10 @@ def canonical_decimal(number: Decimal) -> str:
 def _text(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:
     if len(value) > MAX_TEXT:
         raise ValueError(f"it is longer than {MAX_TEXT} characters")
-    return TypedValue(ValueType.text, " ".join(value.split()))
+    text = " ".join(value.split())
+    if spec.pattern and not re.fullmatch(spec.pattern.strip("^$"), text):
+        raise ValueError(f"it should be {spec.hint or 'in the expected form'}")
+    return TypedValue(ValueType.text, text)
 
 
 def _url(_: Ontology, spec: PropertySpec, value: str) -> TypedValue:

@@ -60,9 +60,13 @@ class PropertySpec:
     value_type: ValueType
     scheme: URIRef | None = None
     unit: str | None = None
+    pattern: str | None = None
+    hint: str | None = None
 
     @property
     def expected(self) -> str:
+        if self.hint:
+            return self.hint
         return EXPECTED[self.value_type] + (" (a percentage)" if self.unit == "percent" else "")
 
 
@@ -154,10 +158,16 @@ def _index_property(ontology: Ontology, graph: Graph, subject: URIRef) -> None:
     spec = PropertySpec(
         iri=subject, label=label, alt_labels=alt, curie=graph.namespace_manager.normalizeUri(subject),
         value_type=value_type, scheme=graph.value(subject, LMI.valueScheme), unit=str(unit) if unit else None,
+        pattern=_optional_text(graph.value(subject, LMI.valuePattern)),
+        hint=_optional_text(graph.value(subject, LMI.valueHint)),
     )
     ontology.properties[subject] = spec
     for name in (label, *alt, spec.curie, str(subject)):
         ontology._property_names[_key(name)] = spec
+
+
+def _optional_text(value: object) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _index_concept(ontology: Ontology, graph: Graph, subject: URIRef) -> None:

@@ -22,6 +22,8 @@ class LMI(DefinedNamespace):
     valueType: URIRef
     valueScheme: URIRef
     unit: URIRef
+    valuePattern: URIRef
+    valueHint: URIRef
     space: URIRef
     category: URIRef
     currentRevision: URIRef

@@ -419,3 +419,24 @@ def test_the_owner_sees_the_secret_pages_graph(client, alice, secret, iris):
     graph = graph_of(client, alice, page_path(secret), "text/turtle")
     assert (iris.page(secret["id"]), DCTERMS.title, Literal("Secret restructuring")) in graph
     assert (iris.page(secret["id"]), LMI.region, REGIONS["wales"]) in graph
+
+
+def test_shape_report_says_what_a_page_lacks(client, session):
+    from tests.factories import make_person, make_space
+
+    person = make_person(session)
+    space = make_space(session, person.user)
+    bare = client.post("/api/pages", headers=person.headers,
+                       json={"space_id": space.id, "title": "Bare", "content": "[[Occupation::Baker]]\n"}).json()
+    report = client.get(f"/api/pages/{bare['id']}/shape-report", headers=person.headers).json()
+    assert report["conforms"] is True  # only warnings: a source, a region and a review date are missing
+    assert {r["property"] for r in report["results"] if r["severity"] == "Warning"} >= {"dcterms:source"}
+    refused = client.post("/api/pages", headers=person.headers,
+                          json={"space_id": space.id, "title": "Bad SOC", "content": "[[SOC code::12a4]]\n"})
+    assert refused.status_code == 422 and "four digits" in refused.json()["detail"]
+    good = client.post("/api/pages", headers=person.headers, json={
+        "space_id": space.id, "title": "Good",
+        "content": "[[Sector::Retail]] [[Region::Wales]] [[SOC code::7111]] [[Source::ONS ASHE 2025]] "
+                   "[[Valid until::2027-03-31]] [[Median pay::£23,000]]\n"}).json()
+    report = client.get(f"/api/pages/{good['id']}/shape-report", headers=person.headers).json()
+    assert report["conforms"] is True, report

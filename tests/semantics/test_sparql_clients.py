@@ -37,7 +37,7 @@ def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest
                   for name, user in (("alice", alice), ("bob", bob))}
         space_id = make_space(session, alice, Visibility.organisation).id
         private_id = account_service.personal_space_id(session, alice)
-    server = LiveServer(url, tmp, SECRET, workers=1)
+    server = LiveServer(url, tmp, SECRET, workers=2)  # each worker keeps its own store current
     try:
         server.wait_until_up()
         for space, title, pay in ((space_id, "Care work", "£24,000"), (space_id, "Nursing", "36000 GBP"),
