@@ -13,6 +13,9 @@ from app.semantics.ontology import ONTOLOGY_DIR, get_ontology
 
 
 class ShapeResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "severity": "Violation", "property": "lmi:validUntil", "message": "Give one review date: [[Valid until::...]]"}]})
+
     severity: str = Field(description="Violation, Warning or Info")
     property: str | None = Field(None, description="The property concerned, as a CURIE.")
     message: str
@@ -48,7 +51,7 @@ def check(triples: list) -> ShapeReport:
         path = report.value(result, SH.resultPath)
         results.append(ShapeResult(
             severity=str(severity).rsplit("#", 1)[-1],
-            property=namespaces.normalizeUri(path) if path is not None and not isinstance(path, type(None)) else None,
+            property=namespaces.normalizeUri(path) if path is not None else None,
             message=str(report.value(result, SH.resultMessage) or "Does not conform."),
         ))
     results.sort(key=lambda r: (r.severity != "Violation", r.property or "", r.message))
