@@ -34,7 +34,11 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 class Condition(BaseModel):
     """One condition: on a property's values, a category or a space."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"property": "Region", "concept": "England", "include_narrower": True},
+        {"property": "Median pay", "min": "25000 GBP"},
+        {"category": "Shortage occupation"},
+    ]})
 
     property: str | None = Field(None, examples=["Sector"])
     equals: str | None = Field(None, description="Value equal to this (typed like an annotation).")
@@ -57,6 +61,8 @@ class Condition(BaseModel):
 
 
 class SortKey(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"by": "Median pay", "order": "desc"}]})
+
     by: str = Field("modified", description="modified, title, or a property label", examples=["modified"])
     order: Literal["asc", "desc"] = "desc"
 
@@ -78,6 +84,10 @@ class QueryRequest(BaseModel):
 
 
 class QueryRow(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "page_id": 9, "title": "Health and social care in the North East", "space_id": 2,
+        "modified": "2026-11-20T10:12:00Z", "values": {"Median pay": ["27500 GBP"], "Valid until": ["2027-03-31"]}}]})
+
     page_id: int
     title: str
     space_id: int
