@@ -270,9 +270,35 @@ def document_problems(app: FastAPI) -> None:
                         content.pop("application/json", None)
                         content[PROBLEM_JSON] = {"schema": problem}
                         response["content"] = content
+        components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
-            schema.get("components", {}).get("schemas", {}).pop(name, None)
+            components.pop(name, None)
+        _restore_example_nulls(components)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _restore_example_nulls(components: dict[str, Any]) -> None:
+    """FastAPI drops None from examples (fastapi#5559); put the models' own examples back."""
+    models = {_component_name(model): model for model in _all_models(BaseModel)}
+    for name, component in components.items():
+        model = models.get(name)
+        if model is not None and "examples" in component:
+            examples = model.model_json_schema().get("examples")
+            if examples:
+                component["examples"] = examples
+
+
+def _component_name(model: type[BaseModel]) -> str:
+    return model.__name__.replace("[", "_").replace("]", "_").replace(", ", "__")
+
+
+def _all_models(root: type[BaseModel]) -> list[type[BaseModel]]:
+    found, todo = [], list(root.__subclasses__())
+    while todo:
+        model = todo.pop()
+        found.append(model)
+        todo.extend(model.__subclasses__())
+    return found

@@ -161,26 +161,14 @@ def test_every_model_example_validates_against_its_model(openapi: dict[str, Any]
 
 
 def test_examples_in_the_document_are_the_models_examples(openapi: dict[str, Any]) -> None:
-    """Up to nulls (see the next test), /docs shows exactly the examples the models define."""
-
-    def without_nulls(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: without_nulls(item) for key, item in value.items() if item is not None}
-        if isinstance(value, list):
-            return [without_nulls(item) for item in value]
-        return value
-
+    """/docs shows exactly the examples the models define, nulls included (FastAPI drops them;
+    app.errors.document_problems puts them back, see fastapi/fastapi#5559)."""
     components = openapi["components"]["schemas"]
     for model in documented_models(openapi):
         name = component_name(model)
-        assert components[name]["examples"] == without_nulls(model.model_json_schema()["examples"]), name
+        assert components[name]["examples"] == model.model_json_schema()["examples"], name
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FastAPI drops null values from examples when it builds the document (get_openapi encodes with "
-    "exclude_none=True; fastapi/fastapi#5559), so e.g. SpaceRead's `owner_id: null` disappears and the example "
-    "/docs shows lacks a required field. Fix by post-processing app.openapi in app/main.py, or upgrade FastAPI."
-))
 def test_examples_as_published_validate(openapi: dict[str, Any]) -> None:
     components = openapi["components"]["schemas"]
     for model in documented_models(openapi):
