@@ -147,18 +147,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
     Used with `scope="function"`, so a failed commit raises before any 2xx leaves the server.
     """
-    database: Database = request.app.state.database
-    write = _writes(request)
-    with database.write_lock if write else nullcontext():
-        session = database.session(write=write)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    with request.app.state.database.transaction(write=_writes(request)) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
