@@ -21,8 +21,9 @@ What it does:
 3. In-process, as the adviser (dataset restricted to the graphs the adviser may read), times:
    (a) a filtered, sorted SPARQL SELECT through `sparql.answer`: Health and social care pages in the
    North East with a median pay of at least 25000 GBP, newest first, LIMIT 20; (b) the same question
-   through `query_api.run` with printouts Median pay and Valid until; (c) a COUNT of pages per sector
-   (GROUP BY) over everything readable. Results are checked against what the loader wrote.
+   through `query_api.run` with printouts Median pay and Valid until (and, as b', without printouts,
+   which shows what the printouts cost); (c) a COUNT of pages per sector (GROUP BY) over everything
+   readable. Results are checked against what the loader wrote.
 4. Starts `mature serve --host 127.0.0.1 --port <free port>` on the same database (always stopped),
    and times (a) as GET /sparql and (b) as POST /api/query with --concurrency clients; the first
    request of each server process builds that process's store and is reported separately.
@@ -70,24 +71,24 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import pyoxigraph  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+import pyoxigraph
+from sqlalchemy import func, select
 
-from app import __version__, schema_migrations  # noqa: E402
-from app.auth import service as account_service  # noqa: E402
-from app.auth import space_service  # noqa: E402
-from app.auth.models import MemberRole, Role, Space, TokenKind, User, Visibility  # noqa: E402
-from app.auth.rights import Right  # noqa: E402
-from app.auth.schemas import SpaceCreate  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.db import Database, make_engine  # noqa: E402
-from app.pages import service as page_service  # noqa: E402
-from app.pages.models import Page  # noqa: E402
-from app.semantics import query_api, sparql  # noqa: E402
-from app.semantics.ontology import get_ontology  # noqa: E402
-from app.semantics.rdf import Iris  # noqa: E402
-from app.semantics.store import GraphStore  # noqa: E402
-from app.semantics.vocabulary import LMI  # noqa: E402
+from app import __version__, schema_migrations
+from app.auth import service as account_service
+from app.auth import space_service
+from app.auth.models import MemberRole, Role, TokenKind, User, Visibility
+from app.auth.rights import Right
+from app.auth.schemas import SpaceCreate
+from app.config import Settings
+from app.db import Database, make_engine
+from app.pages import service as page_service
+from app.pages.models import Page
+from app.semantics import query_api, sparql
+from app.semantics.ontology import get_ontology
+from app.semantics.rdf import Iris
+from app.semantics.store import GraphStore
+from app.semantics.vocabulary import LMI
 
 HOST = "127.0.0.1"  # the benchmark only ever talks to a server it started itself, here
 CORPUS_DIR = Path("/work/shared/corpus")
@@ -155,7 +156,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     if args.concurrency < 1 or args.workers < 1:
         parser.error("--concurrency and --workers must be at least 1")
     size = (1000, 50, 100) if args.quick else (10_000, 200, 400)
-    pick = lambda given, default: default if given is None else given  # noqa: E731
+    pick = lambda given, default: default if given is None else given
     return Options(
         pages=max(20, pick(args.pages, size[0])), runs=max(1, pick(args.runs, size[1])), warmup=max(0, args.warmup),
         requests=max(1, pick(args.requests, size[2])), concurrency=args.concurrency, workers=args.workers,
@@ -236,8 +237,8 @@ def make_page(rng: random.Random, corpus: list[list[str]], index: int, space: st
     facts += rng.sample(optional, rng.randint(0, len(optional)))
     links = " and ".join(f"[[{page_title(rng.randrange(max(1, index)))}]]" for _ in range(2))
     blocks = [f"## {occupation} in {truth.region}", paragraphs[0],
-              f"Median pay is [[Median pay::{pay_text(truth.pay)}]] according to "
-              f"[[Source::{rng.choice(SOURCES)}]]; review these figures by [[Valid until::{valid_until.isoformat()}]].",
+              (f"Median pay is [[Median pay::{pay_text(truth.pay)}]] according to [[Source::{rng.choice(SOURCES)}]]; "
+               f"review these figures by [[Valid until::{valid_until.isoformat()}]]."),
               "## Key facts", "\n".join(facts), *paragraphs[1:], "## See also", f"Related pages: {links}.",
               f"[[Category:{rng.choice(CATEGORIES)}]]"]
     return truth, "\n\n".join(blocks) + "\n"
@@ -747,6 +748,12 @@ def measure_in_process(database: Database, settings: Settings, store: GraphStore
         with database.session(write=False) as session:
             return len(query_api.run(session, store, adviser, ontology, iris, request_b, timeout).items)
 
+    bare = request_b.model_copy(update={"printouts": []})
+
+    def query_b_bare() -> int:
+        with database.session(write=False) as session:
+            return len(query_api.run(session, store, adviser, ontology, iris, bare, timeout).items)
+
     def query_c() -> int:
         with database.session(write=False) as session:
             body = sparql.answer(session, store, adviser, text_c, "application/sparql-results+json", timeout).body
@@ -758,6 +765,7 @@ def measure_in_process(database: Database, settings: Settings, store: GraphStore
         checks.append(Check("answers", True, f"skipped: the database had {world.pages_before} pages before this run"))
     return [time_in_process("a SPARQL filtered+sorted", query_a, options),
             time_in_process("b query API same question", query_b, options),
+            time_in_process("b' query API, no printouts", query_b_bare, options),
             time_in_process("c SPARQL count per sector", query_c, options)]
 
 
@@ -837,13 +845,13 @@ def measure_http(settings: Settings, options: Options, secret_key: str, token: s
                  progress: Callable[[str], None]) -> tuple[list[QueryResult], dict[str, Any]]:
     env = server_environment(settings, options, secret_key)
     text_a, body_b = filtered_sparql(), api_request().model_dump(mode="json")
-    ask_a: Request = lambda c: c.get("/sparql", params={"query": text_a},  # noqa: E731
+    ask_a: Request = lambda c: c.get("/sparql", params={"query": text_a},
                                      headers={"Accept": "application/sparql-results+json"})
-    ask_b: Request = lambda c: c.post("/api/query", json=body_b)  # noqa: E731
+    ask_b: Request = lambda c: c.post("/api/query", json=body_b)
     with running_server(env, options.workers, data_dir / "server.log") as base_url:
         with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT, trust_env=False) as plain:
             health = plain.get("/health").json()
-        adviser = lambda: api_client(base_url, token)  # noqa: E731
+        adviser = lambda: api_client(base_url, token)
         first, sent = warm_up(adviser, ask_a, options)
         progress(f"server up; first query (store build) {first:.1f} s, {sent} warm-up requests")
         results = [run_http_phase("a SPARQL filtered+sorted", ask_a, sparql_rows, adviser, options),
@@ -854,13 +862,13 @@ def measure_http(settings: Settings, options: Options, secret_key: str, token: s
 # ---------------------------------------------------------------- reporting
 
 
-def machine_facts(options: Options, database: Database, world: World) -> dict[str, Any]:
+def machine_facts(options: Options, database: Database, load_average: list[float]) -> dict[str, Any]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"cpus": os.cpu_count(), "usable_cpus": usable, "python": platform.python_version(),
             "platform": platform.platform(terse=True), "database": database.engine.dialect.name,
             "app_version": __version__, "pyoxigraph": pyoxigraph.__version__, "workers": options.workers,
             "concurrency": options.concurrency, "server_log_level": options.log_level,
-            "pages_requested": options.pages}
+            "pages_requested": options.pages, "load_average_at_start": load_average}
 
 
 def load_facts(world: World, store: StoreFigures) -> dict[str, Any]:
@@ -878,7 +886,8 @@ def print_text(report: dict[str, Any]) -> None:
     print(f"MATURE-LMI {facts['app_version']} SPARQL and query API: {facts['cpus']} CPUs "
           f"({facts['usable_cpus']} usable), Python {facts['python']}, database {facts['database']}, "
           f"pyoxigraph {facts['pyoxigraph']}, {facts['workers']} uvicorn worker(s), "
-          f"{facts['concurrency']} concurrent HTTP clients, server log level {facts['server_log_level']}")
+          f"{facts['concurrency']} concurrent HTTP clients, server log level {facts['server_log_level']}, "
+          f"load average at start {' '.join(str(x) for x in facts['load_average_at_start'])}")
     print(f"Caveat: the HTTP clients run on the same machine and share its {facts['usable_cpus']} cores with the "
           "server, so the HTTP figures understate what the server alone could serve.")
     capped = f" (stopped at --load-timeout; {facts['pages_requested']} asked for)" if load["hit_load_timeout"] else ""
@@ -903,7 +912,7 @@ def print_text(report: dict[str, Any]) -> None:
     for r in report["queries"]:
         cap = "  (hit the time cap)" if r["hit_time_cap"] else ""
         print(f"{r['query']:<28}{r['where']:<12}{r['runs']:>6}{r['errors']:>7}{r['per_second']:>8.1f}"
-              f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{str(r['rows']):>6}{r['seconds']:>7.1f}{cap}")
+              f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['rows']!s:>6}{r['seconds']:>7.1f}{cap}")
     http = report.get("http")
     if http:
         print(f"HTTP: the server's first query took {http['first_query_seconds']:.1f} s (it builds the store); "
@@ -919,7 +928,8 @@ def print_text(report: dict[str, Any]) -> None:
 
 
 def run(options: Options) -> dict[str, Any]:
-    progress = lambda message: print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)  # noqa: E731
+    progress = lambda message: print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    load_average = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     data_dir = Path(tempfile.mkdtemp(prefix="mature-sparql-bench-"))
     database = None
     try:
@@ -953,7 +963,7 @@ def run(options: Options) -> dict[str, Any]:
             if result.rows is not None:
                 checks.append(Check(f"HTTP {result.name[0]} rows", result.rows == expected,
                                     f"{result.rows} rows over HTTP, {expected} in-process"))
-        return {"machine": machine_facts(options, database, world),
+        return {"machine": machine_facts(options, database, load_average),
                 "caveat": "HTTP clients and server share the same CPU cores",
                 "load": load_facts(world, store_figures), "store": store_figures.as_dict(),
                 "queries": [q.as_dict() for q in queries], "http": http, "checks": [c.as_dict() for c in checks]}

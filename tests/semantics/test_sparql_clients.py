@@ -92,3 +92,19 @@ def test_rdflib_sparqlstore(live):
     store = SPARQLStore(f"{live['url']}/sparql", headers={"Authorization": f"Bearer {live['tokens']['bob']}"})
     rows = list(Graph(store=store).query(SELECT))
     assert [str(row.title) for row in rows] == ["Care work", "Nursing"]
+
+
+def test_every_worker_sees_a_new_page_at_once(live):
+    """Two worker processes each keep their own store; both follow the change log before answering."""
+    headers = {"Authorization": f"Bearer {live['tokens']['bob']}"}
+    for _ in range(4):  # warm both workers' stores first
+        httpx.get(f"{live['url']}/sparql", params={"query": SELECT}, headers=headers)
+    space_id = httpx.get(f"{live['url']}/api/spaces", headers=headers).json()[0]["id"]
+    alice = {"Authorization": f"Bearer {live['tokens']['alice']}"}
+    created = httpx.post(f"{live['url']}/api/pages", headers=alice,
+                         json={"space_id": space_id, "title": "Zoology technicians",
+                               "content": "[[Median pay::25000 GBP]]\n"})
+    assert created.status_code == 201
+    for _ in range(8):  # the load balancer of uvicorn's workers spreads these over both processes
+        rows = wrapper(live, "bob", SELECT, JSON).query().convert()["results"]["bindings"]
+        assert "Zoology technicians" in [r["title"]["value"] for r in rows]
