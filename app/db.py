@@ -159,6 +159,7 @@ def load_models() -> type[Base]:
     import app.auth.models  # noqa: F401
     import app.changelog  # noqa: F401
     import app.pages.models  # noqa: F401
+    import app.quality.models  # noqa: F401
     import app.semantics.models  # noqa: F401
 
     return Base

@@ -1,0 +1,80 @@
+"""Ratings (with history), the derived maturity of each page, and approvals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+CRITERIA = ("currency", "reliability", "relevance", "impartiality", "accessibility", "comprehensiveness")
+
+
+class Rating(Base):
+    """One person's rating of a page, bound to the revision it was made on.
+
+    A changed rating supersedes the old one (kept, with `superseded_at`), so at most one rating
+    per person and page is current: a partial unique index holds that on both databases.
+    """
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        Index("uq_rating_current", "page_id", "rater_id", unique=True,
+              sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
+        Index("ix_rating_rater_id", "rater_id"),
+        *(CheckConstraint(f"{name} IS NULL OR ({name} BETWEEN 1 AND 5)", name=f"{name}_1_to_5") for name in CRITERIA),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id", ondelete="CASCADE"))
+    rater_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    currency: Mapped[int | None] = mapped_column(SmallInteger)
+    reliability: Mapped[int | None] = mapped_column(SmallInteger)
+    relevance: Mapped[int | None] = mapped_column(SmallInteger)
+    impartiality: Mapped[int | None] = mapped_column(SmallInteger)
+    accessibility: Mapped[int | None] = mapped_column(SmallInteger)
+    comprehensiveness: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False,
+                                            comment="Hidden from colleagues; managers still see who rated")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    superseded_at: Mapped[datetime | None]
+
+
+class PageMaturity(Base):
+    """The current maturity of a page, recomputed whenever its ratings or revisions change."""
+
+    __tablename__ = "page_maturity"
+    __table_args__ = (Index("ix_page_maturity_phase", "phase"),)
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    phase: Mapped[str] = mapped_column(String(30))
+    contributions: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    approved_differs: Mapped[bool] = mapped_column(Boolean, default=False)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Approval(Base):
+    """A manager's approval of a revision as the organisation's reference version (withdrawable)."""
+
+    __tablename__ = "approval"
+    __table_args__ = (
+        Index("uq_approval_live", "page_id", unique=True,
+              sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id", ondelete="CASCADE"))
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
