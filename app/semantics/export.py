@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
-from app.pages.links import effective_categories
-from app.pages.models import Page, Revision
+from app.pages.models import Page, PageCategory, Revision
 from app.semantics import rdf
 from app.semantics import service as semantics_service
 from app.semantics.rdf import Iris, PageFacts, RevisionFacts
@@ -32,11 +31,15 @@ def page_facts(session: Session, pages: Sequence[Page]) -> list[PageFacts]:
     people = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(people_ids))).all())
     spaces = dict(session.execute(select(Space.id, Space.name).where(Space.id.in_({p.space_id for p in pages}))).all())
     titles = _page_titles(session, pages, annotations.values())
+    categories: dict[int, list[str]] = {}
+    for page_id, name in session.execute(select(PageCategory.page_id, PageCategory.name)
+                                         .where(PageCategory.page_id.in_(ids)).order_by(PageCategory.name)):
+        categories.setdefault(page_id, []).append(name)
     return [
         PageFacts(
             id=page.id, title=page.title, space_id=page.space_id, space_name=spaces[page.space_id],
             created_at=page.created_at, updated_at=page.updated_at, created_by=page.created_by_id,
-            categories=effective_categories(currents[page.id]), annotations=annotations.get(page.current_revision_id, []),
+            categories=categories.get(page.id, []), annotations=annotations.get(page.current_revision_id, []),
             revisions=[_revision_facts(r) for r in revisions[page.id]], current_revision_id=page.current_revision_id,
             people={pid: people[pid] for pid in {r.author_id for r in revisions[page.id]} | {page.created_by_id}},
             page_titles=titles.get(page.space_id, {}),

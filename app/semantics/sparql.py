@@ -65,8 +65,25 @@ class SparqlAnswer:
     media_type: str
 
 
-_pool = ThreadPoolExecutor(max_workers=MAX_RUNNING, thread_name_prefix="sparql")
+# Oxigraph evaluates recursively: a short hostile query (20,000 characters of `1+1+...`) overflows
+# an 8 MB thread stack and takes the whole process down. Query threads get 256 MB (virtual; only
+# what is touched is used), started while that stack size is in effect.
+QUERY_THREAD_STACK = 256 << 20
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
+
+
+def _big_stack_pool() -> ThreadPoolExecutor:
+    previous = threading.stack_size(QUERY_THREAD_STACK)
+    try:
+        pool = ThreadPoolExecutor(max_workers=MAX_RUNNING, thread_name_prefix="sparql")
+        for started in [pool.submit(lambda: None) for _ in range(MAX_RUNNING * 2)]:
+            started.result()
+    finally:
+        threading.stack_size(previous)
+    return pool
+
+
+_pool = _big_stack_pool()
 
 
 def answer(session: Session, store: GraphStore, user: User, text: str, accept: str | None,
@@ -101,7 +118,7 @@ def _media_type(info: QueryInfo, accept: str | None) -> str:
 
 def _run_with_deadline(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str,
                        timeout: float) -> bytes:
-    if not _slots.acquire(timeout=1.0):
+    if not _slots.acquire(timeout=timeout):
         raise QueryBusy("Other queries are still running; try again in a few seconds.",
                         headers={"Retry-After": "5"})
     future: Future[bytes] = _pool.submit(_evaluate, store, text, graphs, info, media)

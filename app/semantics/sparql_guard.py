@@ -34,7 +34,8 @@ How each check works, and why this way:
   as deep as a query goes). Oxigraph's parser recurses once per nesting level, and on a
   default 8 MB stack it overflows and kills the whole process at ~2,200 nested braces or
   ~4,500 nested parentheses, which 20,000 characters allow; every 20,000-character worst case
-  measured parsed fine with 64 MB. Evaluation needs the same care (see the endpoint's notes).
+  measured parsed fine with 64 MB. Whatever evaluates an accepted query needs a stack as
+  big (or a child process): on 8 MB, evaluating `FILTER(1+1+...+1)` or `MINUS{}MINUS{}...` crashed.
 * Updates: pyoxigraph can only parse an update by running it, so a text that is not a valid
   query is treated as an update when its first word after the prologue starts an update
   operation (every SPARQL Update operation starts with one of those ten keywords).

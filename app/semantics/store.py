@@ -71,10 +71,11 @@ class GraphStore:
             if not self._loaded:
                 self._load_all(session)
                 return
-            rows = session.execute(
-                select(Change.id, Change.page_id).where(Change.id > self._position - REORDER_WINDOW)
-                .order_by(Change.id)
-            ).all()
+            window = Change.id > self._position - REORDER_WINDOW
+            count, newest = session.execute(select(func.count(), func.max(Change.id)).where(window)).one()
+            if count == len(self._seen) and (newest or 0) <= self._position:
+                return  # nothing new: the common case, one cheap aggregate per query
+            rows = session.execute(select(Change.id, Change.page_id).where(window).order_by(Change.id)).all()
             fresh = [(change_id, page_id) for change_id, page_id in rows if change_id not in self._seen]
             if not fresh:
                 return

@@ -195,3 +195,11 @@ def test_managers_see_organisational_spaces_but_not_personal_ones(client, sessio
     hidden_team = make_space(session, alice.user, members={})
     create(client, alice, hidden_team.id, "Team only", "Notes\n")
     assert titles(client, manager) == ["Care work in the North East", "Team only"]
+
+
+def test_deeply_nested_expressions_do_not_crash_the_server(client, alice, shared_and_private):
+    """Oxigraph recurses while evaluating; on an 8 MB stack this query kills the process."""
+    deep = "SELECT ?title WHERE { ?p <http://purl.org/dc/terms/title> ?title FILTER(" + "+".join(["1"] * 6000) + " > 0) }"
+    response = select(client, alice, deep)
+    assert response.status_code == 200
+    assert "Care work in the North East" in response.text

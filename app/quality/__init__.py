@@ -1,0 +1,1 @@
+"""Ratings, the knowledge-maturing model (pure functions), quality overviews and approvals."""

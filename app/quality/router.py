@@ -1,0 +1,133 @@
+"""HTTP: ratings, maturity and approvals of pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.orm import Session
+
+from app.auth.dependencies import CurrentUser, require_role
+from app.auth.models import Role, User
+from app.db import SessionDep
+from app.errors import ProblemError, problem_responses
+from app.pages.dependencies import ReadablePage
+from app.pages.presentation import authors
+from app.pages.service import PageAccess, current_revision, get_access
+from app.quality import scoring, service
+from app.quality.exceptions import ApprovalNotFound
+from app.quality.models import Approval, PageMaturity, Rating
+from app.quality.schemas import (
+    ApprovalPut, ApprovalRead, ContributionRead, MaturityRead, RatingPut, RatingRead, Scores,
+)
+
+router = APIRouter(prefix="/api", tags=["quality"])
+ManagerUser = Annotated[User, Depends(require_role(Role.manager, Role.admin))]
+
+
+def _rating_reads(session: Session, viewer: User, ratings: list[Rating]) -> list[RatingRead]:
+    people = authors(session, (r.rater_id for r in ratings))
+    authored: dict[int, set[int]] = {}
+    reads = []
+    for rating in ratings:
+        page_authors = authored.setdefault(rating.page_id, service.authors_of(session, rating.page_id))
+        reads.append(RatingRead(
+            id=rating.id, page_id=rating.page_id, revision_id=rating.revision_id,
+            rater=people[rating.rater_id] if service.may_see_rater(viewer, rating) else None,
+            scores=Scores.model_construct(**service.scores_of(rating)), comment=rating.comment,
+            anonymous=rating.anonymous, by_author=rating.rater_id in page_authors,
+            created_at=rating.created_at, superseded_at=rating.superseded_at,
+        ))
+    return reads
+
+
+def _maturity_read(session: Session, access: PageAccess) -> MaturityRead:
+    stored = session.get(PageMaturity, access.page.id) or scoring.refresh(session, access.page.id)
+    approval = service.live_approval(session, access.page.id)
+    return MaturityRead(
+        page_id=access.page.id, score=stored.score, confidence=stored.confidence, phase=stored.phase,
+        contributions=[ContributionRead(**c) for c in stored.contributions],
+        approved_revision_id=approval.revision_id if approval else None,
+        approved_differs=stored.approved_differs, computed_at=stored.computed_at,
+    )
+
+
+@router.put("/pages/{page_id}/ratings/mine", response_model=RatingRead, responses=problem_responses(401, 404, 410, 422))
+def rate_page(body: RatingPut, access: ReadablePage, user: CurrentUser, session: SessionDep) -> RatingRead:
+    """Rate the page's current revision on the LMI quality criteria (1-5 each). Rating again replaces
+    your rating (the old one stays in the history). Your ratings of pages you wrote are shown but not counted."""
+    rating = service.put_rating(session, user, access, body)
+    scoring.refresh(session, access.page.id)
+    return _rating_reads(session, user, [rating])[0]
+
+
+@router.delete("/pages/{page_id}/ratings/mine", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(401, 404, 410))
+def withdraw_rating(access: ReadablePage, user: CurrentUser, session: SessionDep) -> Response:
+    """Withdraw your rating of the page."""
+    service.withdraw_rating(session, user, access)
+    scoring.refresh(session, access.page.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/pages/{page_id}/ratings", response_model=list[RatingRead], responses=problem_responses(401, 404, 410))
+def list_ratings(access: ReadablePage, user: CurrentUser, session: SessionDep,
+                 history: Annotated[bool, Query(description="Include replaced and withdrawn ratings.")] = False,
+                 ) -> list[RatingRead]:
+    """The page's ratings, newest first; raters who chose anonymity are named only to managers."""
+    return _rating_reads(session, user, service.page_ratings(session, access.page, include_history=history))
+
+
+@router.get("/users/me/ratings", response_model=list[RatingRead], responses=problem_responses(401))
+def list_my_ratings(user: CurrentUser, session: SessionDep) -> list[RatingRead]:
+    """Every rating you have made (with history), newest first."""
+    readable = []
+    for rating in service.my_ratings(session, user):
+        try:
+            get_access(session, user, rating.page_id, allow_deleted=True)
+        except ProblemError:
+            continue  # you can no longer read that page
+        readable.append(rating)
+    return _rating_reads(session, user, readable)
+
+
+@router.get("/pages/{page_id}/maturity", response_model=MaturityRead, responses=problem_responses(401, 404, 410))
+def read_maturity(access: ReadablePage, session: SessionDep) -> MaturityRead:
+    """The page's maturity score (0-100), confidence, knowledge-maturing phase and why: each contribution in words."""
+    return _maturity_read(session, access)
+
+
+def _approval_read(session: Session, access: PageAccess, approval: Approval) -> ApprovalRead:
+    current = current_revision(session, access.page)
+    return ApprovalRead(page_id=access.page.id, revision_id=approval.revision_id,
+                        approved_by=authors(session, [approval.approved_by_id])[approval.approved_by_id],
+                        approved_at=approval.approved_at, note=approval.note, current_revision_id=current.id,
+                        differs=current.id != approval.revision_id)
+
+
+@router.get("/pages/{page_id}/approval", response_model=ApprovalRead, responses=problem_responses(401, 404, 410))
+def read_approval(access: ReadablePage, session: SessionDep) -> ApprovalRead:
+    """The revision a manager approved as the organisation's reference version, and whether the page changed since."""
+    approval = service.live_approval(session, access.page.id)
+    if approval is None:
+        raise ApprovalNotFound(f"Page {access.page.id} has no approved revision.")
+    return _approval_read(session, access, approval)
+
+
+@router.put("/pages/{page_id}/approval", response_model=ApprovalRead,
+            responses=problem_responses(401, 403, 404, 410, 422))
+def approve_page(body: ApprovalPut, access: ReadablePage, user: ManagerUser, session: SessionDep) -> ApprovalRead:
+    """Approve a revision as the organisation's reference version (managers and admins): the page is then
+    'standardising'. Approving again moves the approval to the new revision."""
+    approval = service.approve(session, user, access, body.revision_id, body.note)
+    scoring.refresh(session, access.page.id)
+    return _approval_read(session, access, approval)
+
+
+@router.delete("/pages/{page_id}/approval", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(401, 403, 404, 410))
+def withdraw_approval(access: ReadablePage, user: ManagerUser, session: SessionDep) -> Response:
+    """Withdraw the approval (managers and admins)."""
+    service.withdraw_approval(session, user, access)
+    scoring.refresh(session, access.page.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,109 @@
+"""Request and response bodies for ratings, maturity and approvals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.pages.schemas import AuthorRead
+
+SCORE = Field(None, ge=1, le=5)
+
+
+class Scores(BaseModel):
+    """1 (poor) to 5 (excellent) on each LMI quality criterion; leave out what you cannot judge."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"currency": 4, "reliability": 5, "relevance": 4, "impartiality": 4, "accessibility": 3,
+         "comprehensiveness": 3}]})
+
+    currency: int | None = Field(None, ge=1, le=5, description="Up to date.")
+    reliability: int | None = Field(None, ge=1, le=5, description="Sound sources, figures checkable.")
+    relevance: int | None = Field(None, ge=1, le=5, description="Useful for our clients.")
+    impartiality: int | None = Field(None, ge=1, le=5, description="Balanced, not promoting a provider.")
+    accessibility: int | None = Field(None, ge=1, le=5, description="A client can understand it.")
+    comprehensiveness: int | None = Field(None, ge=1, le=5, description="Covers what an adviser needs.")
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Scores:
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError("score at least one criterion (1-5)")
+        return self
+
+
+class RatingPut(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "scores": {"currency": 4, "reliability": 5}, "comment": "Figures match ASHE 2025.", "anonymous": False}]})
+
+    scores: Scores
+    comment: str = Field("", max_length=2000)
+    anonymous: bool = Field(False, description="Hide your name from colleagues (managers still see it).")
+
+
+class RatingRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 7, "page_id": 9, "revision_id": 14, "rater": {"id": 3, "username": "alice", "display_name": "Alice Okafor"},
+        "scores": {"currency": 4, "reliability": 5, "relevance": None, "impartiality": None, "accessibility": None,
+                   "comprehensiveness": None},
+        "comment": "Figures match ASHE 2025.", "anonymous": False, "by_author": False,
+        "created_at": "2026-11-20T10:12:00Z", "superseded_at": None}]})
+
+    id: int
+    page_id: int
+    revision_id: int = Field(description="The revision that was rated.")
+    rater: AuthorRead | None = Field(description="Null when the rater chose to be anonymous to you.")
+    scores: Scores
+    comment: str
+    anonymous: bool
+    by_author: bool = Field(description="The rater wrote part of the page: shown, but not counted in the score.")
+    created_at: datetime
+    superseded_at: datetime | None
+
+
+class ContributionRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "key": "ratings", "points": 18.5, "explanation": "Rated by 3 colleagues (reliability 4.3 on average)"}]})
+
+    key: str
+    points: float
+    explanation: str
+
+
+class MaturityRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "page_id": 9, "score": 62.5, "confidence": 0.55, "phase": "distributing",
+        "contributions": [{"key": "ratings", "points": 18.5,
+                           "explanation": "Rated by 3 colleagues (reliability 4.3 on average)"}],
+        "approved_revision_id": None, "approved_differs": False, "computed_at": "2026-11-20T10:12:00Z"}]})
+
+    page_id: int
+    score: float = Field(description="0-100")
+    confidence: float = Field(description="0-1: how much evidence the score rests on.")
+    phase: str = Field(description="Knowledge-maturing phase: expressing_ideas, appropriating, distributing, "
+                                   "formalising, piloting or standardising.")
+    contributions: list[ContributionRead]
+    approved_revision_id: int | None
+    approved_differs: bool = Field(description="The page changed since the approved revision.")
+    computed_at: datetime
+
+
+class ApprovalPut(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"revision_id": 14, "note": "Checked."}]})
+
+    revision_id: int | None = Field(None, description="Default: the current revision.")
+    note: str = Field("", max_length=2000)
+
+
+class ApprovalRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "page_id": 9, "revision_id": 14, "approved_by": {"id": 2, "username": "carol", "display_name": "Carol Singh"},
+        "approved_at": "2026-11-20T10:12:00Z", "note": "Checked.", "current_revision_id": 15, "differs": True}]})
+
+    page_id: int
+    revision_id: int
+    approved_by: AuthorRead
+    approved_at: datetime
+    note: str
+    current_revision_id: int
+    differs: bool = Field(description="The current revision is a later one than the approved revision.")

@@ -1,0 +1,114 @@
+"""Gathering a page's maturity inputs from the database and storing the result of the pure model."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import Space, SpaceKind
+from app.db import utcnow
+from app.pages.models import Page, PageAlias, PageLink, Revision
+from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
+from app.quality.models import CRITERIA, Approval, PageMaturity, Rating
+from app.semantics.models import PageAnnotation
+from app.semantics.vocabulary import LMI
+
+# The annotations a well-annotated page has (mirrors ontology/shapes.ttl, without running SHACL
+# on every edit): what it is about, where, where the figures come from, and until when they hold.
+KEY_FACTS = (
+    (str(LMI.sector), str(LMI.occupation)),
+    (str(LMI.region),),
+    ("http://purl.org/dc/terms/source", str(LMI.sourceUrl)),
+    (str(LMI.validUntil),),
+    (str(LMI.medianPay), str(LMI.startingPay), str(LMI.employmentCount), str(LMI.vacancies),
+     str(LMI.growthForecast)),
+)
+
+
+def refresh(session: Session, page_id: int) -> PageMaturity | None:
+    """Recompute one page's maturity from all its inputs and store it (in the caller's transaction)."""
+    page = session.get(Page, page_id)
+    stored = session.get(PageMaturity, page_id)
+    if page is None or page.deleted_at is not None:
+        if stored is not None:
+            session.delete(stored)
+        return None
+    result = assess_page(session, page)
+    if stored is None:
+        stored = PageMaturity(page_id=page_id)
+        session.add(stored)
+    stored.score, stored.confidence, stored.phase = result.score, result.confidence, result.phase.value
+    stored.contributions = [{"key": c.key, "points": c.points, "explanation": c.explanation}
+                            for c in result.contributions]
+    stored.approved_differs = result.approved_differs
+    stored.computed_at = utcnow()
+    session.flush()
+    return stored
+
+
+def assess_page(session: Session, page: Page) -> Maturity:
+    revisions = list(session.scalars(select(Revision).where(Revision.page_id == page.id).order_by(Revision.number)))
+    current = revisions[-1]
+    ratings = list(session.scalars(select(Rating).where(Rating.page_id == page.id, Rating.superseded_at.is_(None))))
+    authors = {r.author_id for r in revisions}
+    by_id = {r.id: r for r in revisions}
+    rated_numbers = {by_id[r.revision_id].number for r in ratings if r.revision_id in by_id}
+    return assess(
+        [RatingInput(
+            rater_id=r.rater_id,
+            scores={Criterion(name): getattr(r, name) for name in CRITERIA if getattr(r, name) is not None},
+            revision_number=by_id[r.revision_id].number, rated_at=r.created_at, by_author=r.rater_id in authors,
+        ) for r in ratings if r.revision_id in by_id],
+        _signals(session, page, revisions, current, rated_numbers, ratings),
+    )
+
+
+def _signals(session: Session, page: Page, revisions: list[Revision], current: Revision, rated_numbers: set[int],
+             ratings: list[Rating]) -> PageSignals:
+    by_number = {r.number: r for r in revisions}
+    annotations = list(session.scalars(select(PageAnnotation).where(PageAnnotation.revision_id == current.id)))
+    valid_until = min((a.value_date for a in annotations if a.property_iri == str(LMI.validUntil) and a.value_date),
+                      default=None)
+    approval = session.scalar(select(Approval).where(Approval.page_id == page.id, Approval.withdrawn_at.is_(None)))
+    space = session.get(Space, page.space_id)
+    substantial = [r.created_at for r in revisions if not r.minor and r.kind in ("create", "edit", "revert")]
+    last_review = max([*substantial, *(r.created_at for r in ratings)], default=page.created_at)
+    return PageSignals(
+        now=utcnow(),
+        current_revision_number=current.number,
+        changed_since={n: _changed_share(by_number[n].content, current.content) for n in rated_numbers
+                       if n in by_number},
+        valid_until=valid_until if isinstance(valid_until, date) else None,
+        last_reviewed_at=last_review,
+        distinct_editors=len({r.author_id for r in revisions}),
+        revisions=len(revisions),
+        backlinks=_backlink_count(session, page),
+        annotation_completeness=_completeness({a.property_iri for a in annotations}),
+        organisational_space=space is not None and space.kind is SpaceKind.organisation,
+        approved_revision_number=next((r.number for r in revisions if approval and r.id == approval.revision_id),
+                                      None),
+    )
+
+
+def _changed_share(old: str, new: str) -> float:
+    """Share of the text changed since a revision (0 = same, 1 = rewritten)."""
+    if old == new:
+        return 0.0
+    return round(1.0 - difflib.SequenceMatcher(None, old, new, autojunk=False).ratio(), 3)
+
+
+def _completeness(properties: set[str]) -> float:
+    return sum(1 for group in KEY_FACTS if properties.intersection(group)) / len(KEY_FACTS)
+
+
+def _backlink_count(session: Session, page: Page) -> int:
+    keys = [page.title_key, *session.scalars(select(PageAlias.title_key).where(PageAlias.page_id == page.id,
+                                                                                 PageAlias.space_id == page.space_id))]
+    return session.scalar(
+        select(func.count(func.distinct(PageLink.page_id))).join(Page, Page.id == PageLink.page_id)
+        .where(PageLink.target_key.in_(keys), Page.space_id == page.space_id, Page.deleted_at.is_(None),
+               Page.id != page.id)
+    ) or 0

@@ -1,0 +1,115 @@
+"""Ratings, approvals and the page maturity they roll up into.
+
+The maturity of a page is recomputed from all its inputs in the same transaction as any change
+to them (a rating, an edit, an approval), so the stored score is always what a full recompute
+would give; `mature recompute` rebuilds every page's score the same way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import changelog
+from app.auth.models import Role, User
+from app.db import utcnow
+from app.pages import service as page_service
+from app.pages.models import Page, Revision
+from app.pages.service import PageAccess
+from app.quality.exceptions import ApprovalNotFound, InvalidApproval, RatingNotFound
+from app.quality.models import CRITERIA, Approval, Rating
+from app.quality.schemas import RatingPut
+
+
+def put_rating(session: Session, user: User, access: PageAccess, body: RatingPut) -> Rating:
+    """Rate the page's current revision; a previous rating by the same person is kept as history."""
+    page = page_service.lock(session, access.page.id)  # one current rating per person, even under races
+    now = utcnow()
+    previous = current_rating(session, page.id, user.id)
+    if previous is not None:
+        previous.superseded_at = now
+        session.flush()
+    rating = Rating(page_id=page.id, revision_id=page.current_revision_id, rater_id=user.id,
+                    comment=body.comment.strip(), anonymous=body.anonymous, created_at=now,
+                    **body.scores.model_dump())
+    session.add(rating)
+    session.flush()
+    changelog.record(session, "page.rated", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     revision_id=page.current_revision_id, minor=True)
+    return rating
+
+
+def current_rating(session: Session, page_id: int, user_id: int) -> Rating | None:
+    return session.scalar(select(Rating).where(Rating.page_id == page_id, Rating.rater_id == user_id,
+                                               Rating.superseded_at.is_(None)))
+
+
+def withdraw_rating(session: Session, user: User, access: PageAccess) -> None:
+    """Withdraw your rating (kept in history, no longer counted)."""
+    page = page_service.lock(session, access.page.id)
+    rating = current_rating(session, page.id, user.id)
+    if rating is None:
+        raise RatingNotFound(f"You have not rated page {page.id}.")
+    rating.superseded_at = utcnow()
+    changelog.record(session, "page.rating_withdrawn", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     minor=True)
+
+
+def page_ratings(session: Session, page: Page, include_history: bool = False) -> list[Rating]:
+    query = select(Rating).where(Rating.page_id == page.id)
+    if not include_history:
+        query = query.where(Rating.superseded_at.is_(None))
+    return list(session.scalars(query.order_by(Rating.created_at.desc(), Rating.id.desc())))
+
+
+def my_ratings(session: Session, user: User) -> list[Rating]:
+    return list(session.scalars(select(Rating).where(Rating.rater_id == user.id)
+                                .order_by(Rating.created_at.desc(), Rating.id.desc())))
+
+
+def authors_of(session: Session, page_id: int) -> set[int]:
+    """Everyone who wrote a revision of the page: their ratings of it do not count."""
+    return set(session.scalars(select(Revision.author_id).where(Revision.page_id == page_id).distinct()))
+
+
+def may_see_rater(viewer: User, rating: Rating) -> bool:
+    """Anonymous ratings name the rater only to themselves, managers and admins."""
+    return not rating.anonymous or viewer.id == rating.rater_id or viewer.role in (Role.manager, Role.admin)
+
+
+def scores_of(rating: Rating) -> dict[str, int | None]:
+    return {name: getattr(rating, name) for name in CRITERIA}
+
+
+def live_approval(session: Session, page_id: int) -> Approval | None:
+    return session.scalar(select(Approval).where(Approval.page_id == page_id, Approval.withdrawn_at.is_(None)))
+
+
+def approve(session: Session, user: User, access: PageAccess, revision_id: int | None, note: str) -> Approval:
+    """A manager marks a revision as the organisation's reference version (replacing an earlier one)."""
+    page = page_service.lock(session, access.page.id)
+    revision = page_service.get_revision(session, page, revision_id or page.current_revision_id)
+    if access.space.kind.value == "personal":
+        raise InvalidApproval("Pages in a personal space cannot be approved; move the page to an organisational "
+                              "space first.")
+    previous = live_approval(session, page.id)
+    now = utcnow()
+    if previous is not None:
+        previous.withdrawn_at, previous.withdrawn_by_id = now, user.id
+        session.flush()
+    approval = Approval(page_id=page.id, revision_id=revision.id, approved_by_id=user.id, approved_at=now,
+                        note=note.strip())
+    session.add(approval)
+    session.flush()
+    changelog.record(session, "page.approved", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     revision_id=revision.id, summary=note)
+    return approval
+
+
+def withdraw_approval(session: Session, user: User, access: PageAccess) -> None:
+    page = page_service.lock(session, access.page.id)
+    approval = live_approval(session, page.id)
+    if approval is None:
+        raise ApprovalNotFound(f"Page {page.id} has no approved revision.")
+    approval.withdrawn_at, approval.withdrawn_by_id = utcnow(), user.id
+    changelog.record(session, "page.approval_withdrawn", actor_id=user.id, space_id=page.space_id, page_id=page.id)
