@@ -19,6 +19,7 @@ from app.config import Settings
 from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.pages.router import router as pages_router
+from app.quality.router import router as quality_router
 from app.semantics.ontology import get_ontology
 from app.semantics.router import router as semantics_router
 
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"], allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location"],
         )
-    for router in (accounts_router, spaces_router, pages_router, semantics_router):
+    for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

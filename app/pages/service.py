@@ -30,6 +30,7 @@ from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
 from app.pages.wikitext import extract
+from app.quality import scoring
 from app.semantics import service as semantics_service
 from app.semantics.annotations import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
@@ -167,6 +168,7 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     )
     changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, title=title)
+    scoring.refresh(session, page.id)
     return page
 
 
@@ -245,6 +247,7 @@ def edit_page(session: Session, user: User, access: PageAccess, *, content: str 
                                 summary=summary, minor=minor, kind="edit", annotations=typed)
     changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, minor=minor, merged_with=merged_with)
+    scoring.refresh(session, page.id)
     return EditOutcome(page, revision, changed=True, merged_with=merged_with)
 
 
@@ -305,6 +308,7 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
                                 kind="revert", annotations_from=target, reverted_to=target)
     changelog.record(session, "page.reverted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, reverted_to=target.id)
+    scoring.refresh(session, page.id)
     return revision
 
 
@@ -337,6 +341,7 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     changelog.record(session, "page.moved", actor_id=user.id, space_id=target_space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
                      from_space_id=source_space.id, to_space_id=target_space.id)
+    scoring.refresh(session, page.id)
     return revision
 
 
@@ -347,6 +352,7 @@ def delete_page(session: Session, user: User, access: PageAccess, summary: str =
     changelog.record(session, "page.deleted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      summary=summary, title=page.title)
     session.flush()
+    scoring.refresh(session, page.id)
     return page
 
 
@@ -359,6 +365,7 @@ def restore_page(session: Session, user: User, access: PageAccess) -> Page:
     changelog.record(session, "page.restored", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      title=page.title)
     session.flush()
+    scoring.refresh(session, page.id)
     return page
 
 

@@ -26,7 +26,7 @@ from app.quality.maturity import (
 UTC = timezone.utc
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 C = Criterion
-PROPERTY = settings(max_examples=150, deadline=None)
+PROPERTY = settings(max_examples=80, deadline=None)
 
 
 def signals(**overrides: object) -> PageSignals:
@@ -230,8 +230,7 @@ def test_approved_differs(approved: int | None, differs: bool) -> None:
 def test_every_indicator_at_its_best_stays_within_100() -> None:
     best = signals(distinct_editors=10**4, revisions=10**4, backlinks=10**4, annotation_completeness=1.0,
                    organisational_space=True, approved_revision_number=5, last_reviewed_at=NOW)
-    assert assess(many(10**3, 5), best).score == 100.0 - 0.0 or assess(many(10**3, 5), best).score <= 100.0
-    assert assess(many(10**3, 5), best).score >= 99.0
+    assert assess(many(10**3, 5), best).score == 99.9      # the prior keeps the rating mean just under 5
 
 
 # ------------------------------------------------------------------------- 7. expertise
@@ -265,7 +264,7 @@ def test_an_experts_rating_counts_more() -> None:
         (many(5, 4), 1, 0.4),
         (many(5, 4), 4, 0.5),
         (many(5, 4, revision=1), 1, 0.07),        # stale ratings (not known changes) weigh a tenth
-        (many(50, 4), 10, 0.87),
+        (many(50, 4), 10, 0.88),
     ],
 )
 def test_confidence(ratings: list[RatingInput], editors: int, confidence: float) -> None:
@@ -411,6 +410,13 @@ def test_a_rating_at_or_above_the_mean_never_lowers_the_score(data: st.DataObjec
     assert after.confidence >= before.confidence
 
 
+def test_monotonicity_is_about_the_bayesian_mean_not_the_raw_average() -> None:
+    low = many(3, 1)                                  # raw average 1.0, counted as 2.25
+    assert summarise_ratings(low, signals()).mean == Fraction(9, 4)
+    assert assess(low + [rating(9, 2)], signals()).score < assess(low, signals()).score
+    assert assess(low + [rating(9, 3)], signals()).score > assess(low, signals()).score
+
+
 @PROPERTY
 @given(data=st.data())
 def test_assess_depends_only_on_its_inputs_not_their_order(data: st.DataObject) -> None:
@@ -436,5 +442,4 @@ def test_scores_and_contributions_stay_in_their_ranges(data: st.DataObject) -> N
     assert (result.phase is Phase.standardising) == (page.approved_revision_number is not None)
     assert result.approved_differs == (page.approved_revision_number is not None
                                        and page.approved_revision_number < page.current_revision_number)
-    if not summarise_ratings(data.draw(st.just([])), page).counted:
-        assert assess([], page).confidence <= 0.2
+    assert assess([], page).confidence <= 0.2

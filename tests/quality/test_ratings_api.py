@@ -1,0 +1,131 @@
+"""Ratings, maturity and approvals through the API, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.auth.models import MemberRole, Role, Visibility
+from tests.factories import Person, make_person, make_space, personal_space
+
+CONTENT = ("[[Sector::Health and social care]] [[Region::North East]] [[Source::ONS ASHE 2025]] "
+           "[[Valid until::2030-03-31]] [[Median pay::£24,000]]\n")
+
+
+@pytest.fixture
+def people(session: Session) -> dict[str, Person]:
+    return {"author": make_person(session), "rater": make_person(session), "other": make_person(session),
+            "manager": make_person(session, Role.manager), "outsider": make_person(session)}
+
+
+@pytest.fixture
+def page(client: TestClient, session: Session, people: dict[str, Person]) -> dict:
+    space = make_space(session, people["author"].user, Visibility.members, {
+        people["rater"].user: MemberRole.reader, people["other"].user: MemberRole.reader})
+    response = client.post("/api/pages", headers=people["author"].headers,
+                           json={"space_id": space.id, "title": "Care work", "content": CONTENT})
+    assert response.status_code == 201
+    return response.json()
+
+
+def rate(client, person, page, **scores):
+    return client.put(f"/api/pages/{page['id']}/ratings/mine", headers=person.headers,
+                      json={"scores": scores or {"reliability": 5, "currency": 5}})
+
+
+def maturity(client, person, page) -> dict:
+    response = client.get(f"/api/pages/{page['id']}/maturity", headers=person.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_readers_rate_and_the_score_moves_at_once(client, people, page):
+    before = maturity(client, people["rater"], page)
+    response = rate(client, people["rater"], page, reliability=5, currency=5, relevance=5)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["revision_id"] == page["revision"]["id"] and body["by_author"] is False
+    after = maturity(client, people["rater"], page)
+    assert after["score"] > before["score"]
+    assert any(c["key"] == "ratings" and "1 colleague" in c["explanation"] for c in after["contributions"])
+
+
+def test_outsiders_cannot_rate_or_see_maturity(client, people, page):
+    assert rate(client, people["outsider"], page).status_code == 404
+    assert client.get(f"/api/pages/{page['id']}/maturity", headers=people["outsider"].headers).status_code == 404
+    assert client.get(f"/api/pages/{page['id']}/ratings", headers=people["outsider"].headers).status_code == 404
+
+
+@pytest.mark.parametrize("scores", [{"reliability": 0}, {"currency": 6}, {}, {"reliability": "good"}, {"colour": 3}])
+def test_bad_ratings_are_422(client, people, page, scores):
+    response = client.put(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers,
+                          json={"scores": scores})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_one_current_rating_per_person_with_history(client, people, page):
+    rate(client, people["rater"], page, reliability=2)
+    rate(client, people["rater"], page, reliability=4)
+    current = client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json()
+    assert [r["scores"]["reliability"] for r in current] == [4]
+    history = client.get(f"/api/pages/{page['id']}/ratings?history=true", headers=people["rater"].headers).json()
+    assert [r["scores"]["reliability"] for r in history] == [4, 2] and history[1]["superseded_at"] is not None
+    mine = client.get("/api/users/me/ratings", headers=people["rater"].headers).json()
+    assert len(mine) == 2
+
+
+def test_authors_ratings_are_shown_but_not_counted(client, people, page):
+    before = maturity(client, people["author"], page)["score"]
+    body = rate(client, people["author"], page, reliability=5, currency=5).json()
+    assert body["by_author"] is True
+    assert maturity(client, people["author"], page)["score"] == before
+
+
+def test_anonymous_raters_are_named_only_to_managers_and_themselves(client, session, people, page):
+    client.put(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers,
+               json={"scores": {"reliability": 3}, "anonymous": True})
+    seen_by = lambda who: client.get(f"/api/pages/{page['id']}/ratings", headers=people[who].headers).json()[0]["rater"]  # noqa: E731
+    assert seen_by("other") is None
+    assert seen_by("rater")["id"] == people["rater"].id
+    assert seen_by("manager")["id"] == people["rater"].id
+
+
+def test_withdrawing_a_rating(client, people, page):
+    rate(client, people["rater"], page)
+    assert client.delete(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers).status_code == 204
+    assert client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json() == []
+    assert client.delete(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers).status_code == 404
+
+
+def test_approval_is_a_managers_decision_and_shows_later_edits(client, people, page):
+    url = f"/api/pages/{page['id']}/approval"
+    assert client.put(url, headers=people["rater"].headers, json={}).status_code == 403
+    approved = client.put(url, headers=people["manager"].headers, json={"note": "Checked against ASHE"})
+    assert approved.status_code == 200 and approved.json()["differs"] is False
+    assert maturity(client, people["rater"], page)["phase"] == "standardising"
+
+    client.patch(f"/api/pages/{page['id']}", headers=people["author"].headers,
+                 json={"content": CONTENT + "More.\n", "base_revision": page["revision"]["id"]})
+    assert client.get(url, headers=people["rater"].headers).json()["differs"] is True
+    assert maturity(client, people["rater"], page)["approved_differs"] is True
+
+    assert client.delete(url, headers=people["manager"].headers).status_code == 204
+    assert client.get(url, headers=people["rater"].headers).status_code == 404
+    assert maturity(client, people["rater"], page)["phase"] != "standardising"
+
+
+def test_personal_pages_cannot_be_approved(client, session, people):
+    mine = personal_space(session, people["manager"].user)
+    page = client.post("/api/pages", headers=people["manager"].headers,
+                       json={"space_id": mine.id, "title": "Draft", "content": "x\n"}).json()
+    response = client.put(f"/api/pages/{page['id']}/approval", headers=people["manager"].headers, json={})
+    assert response.status_code == 422 and "personal space" in response.json()["detail"]
+
+
+def test_my_ratings_hide_pages_i_can_no_longer_read(client, session, people, page):
+    rate(client, people["rater"], page)
+    space_id = page["space_id"]
+    client.delete(f"/api/spaces/{space_id}/members/{people['rater'].id}", headers=people["author"].headers)
+    assert client.get("/api/users/me/ratings", headers=people["rater"].headers).json() == []
