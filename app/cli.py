@@ -162,6 +162,26 @@ def dump(username: str | None, everything: bool, rdf_format: str, output: str) -
         stream.write(data)
 
 
+@main.command()
+def recompute() -> None:
+    """Recompute every page's maturity from its ratings and history (run nightly: currency decays with time)."""
+    from sqlalchemy import select
+
+    from app.pages.models import Page
+    from app.quality import scoring
+
+    database = _database(Settings())
+    with database.transaction(write=False) as session:
+        ids = list(session.scalars(select(Page.id).order_by(Page.id)))
+    with progress_reporter("maturity") as progress:
+        for start in range(0, len(ids), 500):
+            with database.transaction() as session:
+                for page_id in ids[start:start + 500]:
+                    scoring.refresh(session, page_id)
+            progress(min(start + 500, len(ids)), len(ids), f"page {ids[min(start + 499, len(ids) - 1)]}")
+    click.echo(f"recomputed the maturity of {len(ids)} pages", err=True)
+
+
 @main.group()
 def token() -> None:
     """Personal access tokens."""

@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.pages.titles import title_key
+from app.quality import scoring
 
 DEMO_DIR = Path(__file__).parent
 
@@ -46,6 +47,8 @@ def load_demo(session: Session, progress: Callable[[int, int, str], None] = lamb
     for number, path in enumerate(files):
         _page(session, tomllib.loads(path.read_text()), users, spaces, age_days=len(files) * 7 - number * 7, report=report)
         progress(number + 1, len(files), path.stem)
+    for page_id in session.scalars(select(Page.id)):  # the history was backdated after scoring
+        scoring.refresh(session, page_id)
     return report
 
 

@@ -18,8 +18,11 @@ def effective_categories(revision: Revision) -> list[str]:
     return list(dict.fromkeys([*revision.categories, *extract(revision.content).categories]))
 
 
-def refresh(session: Session, page: Page, revision: Revision) -> None:
-    """Rebuild the page's category and link rows from its (new) current revision."""
+def refresh(session: Session, page: Page, revision: Revision) -> set[str]:
+    """Rebuild the page's category and link rows from its (new) current revision.
+
+    Returns the title keys that gained or lost this page's link (their backlinks changed)."""
+    before = set(link_keys(session, page.id))
     session.execute(delete(PageCategory).where(PageCategory.page_id == page.id))
     session.execute(delete(PageLink).where(PageLink.page_id == page.id))
     session.add_all(PageCategory(page_id=page.id, name=name) for name in effective_categories(revision))
@@ -28,6 +31,11 @@ def refresh(session: Session, page: Page, revision: Revision) -> None:
         for link in extract(revision.content).links
     )
     session.flush()
+    return before ^ {link.key for link in extract(revision.content).links}
+
+
+def link_keys(session: Session, page_id: int) -> list[str]:
+    return list(session.scalars(select(PageLink.target_key).where(PageLink.page_id == page_id)))
 
 
 def resolve(session: Session, space_id: int, keys: Iterable[str]) -> dict[str, int]:

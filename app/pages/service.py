@@ -212,8 +212,14 @@ def _append_revision(session: Session, page: Page, parent: Revision | None, user
     else:
         semantics_service.store(session, revision.id, annotations)
     session.flush()
-    links.refresh(session, page, revision)
+    _rescore_linked(session, page.space_id, links.refresh(session, page, revision))
     return revision
+
+
+def _rescore_linked(session: Session, space_id: int, keys: set[str]) -> None:
+    """Pages whose backlinks changed get their maturity recomputed too (backlinks are a signal)."""
+    for page_id in set(links.resolve(session, space_id, keys).values()):
+        scoring.refresh(session, page_id)
 
 
 def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
@@ -342,6 +348,8 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
                      revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
                      from_space_id=source_space.id, to_space_id=target_space.id)
     scoring.refresh(session, page.id)
+    if source_space.id != target_space.id:
+        _rescore_linked(session, source_space.id, set(links.link_keys(session, page.id)))
     return revision
 
 
@@ -353,6 +361,7 @@ def delete_page(session: Session, user: User, access: PageAccess, summary: str =
                      summary=summary, title=page.title)
     session.flush()
     scoring.refresh(session, page.id)
+    _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
     return page
 
 
@@ -366,6 +375,7 @@ def restore_page(session: Session, user: User, access: PageAccess) -> Page:
                      title=page.title)
     session.flush()
     scoring.refresh(session, page.id)
+    _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
     return page
 
 

@@ -10,7 +10,7 @@ import calendar
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from fractions import Fraction
 
@@ -101,6 +101,8 @@ def _require_aware(value: datetime, name: str) -> None:
 
 @dataclass(frozen=True)
 class RatingInput:
+    """One colleague's rating of one revision, as the service stored it."""
+
     rater_id: int
     scores: Mapping[Criterion, int]
     revision_number: int
@@ -121,6 +123,8 @@ class RatingInput:
 
 @dataclass(frozen=True)
 class PageSignals:
+    """What the service knows about the page now; `now` is passed in so the model has no clock."""
+
     now: datetime
     current_revision_number: int
     changed_since: Mapping[int, float]
@@ -144,6 +148,8 @@ class PageSignals:
 
 @dataclass(frozen=True)
 class Contribution:
+    """One reason for the score, in points and in words an adviser reads."""
+
     key: str
     points: float
     explanation: str
@@ -151,6 +157,8 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Maturity:
+    """The model's answer for one page."""
+
     score: float
     confidence: float
     phase: Phase
@@ -176,6 +184,8 @@ class CountedRating:
 
 @dataclass(frozen=True)
 class RatingSummary:
+    """The counted ratings and their Bayesian average, kept so tests and overviews can show the mean."""
+
     counted: tuple[CountedRating, ...]   # one per rater, by rater id
     author_raters: int                   # raters left out because they wrote part of the page
     superseded: int                      # earlier ratings replaced by the same rater's latest
@@ -315,7 +325,7 @@ def rating_contribution(summary: RatingSummary) -> Contribution:
 
 def _utc_date(moment: datetime) -> date:
     """Calendar dates in UTC, so 'months ago' is the same on every server."""
-    return moment.astimezone(timezone.utc).date()
+    return moment.astimezone(UTC).date()
 
 
 def _day(day: date) -> str:

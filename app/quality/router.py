@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.dependencies import CurrentUser, require_role
 from app.auth.models import Role, User
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.errors import ProblemError, problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
@@ -22,6 +23,7 @@ from app.quality.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["quality"])
+STALE_AFTER = timedelta(days=1)
 ManagerUser = Annotated[User, Depends(require_role(Role.manager, Role.admin))]
 
 
@@ -42,8 +44,19 @@ def _rating_reads(session: Session, viewer: User, ratings: list[Rating]) -> list
 
 
 def _maturity_read(session: Session, access: PageAccess) -> MaturityRead:
-    stored = session.get(PageMaturity, access.page.id) or scoring.refresh(session, access.page.id)
+    """The stored maturity, or a fresh assessment when it is missing or a day old (currency decays
+    with time alone; `mature recompute` refreshes the stored scores, e.g. nightly)."""
+    stored = session.get(PageMaturity, access.page.id)
     approval = service.live_approval(session, access.page.id)
+    if stored is None or stored.computed_at < utcnow() - STALE_AFTER:
+        fresh = scoring.assess_page(session, access.page)
+        return MaturityRead(
+            page_id=access.page.id, score=fresh.score, confidence=fresh.confidence, phase=fresh.phase.value,
+            contributions=[ContributionRead(key=c.key, points=c.points, explanation=c.explanation)
+                           for c in fresh.contributions],
+            approved_revision_id=approval.revision_id if approval else None,
+            approved_differs=fresh.approved_differs, computed_at=utcnow(),
+        )
     return MaturityRead(
         page_id=access.page.id, score=stored.score, confidence=stored.confidence, phase=stored.phase,
         contributions=[ContributionRead(**c) for c in stored.contributions],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 import pytest
@@ -23,18 +23,17 @@ from app.quality.maturity import (
     summarise_ratings,
 )
 
-UTC = timezone.utc
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 C = Criterion
-PROPERTY = settings(max_examples=80, deadline=None)
+PROPERTY = settings(max_examples=60, deadline=None)
 
 
 def signals(**overrides: object) -> PageSignals:
     """A fresh single-author personal page, unless told otherwise."""
-    values: dict[str, object] = dict(
-        now=NOW, current_revision_number=5, changed_since={}, valid_until=None,
-        last_reviewed_at=NOW - timedelta(days=30), distinct_editors=1, revisions=1, backlinks=0,
-        annotation_completeness=0.0, organisational_space=False, approved_revision_number=None)
+    values: dict[str, object] = {
+        "now": NOW, "current_revision_number": 5, "changed_since": {}, "valid_until": None,
+        "last_reviewed_at": NOW - timedelta(days=30), "distinct_editors": 1, "revisions": 1, "backlinks": 0,
+        "annotation_completeness": 0.0, "organisational_space": False, "approved_revision_number": None}
     values.update(overrides)
     return PageSignals(**values)  # type: ignore[arg-type]
 
@@ -158,12 +157,12 @@ def test_only_a_raters_latest_rating_counts() -> None:
          "Valid until 29 November 2026 has passed (1 day ago); last reviewed 5 days ago"),
         (date(2026, 3, 31), NOW - timedelta(days=92), -35.0,
          "Valid until 31 March 2026 has passed (8 months ago); last reviewed 3 months ago"),
-        (date(2020, 1, 1), NOW, -40.0, "Valid until 1 January 2020 has passed (6 years and 10 months ago); "
-                                       "last reviewed today"),
+        (date(2020, 1, 1), NOW, -40.0,
+         "Valid until 1 January 2020 has passed (6 years and 10 months ago); last reviewed today"),
         (None, datetime(2025, 9, 30, 12, tzinfo=UTC), -4.0, "No 'Valid until' date given; not reviewed for 14 months"),
         (None, NOW - timedelta(days=365), 0.0, "No 'Valid until' date given; last reviewed 12 months ago"),
-        (None, NOW - timedelta(days=5 * 365), -20.0, "No 'Valid until' date given; not reviewed for 4 years and "
-                                                     "11 months"),
+        (None, NOW - timedelta(days=5 * 365), -20.0,
+         "No 'Valid until' date given; not reviewed for 4 years and 11 months"),
         (date(2026, 3, 31), datetime(2025, 9, 30, 12, tzinfo=UTC), -39.0,
          "Valid until 31 March 2026 has passed (8 months ago); not reviewed for 14 months"),
     ],
@@ -304,7 +303,8 @@ def test_phase_thresholds(overrides: dict[str, object], score: float, confidence
 
 
 def test_phases_end_to_end() -> None:
-    shared = dict(organisational_space=True, distinct_editors=4, revisions=8, annotation_completeness=0.9)
+    shared: dict[str, object] = {"organisational_space": True, "distinct_editors": 4, "revisions": 8,
+                                 "annotation_completeness": 0.9}
     formal = assess(many(3, 5), signals(**shared, backlinks=2))
     piloted = assess(many(8, 5), signals(**shared, backlinks=6))
     assert (formal.phase, piloted.phase) == (Phase.formalising, Phase.piloting)
@@ -365,7 +365,10 @@ def page_signals(draw: st.DrawFn) -> PageSignals:
         approved_revision_number=draw(st.none() | st.integers(1, current)))
 
 
-def ratings_for(page: PageSignals, rater_ids: st.SearchStrategy[int] = st.integers(1, 8),
+RATER_IDS = st.integers(1, 8)
+
+
+def ratings_for(page: PageSignals, rater_ids: st.SearchStrategy[int] = RATER_IDS,
                 max_size: int = 14) -> st.SearchStrategy[list[RatingInput]]:
     """Histories where a rater may rate several revisions, and some raters are authors."""
     one = st.builds(RatingInput, rater_id=rater_ids, scores=SCORES,

@@ -129,3 +129,39 @@ def test_my_ratings_hide_pages_i_can_no_longer_read(client, session, people, pag
     space_id = page["space_id"]
     client.delete(f"/api/spaces/{space_id}/members/{people['rater'].id}", headers=people["author"].headers)
     assert client.get("/api/users/me/ratings", headers=people["rater"].headers).json() == []
+
+
+def test_a_day_old_score_is_reassessed_on_read(client, session, people, page):
+    """Currency decays with time alone: a stored score older than a day is not served as is."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.quality.models import PageMaturity
+
+    stored = session.get(PageMaturity, page["id"])
+    stored.score, stored.computed_at = 99.0, utcnow() - timedelta(days=2)
+    session.commit()
+    body = maturity(client, people["rater"], page)
+    assert body["score"] != 99.0 and body["computed_at"] > stored.computed_at.isoformat().replace("+00:00", "Z")
+
+
+def test_recompute_command_gives_what_incremental_updates_gave(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from app.cli import main
+    from app.config import Settings
+    from app.db import Database, make_engine
+    from app.quality.models import PageMaturity
+
+    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MATURE_SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
+    assert CliRunner().invoke(main, ["demo"]).exit_code == 0
+    database = Database(make_engine(Settings()))
+    read = lambda: {m.page_id: (m.score, m.phase) for m in database.session(write=False).scalars(select(PageMaturity))}  # noqa: E731
+    incremental = read()
+    result = CliRunner().invoke(main, ["recompute"])
+    assert result.exit_code == 0 and "16 pages" in result.output
+    assert read() == incremental and len(incremental) == 16
+    database.dispose()
