@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from app.errors import ProblemError, problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
 from app.pages.service import PageAccess, current_revision, get_access
-from app.quality import scoring, service
+from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, PageMaturity, Rating
 from app.quality.schemas import (
@@ -144,3 +144,23 @@ def withdraw_approval(access: ReadablePage, user: ManagerUser, session: SessionD
     service.withdraw_approval(session, user, access)
     scoring.refresh(session, access.page.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/quality/overview", response_model=overview.Overview, responses=problem_responses(401))
+def quality_overview(user: CurrentUser, session: SessionDep,
+                     space_id: Annotated[int | None, Query(description="Only this space.")] = None) -> overview.Overview:
+    """Pages per knowledge-maturing phase and per space, the score distribution and the review queues' sizes,
+    over the pages you may read."""
+    return overview.overview(session, user, space_id)
+
+
+@router.get("/quality/review-queue", response_model=list[overview.QueueItem], responses=problem_responses(401, 422))
+def review_queue(user: CurrentUser, session: SessionDep,
+                 kind: Annotated[Literal["stale", "low_rated", "conflicting"], Query(
+                     description="stale (valid-until passed or not reviewed for a year), low_rated, "
+                                 "or conflicting (colleagues' ratings disagree)")],
+                 space_id: Annotated[int | None, Query()] = None,
+                 offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                 ) -> list[overview.QueueItem]:
+    """Pages that need a review, worst first, each with the reason."""
+    return overview.queue(session, user, kind, space_id, offset, limit)

@@ -1,0 +1,178 @@
+"""The organisation's view of its knowledge: pages per phase and space, scores, review queues.
+
+Everything is computed over the pages the caller may read (the one rights rule), so a manager
+sees the organisation and an adviser their part of it; no private page is ever counted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import Space, User
+from app.auth.rights import readable_space_clause
+from app.db import utcnow
+from app.pages.models import Page
+from app.quality.models import CRITERIA, PageMaturity, Rating
+from app.semantics.models import PageAnnotation
+from app.semantics.vocabulary import LMI
+
+NOT_REVIEWED_AFTER = timedelta(days=365)
+LOW_RATED = 2.5
+CONFLICT_SPREAD = 2.5
+
+
+class Bucket(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"low": 40, "high": 50, "pages": 7}]})
+
+    low: int
+    high: int
+    pages: int
+
+
+class SpaceSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
+        "by_phase": {"distributing": 6, "formalising": 2}}]})
+
+    space_id: int
+    key: str
+    name: str
+    pages: int
+    mean_score: float
+    by_phase: dict[str, int]
+
+
+class Overview(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "pages": 16, "by_phase": {"distributing": 12, "expressing_ideas": 2, "formalising": 2},
+        "spaces": [{"space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
+                    "by_phase": {"distributing": 6, "formalising": 2}}],
+        "score_histogram": [{"low": 0, "high": 10, "pages": 1}],
+        "queues": {"stale": 3, "low_rated": 1, "conflicting": 0}}]})
+
+    pages: int
+    by_phase: dict[str, int]
+    spaces: list[SpaceSummary]
+    score_histogram: list[Bucket] = Field(description="Pages per score band of 10 points.")
+    queues: dict[str, int] = Field(description="How many pages wait in each review queue.")
+
+
+class QueueItem(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "page_id": 9, "title": "Health and social care in the North East", "space_id": 2, "score": 38.5,
+        "phase": "distributing", "reason": "Valid until 2026-03-31 has passed"}]})
+
+    page_id: int
+    title: str
+    space_id: int
+    score: float | None
+    phase: str | None
+    reason: str
+
+
+def _live_readable(user: User, space_id: int | None) -> list:
+    conditions = [Page.deleted_at.is_(None), readable_space_clause(user)]
+    if space_id is not None:
+        conditions.append(Page.space_id == space_id)
+    return conditions
+
+
+def overview(session: Session, user: User, space_id: int | None = None) -> Overview:
+    """Counts, scores and queue sizes over the pages the caller may read."""
+    rows = session.execute(
+        select(Page.space_id, Space.key, Space.name, PageMaturity.phase, PageMaturity.score)
+        .join(Space, Space.id == Page.space_id).join(PageMaturity, PageMaturity.page_id == Page.id)
+        .where(*_live_readable(user, space_id))
+    ).all()
+    by_phase: dict[str, int] = {}
+    spaces: dict[int, SpaceSummary] = {}
+    histogram = [Bucket(low=low, high=low + 10, pages=0) for low in range(0, 100, 10)]
+    for space, key, name, phase, score in rows:
+        by_phase[phase] = by_phase.get(phase, 0) + 1
+        summary = spaces.setdefault(space, SpaceSummary(space_id=space, key=key, name=name, pages=0,
+                                                        mean_score=0.0, by_phase={}))
+        summary.mean_score = (summary.mean_score * summary.pages + score) / (summary.pages + 1)
+        summary.pages += 1
+        summary.by_phase[phase] = summary.by_phase.get(phase, 0) + 1
+        histogram[min(int(score // 10), 9)].pages += 1
+    for summary in spaces.values():
+        summary.mean_score = round(summary.mean_score, 1)
+    queues = {kind: session.scalar(select(func.count()).select_from(query(user, space_id).subquery()))
+              for kind, query in QUEUES.items()}
+    return Overview(pages=len(rows), by_phase=by_phase, spaces=sorted(spaces.values(), key=lambda s: s.key),
+                    score_histogram=histogram, queues=queues)
+
+
+def _rater_mean():
+    """One rating's mean over the criteria it scored, in portable SQL."""
+    total = sum(func.coalesce(getattr(Rating, name), 0) for name in CRITERIA)
+    scored = sum(case((getattr(Rating, name).is_not(None), 1), else_=0) for name in CRITERIA)
+    return cast(total, Float) / scored
+
+
+def _rating_stats():
+    mean = _rater_mean()
+    return (select(Rating.page_id.label("page_id"), func.count().label("raters"), func.avg(mean).label("mean"),
+                   (func.max(mean) - func.min(mean)).label("spread"))
+            .where(Rating.superseded_at.is_(None)).group_by(Rating.page_id).subquery())
+
+
+def stale_pages(user: User, space_id: int | None) -> Select:
+    """Valid-until passed, or no substantial edit and no rating for a year."""
+    today = utcnow().date()
+    cutoff = utcnow() - NOT_REVIEWED_AFTER
+    expired = (select(PageAnnotation.value_date).where(
+        PageAnnotation.revision_id == Page.current_revision_id, PageAnnotation.property_iri == str(LMI.validUntil),
+        PageAnnotation.value_date < today).limit(1).scalar_subquery())
+    recent_rating = select(Rating.id).where(Rating.page_id == Page.id, Rating.created_at >= cutoff).exists()
+    return (select(Page.id.label("page_id"), expired.label("expired"), Page.updated_at.label("updated_at"))
+            .join(Space, Space.id == Page.space_id)
+            .where(*_live_readable(user, space_id),
+                   or_(expired.is_not(None), and_(Page.updated_at < cutoff, ~recent_rating))))
+
+
+def low_rated_pages(user: User, space_id: int | None) -> Select:
+    stats = _rating_stats()
+    return (select(Page.id.label("page_id"), stats.c.mean, stats.c.raters).join(Space, Space.id == Page.space_id)
+            .join(stats, stats.c.page_id == Page.id)
+            .where(*_live_readable(user, space_id), stats.c.raters >= 2, stats.c.mean <= LOW_RATED))
+
+
+def conflicting_pages(user: User, space_id: int | None) -> Select:
+    stats = _rating_stats()
+    return (select(Page.id.label("page_id"), stats.c.spread, stats.c.raters).join(Space, Space.id == Page.space_id)
+            .join(stats, stats.c.page_id == Page.id)
+            .where(*_live_readable(user, space_id), stats.c.raters >= 3, stats.c.spread >= CONFLICT_SPREAD))
+
+
+QUEUES = {"stale": stale_pages, "low_rated": low_rated_pages, "conflicting": conflicting_pages}
+
+
+def queue(session: Session, user: User, kind: str, space_id: int | None, offset: int, limit: int) -> list[QueueItem]:
+    """One review queue, worst first, with the reason each page is in it."""
+    sub = QUEUES[kind](user, space_id).subquery()
+    order = {"stale": "updated_at", "low_rated": "mean", "conflicting": "spread"}[kind]
+    order_by = sub.c[order].desc() if kind == "conflicting" else sub.c[order]
+    rows = session.execute(
+        select(sub, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase)
+        .join(Page, Page.id == sub.c.page_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
+        .order_by(order_by, Page.id).offset(offset).limit(limit)
+    ).mappings().all()
+    return [QueueItem(page_id=r["page_id"], title=r["title"], space_id=r["space_id"], score=r["score"],
+                      phase=r["phase"], reason=_reason(kind, r)) for r in rows]
+
+
+def _reason(kind: str, row) -> str:
+    if kind == "stale":
+        if row["expired"] is not None:
+            return f"Valid until {row['expired']:%d %B %Y} has passed"
+        return f"Not edited or rated since {row['updated_at']:%d %B %Y}"
+    if kind == "low_rated":
+        return f"Rated {row['mean']:.1f} out of 5 on average by {row['raters']} colleagues"
+    return f"{row['raters']} colleagues disagree: their ratings differ by {row['spread']:.1f} points out of 5"
+
+
