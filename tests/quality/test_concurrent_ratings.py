@@ -1,0 +1,89 @@
+"""Many colleagues rating the same page at once, against the real server with two workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app import schema_migrations
+from app.auth import service as account_service
+from app.auth.models import MemberRole, Role, TokenKind
+from app.db import Database, make_engine
+from app.pages import service as page_service
+from app.pages.models import Page
+from app.quality import scoring
+from app.quality.models import PageMaturity, Rating
+from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.factories import make_space
+from tests.live_server import LiveServer
+
+RATERS = 8
+
+
+@pytest.fixture
+def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dict]:
+    url = fresh_database_url(backend, tmp_path, request)
+    database = Database(make_engine(settings_for(url, tmp_path)))
+    schema_migrations.upgrade(database.engine)
+    with database.transaction() as session:
+        users = [account_service.create_user(session, f"rater{n}", f"Rater {n}", Role.adviser, None)
+                 for n in range(RATERS + 1)]
+        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        space = make_space(session, users[0], members={u: MemberRole.reader for u in users[1:]})
+        page = page_service.create_page(session, users[0], space.id, "Shared", "[[Sector::Retail]]\n", [], "")
+        page_id = page.id
+    server = LiveServer(url, tmp_path, SECRET, workers=2)
+    try:
+        server.wait_until_up()
+        yield {"server": server, "database": database, "tokens": tokens[1:], "page_id": page_id}
+    finally:
+        server.stop()
+        database.dispose()
+
+
+def _all_at_once(calls) -> list[httpx.Response]:
+    barrier = threading.Barrier(len(calls))
+    results: list[httpx.Response | None] = [None] * len(calls)
+
+    def run(n: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            results[n] = calls[n](client)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for r in results if r is not None]
+
+
+def _put(live: dict, token: str, score: int):
+    url = f"{live['server'].url}/api/pages/{live['page_id']}/ratings/mine"
+    return lambda client: client.put(url, headers={"Authorization": f"Bearer {token}"},
+                                     json={"scores": {"reliability": score}})
+
+
+def test_concurrent_ratings_by_different_people_all_count(live):
+    responses = _all_at_once([_put(live, token, 1 + n % 5) for n, token in enumerate(live["tokens"])])
+    assert [r.status_code for r in responses] == [200] * RATERS
+    with live["database"].transaction() as session:
+        current = session.scalars(select(Rating).where(Rating.superseded_at.is_(None))).all()
+        assert len(current) == RATERS
+        stored = session.get(PageMaturity, live["page_id"])
+        stored_score = stored.score
+        recomputed = scoring.assess_page(session, session.get(Page, live["page_id"]))
+    assert stored_score == recomputed.score  # the incremental score equals a recompute
+
+
+def test_one_person_rating_many_times_at_once_keeps_one_current_rating(live):
+    token = live["tokens"][0]
+    responses = _all_at_once([_put(live, token, 1 + n % 5) for n in range(RATERS)])
+    assert [r.status_code for r in responses] == [200] * RATERS
+    with live["database"].transaction() as session:
+        ratings = session.scalars(select(Rating)).all()
+    assert len(ratings) == RATERS and sum(r.superseded_at is None for r in ratings) == 1
