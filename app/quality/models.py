@@ -59,6 +59,20 @@ class PageMaturity(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MaturitySnapshot(Base):
+    """A page's maturity whenever it changed: the page's score over time."""
+
+    __tablename__ = "maturity_snapshot"
+    __table_args__ = (Index("ix_maturity_snapshot_page_id_at", "page_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    phase: Mapped[str] = mapped_column(String(30))
+
+
 class Approval(Base):
     """A manager's approval of a revision as the organisation's reference version (withdrawable)."""
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.dependencies import CurrentUser, require_role
@@ -17,9 +18,9 @@ from app.pages.presentation import authors
 from app.pages.service import PageAccess, current_revision, get_access
 from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
-from app.quality.models import Approval, PageMaturity, Rating
+from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
 from app.quality.schemas import (
-    ApprovalPut, ApprovalRead, ContributionRead, MaturityRead, RatingPut, RatingRead, Scores,
+    ApprovalPut, ApprovalRead, ContributionRead, MaturityPoint, MaturityRead, RatingPut, RatingRead, Scores,
 )
 
 router = APIRouter(prefix="/api", tags=["quality"])
@@ -108,6 +109,16 @@ def list_my_ratings(user: CurrentUser, session: SessionDep) -> list[RatingRead]:
 def read_maturity(access: ReadablePage, session: SessionDep) -> MaturityRead:
     """The page's maturity score (0-100), confidence, knowledge-maturing phase and why: each contribution in words."""
     return _maturity_read(session, access)
+
+
+@router.get("/pages/{page_id}/maturity/history", response_model=list[MaturityPoint],
+            responses=problem_responses(401, 404, 410))
+def maturity_history(access: ReadablePage, session: SessionDep,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[MaturityPoint]:
+    """The page's score and phase over time (each change), oldest first."""
+    rows = session.scalars(select(MaturitySnapshot).where(MaturitySnapshot.page_id == access.page.id)
+                           .order_by(MaturitySnapshot.at.desc(), MaturitySnapshot.id.desc()).limit(limit))
+    return [MaturityPoint.model_validate(row) for row in reversed(list(rows))]
 
 
 def _approval_read(session: Session, access: PageAccess, approval: Approval) -> ApprovalRead:

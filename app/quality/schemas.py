@@ -107,3 +107,13 @@ class ApprovalRead(BaseModel):
     note: str
     current_revision_id: int
     differs: bool = Field(description="The current revision is a later one than the approved revision.")
+
+
+class MaturityPoint(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "at": "2026-11-20T10:12:00Z", "score": 48.2, "confidence": 0.41, "phase": "distributing"}]})
+
+    at: datetime
+    score: float
+    confidence: float
+    phase: str

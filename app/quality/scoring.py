@@ -12,7 +12,7 @@ from app.auth.models import Space, SpaceKind
 from app.db import utcnow
 from app.pages.models import Page, PageAlias, PageLink, Revision
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
-from app.quality.models import CRITERIA, Approval, PageMaturity, Rating
+from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
 from app.semantics.models import PageAnnotation
 from app.semantics.vocabulary import LMI
 
@@ -40,6 +40,9 @@ def refresh(session: Session, page_id: int) -> PageMaturity | None:
     if stored is None:
         stored = PageMaturity(page_id=page_id)
         session.add(stored)
+    if (stored.score, stored.phase) != (result.score, result.phase.value):
+        session.add(MaturitySnapshot(page_id=page_id, at=utcnow(), score=result.score,
+                                     confidence=result.confidence, phase=result.phase.value))
     stored.score, stored.confidence, stored.phase = result.score, result.confidence, result.phase.value
     stored.contributions = [{"key": c.key, "points": c.points, "explanation": c.explanation}
                             for c in result.contributions]

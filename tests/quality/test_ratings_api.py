@@ -165,3 +165,15 @@ def test_recompute_command_gives_what_incremental_updates_gave(tmp_path, monkeyp
     assert result.exit_code == 0 and "16 pages" in result.output
     assert read() == incremental and len(incremental) == 16
     database.dispose()
+
+
+def test_score_over_time(client, people, page):
+    first = client.get(f"/api/pages/{page['id']}/maturity/history", headers=people["rater"].headers).json()
+    assert len(first) == 1
+    rate(client, people["rater"], page, reliability=5, currency=5)
+    rate(client, people["other"], page, reliability=5, currency=5)
+    history = client.get(f"/api/pages/{page['id']}/maturity/history", headers=people["rater"].headers).json()
+    assert len(history) == 3 and history[-1]["score"] > history[0]["score"]
+    assert history[-1]["score"] == maturity(client, people["rater"], page)["score"]
+    assert client.get(f"/api/pages/{page['id']}/maturity/history",
+                      headers=people["outsider"].headers).status_code == 404
