@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,7 @@ from app.errors import document_problems, install_problem_handlers, problem_resp
 from app.pages.router import router as pages_router
 from app.quality.router import router as quality_router
 from app.semantics.ontology import get_ontology
+from app.semantics.router import graph_store
 from app.semantics.router import router as semantics_router
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,19 @@ class Health(BaseModel):
     database: str = Field(description="The database dialect: sqlite or postgresql.")
 
 
+def warm_graph_store(app: FastAPI) -> None:
+    """Build the SPARQL store in the background at start-up, so no user's first query pays for it."""
+
+    def build() -> None:
+        try:
+            with app.state.database.transaction(write=False) as session:
+                graph_store(app).catch_up(session)
+        except Exception:  # the first query will build it instead, and report any error
+            log.exception("warming the SPARQL store failed")
+
+    threading.Thread(target=build, name="warm-graph-store", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the service; tests pass their own settings and database."""
     settings = settings or Settings()
@@ -45,6 +60,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(make_engine(settings))
+        if settings.env != "test":
+            warm_graph_store(app)
         try:
             yield
         finally:

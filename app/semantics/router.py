@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import CurrentUser
@@ -26,11 +27,15 @@ SPARQL_RESPONSES = {
 }
 
 
-def graph_store(request: Request) -> GraphStore:
-    """The process's SPARQL store, created on first use and kept current from the change log."""
-    state = request.app.state
-    if getattr(state, "graph_store", None) is None:
-        state.graph_store = GraphStore(Iris(state.settings.base_iri), get_ontology().graph)
+_creating = threading.Lock()
+
+
+def graph_store(app_or_request: Request | FastAPI) -> GraphStore:
+    """The process's SPARQL store, created once and kept current from the change log."""
+    state = app_or_request.app.state if isinstance(app_or_request, Request) else app_or_request.state
+    with _creating:
+        if getattr(state, "graph_store", None) is None:
+            state.graph_store = GraphStore(Iris(state.settings.base_iri), get_ontology().graph)
     return state.graph_store
 
 
