@@ -27,13 +27,17 @@ What it does:
 4. In-process, on a random sample of --sample pages (default 1,000): `scoring.refresh` per page
    in 500-page transactions, once plain with a SQLAlchemy `before_cursor_execute` counter (SQL
    statements per page, by kind) and once under cProfile (top costs, and how much of the time is
-   the pure model `maturity.assess`, the SQL and the text diff).
+   the pure model `maturity.assess`, the SQL and the text diff), with the database's plan of the
+   two costliest kinds of statement.
 5. Issues --tokens personal access tokens (default 50, for raters who wrote no page) with the
    server's MATURE_SECRET_KEY, starts `mature serve --host 127.0.0.1 --port <free port>` on the
    same database (always stopped) and measures PUT /api/pages/{id}/ratings/mine (each a new or
    replacing rating, which recomputes that page in the request) and GET /api/pages/{id}/maturity
    with --concurrency clients: requests/s, p50/p95/p99, errors and the first error body.
-6. Prints the figures (or JSON with --json) and a few checks (every page has a stored maturity
+6. Runs ANALYZE and the in-process sample once more (the app never gathers planner statistics:
+   this shows what they would change; with --analyze they were gathered before the recompute
+   instead, and this step is skipped).
+7. Prints the figures (or JSON with --json) and a few checks (every page has a stored maturity
    from this recompute; the HTTP ratings are there).
 
 With --database-url the script uses that PostgreSQL database (it does not start PostgreSQL, and
@@ -80,7 +84,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, inspect, select
 
 from app import __version__, schema_migrations
 from app.auth import service as account_service
@@ -100,6 +104,7 @@ PAGE_BATCH = 1000  # pages per transaction while loading
 RATING_CHUNK = 20_000  # rows per executemany
 RECOMPUTE_BATCH = 500  # pages per transaction, as `mature recompute` does
 REQUEST_TIMEOUT = 30.0  # seconds; one stuck request cannot hold a phase much past its cap
+HISTORY_TABLES = ("maturity_snapshot", "change_log")  # counted before and after the recompute
 
 SPACES = ["national", "regional", "sectors", "occupations"]
 SECTORS = ["Agriculture, environment and animal care", "Business and administration", "Construction",
@@ -135,6 +140,7 @@ class Options:
     seed: int
     as_json: bool
     profile_lines: int
+    analyze: bool
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -160,6 +166,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--log-level", default="WARNING", help="server log level (WARNING hides access logs)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile-lines", type=int, default=15, help="functions listed from the profile")
+    parser.add_argument("--analyze", action="store_true",
+                        help="run ANALYZE after loading, before the recompute (the app never does; for comparison)")
     parser.add_argument("--json", dest="as_json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.workers < 1:
@@ -174,7 +182,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         requests=max(1, pick(args.requests, size[3])), concurrency=args.concurrency, workers=args.workers,
         phase_timeout=args.phase_timeout, load_timeout=args.load_timeout, recompute_timeout=args.recompute_timeout,
         database_url=args.database_url, log_level=args.log_level, seed=args.seed, as_json=args.as_json,
-        profile_lines=max(1, args.profile_lines),
+        profile_lines=max(1, args.profile_lines), analyze=args.analyze,
     )
     if options.ratings > options.pages * options.users // 2:
         parser.error("--ratings must stay below half of pages x users (one current rating per person and page)")
@@ -574,6 +582,7 @@ class RecomputeFigures:
     peak_rss_mb: float = 0.0
     user_cpu_seconds: float = 0.0
     system_cpu_seconds: float = 0.0
+    rows_written: dict[str, int] = field(default_factory=dict)
     stderr_tail: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -583,7 +592,7 @@ class RecomputeFigures:
                 "pages_per_s": round(self.pages_done / self.seconds, 1) if self.seconds else 0.0,
                 "ratings_per_s": round(self.ratings * done_share / self.seconds) if self.seconds else 0,
                 "peak_rss_mb": round(self.peak_rss_mb, 1), "user_cpu_seconds": round(self.user_cpu_seconds, 1),
-                "system_cpu_seconds": round(self.system_cpu_seconds, 1)}
+                "system_cpu_seconds": round(self.system_cpu_seconds, 1), "rows_written": self.rows_written}
 
 
 _PROGRESS = re.compile(r"maturity: (\d+)/(\d+)")
@@ -597,6 +606,7 @@ def full_recompute(env: dict[str, str], database: Database, options: Options, lo
         figures.pages = session.scalar(select(func.count()).select_from(Page)) or 0
         figures.ratings = session.scalar(select(func.count()).select_from(Rating)
                                          .where(Rating.superseded_at.is_(None))) or 0
+    before = history_rows(database)
     database.dispose()  # no idle connection of ours next to the recompute
     with open(log_path, "wb") as log:
         start = time.perf_counter()
@@ -636,7 +646,16 @@ def full_recompute(env: dict[str, str], database: Database, options: Options, lo
         figures.user_cpu_seconds, figures.system_cpu_seconds = usage.ru_utime, usage.ru_stime
     figures.pages_done = figures.pages if figures.exit_code == 0 else _pages_done(log_path)
     figures.stderr_tail = tail(log_path, 5)
+    figures.rows_written = {table: count - before.get(table, 0) for table, count in history_rows(database).items()}
     return figures
+
+
+def history_rows(database: Database) -> dict[str, int]:
+    """Rows of the tables a recompute may append to besides page_maturity (those that exist in this schema)."""
+    with database.engine.connect() as connection:
+        names = set(inspect(connection).get_table_names())
+        return {table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+                for table in HISTORY_TABLES if table in names}
 
 
 def _pages_done(log_path: Path) -> int:
@@ -654,6 +673,8 @@ class SampleFigures:
     seconds: float = 0.0
     statements: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    seconds_by_kind: dict[str, float] = field(default_factory=dict)
+    plans: dict[str, list[str]] = field(default_factory=dict)
     profiled_seconds: float = 0.0
     shares: dict[str, float] = field(default_factory=dict)
     top_own: list[dict[str, Any]] = field(default_factory=list)
@@ -665,6 +686,11 @@ class SampleFigures:
                 "statements": self.statements,
                 "statements_per_page": round(self.statements / self.pages, 2) if self.pages else 0.0,
                 "statements_by_kind_per_page": {k: round(v / self.pages, 2) for k, v in self.by_kind.items()},
+                "sql_ms_per_page_by_kind": {k: round(1000 * v / self.pages, 3)
+                                            for k, v in self.seconds_by_kind.items()},
+                "sql_ms_per_page": round(1000 * sum(self.seconds_by_kind.values()) / self.pages, 3)
+                if self.pages else 0.0,
+                "query_plans": self.plans,
                 "profiled_seconds": round(self.profiled_seconds, 2), "profile_shares": self.shares,
                 "top_by_own_time": self.top_own, "top_by_cumulative_time": self.top_cumulative}
 
@@ -679,19 +705,47 @@ def statement_kind(statement: str) -> str:
     return f"{verb} {table.group(1)}" if table and verb in ("SELECT", "INSERT", "UPDATE", "DELETE") else verb
 
 
+@dataclass
+class StatementLog:
+    """The SQL statements the engine sent, by kind: how many, seconds in cursor.execute, one example."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+
 @contextmanager
-def counting_statements(database: Database) -> Iterator[Counter[str]]:
-    """Count the SQL statements the engine sends (executemany counts once), by kind."""
-    counts: Counter[str] = Counter()
+def counting_statements(database: Database) -> Iterator[StatementLog]:
+    """Count and time the SQL statements the engine sends (an executemany counts once), by kind."""
+    log, started = StatementLog(), []
 
-    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        counts[statement_kind(statement)] += 1
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        kind = statement_kind(statement)
+        log.counts[kind] += 1
+        log.examples.setdefault(kind, (statement, parameters))
+        started.append((kind, time.perf_counter()))
 
-    event.listen(database.engine, "before_cursor_execute", count)
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if started:
+            kind, start = started.pop()
+            log.seconds[kind] += time.perf_counter() - start
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    event.listen(database.engine, "after_cursor_execute", after)
     try:
-        yield counts
+        yield log
     finally:
-        event.remove(database.engine, "before_cursor_execute", count)
+        event.remove(database.engine, "before_cursor_execute", before)
+        event.remove(database.engine, "after_cursor_execute", after)
+
+
+def query_plan(database: Database, statement: str, parameters: Any) -> list[str]:
+    """The database's plan for one statement the sample sent (SQLite: EXPLAIN QUERY PLAN)."""
+    prefix = "EXPLAIN QUERY PLAN " if database.engine.dialect.name == "sqlite" else "EXPLAIN "
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(prefix + statement, parameters).all()
+        connection.rollback()
+    return [str(row[-1]) for row in rows]
 
 
 def refresh_pages(database: Database, page_ids: list[int]) -> None:
@@ -717,9 +771,9 @@ SHARE_OF = [("refresh (all)", "scoring.py", "refresh"),
             ("Fraction arithmetic", "fractions.py", "*")]
 
 
-def measure_sample(database: Database, world: World, options: Options) -> SampleFigures:
-    """The sample once with a statement counter, once under cProfile."""
-    rng = random.Random(options.seed + 2)
+def measure_sample(database: Database, options: Options, profile: bool = True) -> SampleFigures:
+    """The sample once with a statement counter, then (with `profile`) once under cProfile."""
+    rng = random.Random(options.seed + 2)  # the same pages on every call
     with database.session(write=False) as session:
         all_ids = list(session.scalars(select(Page.id).order_by(Page.id)))
     ids = sorted(rng.sample(all_ids, min(options.sample, len(all_ids))))
@@ -727,12 +781,19 @@ def measure_sample(database: Database, world: World, options: Options) -> Sample
     with database.session(write=False) as session:
         figures.ratings = sum(session.scalar(select(func.count()).select_from(Rating).where(
             Rating.page_id.in_(ids[i:i + 500]), Rating.superseded_at.is_(None))) or 0 for i in range(0, len(ids), 500))
-    with counting_statements(database) as counts:
+    with counting_statements(database) as log:
         start = time.perf_counter()
         refresh_pages(database, ids)
         figures.seconds = time.perf_counter() - start
-    figures.statements = sum(counts.values())
-    figures.by_kind = dict(counts.most_common())
+    figures.statements = sum(log.counts.values())
+    figures.by_kind = dict(log.counts.most_common())
+    figures.seconds_by_kind = dict(log.seconds.most_common())
+    for kind, _ in log.seconds.most_common(2):  # the costliest two kinds of statement, as the database runs them
+        if kind.startswith("SELECT"):
+            statement, parameters = log.examples[kind]
+            figures.plans[kind] = query_plan(database, statement, parameters)
+    if not profile:
+        return figures
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
@@ -855,7 +916,8 @@ def machine_facts(options: Options, database: Database, load_average: list[float
     return {"cpus": os.cpu_count(), "usable_cpus": usable, "python": platform.python_version(),
             "platform": platform.platform(terse=True), "database": database.engine.dialect.name,
             "app_version": __version__, "workers": options.workers, "concurrency": options.concurrency,
-            "server_log_level": options.log_level, "load_average_at_start": load_average}
+            "server_log_level": options.log_level, "load_average_at_start": load_average,
+            "analyzed": options.analyze}
 
 
 def scale_facts(world: World, options: Options, db_size: float | None) -> dict[str, Any]:
@@ -877,6 +939,8 @@ def print_text(report: dict[str, Any]) -> None:
           f"{facts['workers']} uvicorn worker(s), {facts['concurrency']} concurrent HTTP clients, server log level "
           f"{facts['server_log_level']}, load average at start "
           f"{' '.join(str(x) for x in facts['load_average_at_start'])}")
+    if facts["analyzed"]:
+        print("Note: --analyze ran ANALYZE after loading, so the planner had statistics; the app never runs it.")
     print(f"Caveat: the HTTP clients run on the same machine and share its {facts['usable_cpus']} cores with the "
           "server, so the HTTP figures understate what the server alone could serve (the recompute ran alone).")
     capped = (f" (stopped at --load-timeout; {scale['pages_requested']} pages and {scale['ratings_requested']:,} "
@@ -895,15 +959,21 @@ def print_text(report: dict[str, Any]) -> None:
             ("pages/s", f"{full['pages_per_s']:.1f}"),
             ("ratings/s", f"{full['ratings_per_s']:,}"),
             ("CPU user + system", f"{full['user_cpu_seconds']:.1f} + {full['system_cpu_seconds']:.1f} s"),
-            ("peak RSS", f"{full['peak_rss_mb']:.0f} MB")]
+            ("peak RSS", f"{full['peak_rss_mb']:.0f} MB"),
+            *((f"rows added to {table}", f"{count:,}") for table, count in full["rows_written"].items())]
     for label, value in rows:
         print(f"  {label:<32}{value:>18}")
     print(f"In-process sample ({sample['pages']} random pages, {sample['current_ratings']:,} current ratings, "
-          f"scoring.refresh in {RECOMPUTE_BATCH}-page transactions):")
+          f"scoring.refresh in {RECOMPUTE_BATCH}-page transactions, right after the full recompute, so only "
+          "computed_at changes):")
     print(f"  {'plain':<32}{sample['seconds']:>8.2f} s {sample['pages_per_s']:>8.1f} pages/s")
     print(f"  {'under cProfile':<32}{sample['profiled_seconds']:>8.2f} s")
-    print(f"  SQL statements per page: {sample['statements_per_page']} ("
-          + ", ".join(f"{kind} {n}" for kind, n in sample["statements_by_kind_per_page"].items()) + ")")
+    print(f"  SQL statements per page: {sample['statements_per_page']}, {sample['sql_ms_per_page']:.2f} ms per page "
+          "in cursor.execute; by kind (per page: statements, ms):")
+    for kind, ms in sample["sql_ms_per_page_by_kind"].items():
+        print(f"    {kind:<32}{sample['statements_by_kind_per_page'][kind]:>6.2f}{ms:>9.3f} ms")
+    for kind, plan in sample["query_plans"].items():
+        print(f"  Plan of {kind}: " + " | ".join(plan))
     print("  Share of profiled time (cumulative, overlapping):")
     for label, share in sample["profile_shares"].items():
         print(f"    {label:<40}{share:>6.1f} %")
@@ -912,6 +982,15 @@ def print_text(report: dict[str, Any]) -> None:
         print(f"  Top by {title} time:")
         for row in sample[key]:
             print(f"    {row['share_pct']:>5.1f} % {row[column]:>8.3f} s {row['calls']:>9} calls  {row['function']}")
+    after = report.get("sample_after_analyze")
+    if after:
+        costly = list(after["sql_ms_per_page_by_kind"].items())[:3]
+        print(f"The same sample after ANALYZE ({after['analyze_seconds']:.1f} s; planner statistics, which the app "
+              f"never gathers): {after['seconds']:.2f} s, {after['pages_per_s']:.1f} pages/s, "
+              f"{after['sql_ms_per_page']:.2f} ms SQL per page (" + ", ".join(f"{k} {v:.3f} ms" for k, v in costly)
+              + ")")
+        for kind, plan in after["query_plans"].items():
+            print(f"  Plan of {kind}: " + " | ".join(plan))
     print(f"{'HTTP phase':<14}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'secs':>8}")
     for r in report["http"]:
@@ -952,6 +1031,11 @@ def run(options: Options) -> dict[str, Any]:
             progress(f"--load-timeout reached after {len(world.page_ids)} pages; ratings scaled to "
                      f"{planned_ratings(world, options):,}")
         load_ratings(database, world, options, progress)
+        if options.analyze:
+            start = time.perf_counter()
+            with database.engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
+            progress(f"ANALYZE (--analyze) in {time.perf_counter() - start:.1f} s")
         if settings.is_sqlite:
             with database.engine.connect() as connection:  # start the recompute from an empty WAL
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -961,7 +1045,7 @@ def run(options: Options) -> dict[str, Any]:
         recompute = full_recompute(env, database, options, data_dir / "recompute.log", progress)
         progress(f"full recompute: {recompute.pages_done}/{recompute.pages} pages in {recompute.seconds:.1f} s")
         checks = [check_recompute(database, recompute, started)]
-        sample = measure_sample(database, world, options)
+        sample = measure_sample(database, options)
         progress(f"sample: {sample.pages} pages in {sample.seconds:.2f} s, "
                  f"{sample.statements / max(1, sample.pages):.1f} statements per page")
         tokens = issue_tokens(database, world, options, secret_key)
@@ -969,11 +1053,20 @@ def run(options: Options) -> dict[str, Any]:
         http_started = datetime.now(UTC)
         http, health, ok_puts = measure_http(env, world, options, tokens, data_dir / "server.log", progress)
         checks.append(check_http_ratings(database, tokens, http_started, ok_puts))
+        analyzed = None
+        if not options.analyze:  # the same sample once more, with planner statistics (the app never gathers them)
+            start = time.perf_counter()
+            with database.engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
+            analyze_seconds = time.perf_counter() - start
+            analyzed = measure_sample(database, options, profile=False).as_dict()
+            analyzed["analyze_seconds"] = round(analyze_seconds, 1)
+            progress(f"after ANALYZE: sample at {analyzed['pages_per_s']} pages/s")
         facts = machine_facts(options, database, load_average)
         facts["server_version"] = health.get("version")
         return {"machine": facts, "caveat": "HTTP clients and server share the same CPU cores",
                 "scale": scale_facts(world, options, db_size), "recompute": recompute.as_dict(),
-                "recompute_tail": recompute.stderr_tail, "sample": sample.as_dict(),
+                "recompute_tail": recompute.stderr_tail, "sample": sample.as_dict(), "sample_after_analyze": analyzed,
                 "http": [r.as_dict() for r in http], "checks": [c.as_dict() for c in checks]}
     finally:
         if database is not None:

@@ -112,6 +112,8 @@ def _backlink_count(session: Session, page: Page) -> int:
                                                                                  PageAlias.space_id == page.space_id))]
     return session.scalar(
         select(func.count(func.distinct(PageLink.page_id))).join(Page, Page.id == PageLink.page_id)
-        .where(PageLink.target_key.in_(keys), Page.space_id == page.space_id, Page.deleted_at.is_(None),
+        # `+ 0` keeps SQLite from walking the whole space by ix_page_space_id: it must start from
+        # the few links to these titles (bench/maturity_recompute.py: 5 ms -> 0.06 ms per page).
+        .where(PageLink.target_key.in_(keys), (Page.space_id + 0) == page.space_id, Page.deleted_at.is_(None),
                Page.id != page.id)
     ) or 0
