@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from app.auth.dependencies import CurrentUser, require_role
 from app.auth.models import Role, User
 from app.db import SessionDep, utcnow
-from app.errors import ProblemError, problem_responses
+from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
-from app.pages.service import PageAccess, current_revision, get_access
+from app.pages.service import PageAccess, current_revision
 from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
@@ -94,15 +94,8 @@ def list_ratings(access: ReadablePage, user: CurrentUser, session: SessionDep,
 
 @router.get("/users/me/ratings", response_model=list[RatingRead], responses=problem_responses(401))
 def list_my_ratings(user: CurrentUser, session: SessionDep) -> list[RatingRead]:
-    """Every rating you have made (with history), newest first."""
-    readable = []
-    for rating in service.my_ratings(session, user):
-        try:
-            get_access(session, user, rating.page_id, allow_deleted=True)
-        except ProblemError:
-            continue  # you can no longer read that page
-        readable.append(rating)
-    return _rating_reads(session, user, readable)
+    """Every rating you have made (with history) of pages you may still read, newest first."""
+    return _rating_reads(session, user, service.my_ratings(session, user))
 
 
 @router.get("/pages/{page_id}/maturity", response_model=MaturityRead, responses=problem_responses(401, 404, 410))

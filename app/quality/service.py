@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import changelog
-from app.auth.models import Role, User
+from app.auth.models import Role, Space, User
+from app.auth.rights import readable_space_clause
 from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
@@ -63,8 +64,12 @@ def page_ratings(session: Session, page: Page, include_history: bool = False) ->
 
 
 def my_ratings(session: Session, user: User) -> list[Rating]:
-    return list(session.scalars(select(Rating).where(Rating.rater_id == user.id)
-                                .order_by(Rating.created_at.desc(), Rating.id.desc())))
+    """Your ratings of pages you may still read (the one rights rule, in the query)."""
+    return list(session.scalars(
+        select(Rating).join(Page, Page.id == Rating.page_id).join(Space, Space.id == Page.space_id)
+        .where(Rating.rater_id == user.id, readable_space_clause(user))
+        .order_by(Rating.created_at.desc(), Rating.id.desc())
+    ))
 
 
 def authors_of(session: Session, page_id: int) -> set[int]:
