@@ -160,6 +160,7 @@ def load_models() -> type[Base]:
     import app.changelog  # noqa: F401
     import app.pages.models  # noqa: F401
     import app.quality.models  # noqa: F401
+    import app.search.models  # noqa: F401
     import app.semantics.models  # noqa: F401
 
     return Base
