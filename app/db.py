@@ -147,8 +147,12 @@ def get_session(request: Request) -> Iterator[Session]:
 
     Used with `scope="function"`, so a failed commit raises before any 2xx leaves the server.
     """
-    with request.app.state.database.transaction(write=_writes(request)) as session:
+    write = _writes(request)
+    with request.app.state.database.transaction(write=write) as session:
         yield session
+    if write:
+        for hook in getattr(request.app.state, "after_write", ()):
+            hook()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -159,6 +163,7 @@ def load_models() -> type[Base]:
     import app.auth.models  # noqa: F401
     import app.changelog  # noqa: F401
     import app.pages.models  # noqa: F401
+    import app.people.models  # noqa: F401
     import app.quality.models  # noqa: F401
     import app.search.models  # noqa: F401
     import app.semantics.models  # noqa: F401

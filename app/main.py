@@ -21,6 +21,9 @@ from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.pages.router import router as pages_router
 from app.quality.router import router as quality_router
+from app.search.index import PageIndex
+from app.search.indexer import Indexer
+from app.search.router import router as search_router
 from app.semantics.ontology import get_ontology
 from app.semantics.router import graph_store
 from app.semantics.router import router as semantics_router
@@ -60,11 +63,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(make_engine(settings))
-        if settings.env != "test":
+        indexer = app.state.indexer = Indexer(app.state.database, app.state.page_index)
+        app.state.after_write.append(indexer.wake)
+        if settings.env != "test":  # tests drain the search queue themselves, on their connection
             warm_graph_store(app)
+            indexer.start()
         try:
             yield
         finally:
+            indexer.stop()
+            app.state.page_index.close()
             if owned:
                 app.state.database.dispose()
 
@@ -80,6 +88,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.graph_store = None  # the SPARQL store, built from the database on first use
     app.state.secret_key = secret_key
+    app.state.page_index = PageIndex(settings.data_dir / "search")
+    app.state.after_write = []  # called after each committed write request (e.g. wake the indexer)
     if database is not None:
         app.state.database = database
     install_problem_handlers(app)
@@ -89,7 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"], allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location"],
         )
-    for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router):
+    for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

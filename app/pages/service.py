@@ -31,6 +31,7 @@ from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
 from app.pages.wikitext import extract
 from app.quality import scoring
+from app.search import queue as search_queue
 from app.semantics import service as semantics_service
 from app.semantics.annotations import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
@@ -168,6 +169,7 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     )
     changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, title=title)
+    search_queue.enqueue(session, [page.id], "page.created")
     scoring.refresh(session, page.id)
     return page
 
@@ -253,6 +255,7 @@ def edit_page(session: Session, user: User, access: PageAccess, *, content: str 
                                 summary=summary, minor=minor, kind="edit", annotations=typed)
     changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, minor=minor, merged_with=merged_with)
+    search_queue.enqueue(session, [page.id], "page.edited")
     scoring.refresh(session, page.id)
     return EditOutcome(page, revision, changed=True, merged_with=merged_with)
 
@@ -314,6 +317,7 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
                                 kind="revert", annotations_from=target, reverted_to=target)
     changelog.record(session, "page.reverted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, reverted_to=target.id)
+    search_queue.enqueue(session, [page.id], "page.reverted")
     scoring.refresh(session, page.id)
     return revision
 
@@ -347,6 +351,7 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     changelog.record(session, "page.moved", actor_id=user.id, space_id=target_space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
                      from_space_id=source_space.id, to_space_id=target_space.id)
+    search_queue.enqueue(session, [page.id], "page.moved")
     scoring.refresh(session, page.id)
     if source_space.id != target_space.id:
         _rescore_linked(session, source_space.id, set(links.link_keys(session, page.id)))
@@ -359,6 +364,7 @@ def delete_page(session: Session, user: User, access: PageAccess, summary: str =
     page.deleted_at, page.deleted_by_id = utcnow(), user.id
     changelog.record(session, "page.deleted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      summary=summary, title=page.title)
+    search_queue.enqueue(session, [page.id], "page.deleted")
     session.flush()
     scoring.refresh(session, page.id)
     _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
@@ -373,6 +379,7 @@ def restore_page(session: Session, user: User, access: PageAccess) -> Page:
     page.deleted_at, page.deleted_by_id = None, None
     changelog.record(session, "page.restored", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      title=page.title)
+    search_queue.enqueue(session, [page.id], "page.restored")
     session.flush()
     scoring.refresh(session, page.id)
     _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))

@@ -188,3 +188,37 @@ def sanitise(html: str) -> str:
 def render_html(content: str, *, exists: Callable[[str], bool], href: Callable[[str], str]) -> str:
     """Safe HTML for widgets; links to missing pages get the class `missing`."""
     return sanitise(_MD.render(_protect_table_pipes(content), {"exists": exists, "href": href}))
+
+
+_BLOCK_TEXT = {"fence", "code_block"}
+_INLINE_TEXT = {"text", "code_inline"}
+_BREAKS = {"softbreak", "hardbreak"}
+
+
+def plain_text(content: str) -> str:
+    """The words a reader sees, without markup: what search indexes and quotes in snippets.
+
+    Links read as their label, `[[Property::Value]]` as its shown value, categories vanish;
+    blocks are separated by blank lines so a snippet never glues two paragraphs together.
+    """
+    blocks: list[str] = []
+    for token in _MD.parse(_protect_table_pipes(content)):
+        if token.type in _BLOCK_TEXT:
+            blocks.append(token.content.strip())
+        elif token.type == "inline":
+            blocks.append("".join(_inline_text(token.children or [])).strip())
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _inline_text(tokens: Sequence[Token]) -> list[str]:
+    words: list[str] = []
+    for token in tokens:
+        if token.type in _INLINE_TEXT:
+            words.append(token.content)
+        elif token.type in _BREAKS:
+            words.append(" ")
+        elif token.type == "wikilink" and token.meta["kind"] != "category":
+            words.append(token.meta["label"])
+        elif token.type == "image":
+            words.append(token.content)
+    return words

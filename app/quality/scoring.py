@@ -14,6 +14,7 @@ from app.pages.models import Page, PageAlias, PageLink, Revision
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
 from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
 from app.semantics.models import PageAnnotation
+from app.search import queue as search_queue
 from app.semantics.vocabulary import LMI
 
 # The annotations a well-annotated page has (mirrors ontology/shapes.ttl, without running SHACL
@@ -41,6 +42,7 @@ def refresh(session: Session, page_id: int) -> PageMaturity | None:
         stored = PageMaturity(page_id=page_id)
         session.add(stored)
     if (stored.score, stored.phase) != (result.score, result.phase.value):
+        search_queue.enqueue(session, [page_id], "maturity")  # search ranks and filters by it
         session.add(MaturitySnapshot(page_id=page_id, at=utcnow(), score=result.score,
                                      confidence=result.confidence, phase=result.phase.value))
     stored.score, stored.confidence, stored.phase = result.score, result.confidence, result.phase.value

@@ -1,0 +1,531 @@
+"""The page index: the only module that knows the search engine (Whoosh, per the design card).
+
+Everything else speaks `IndexDocument`, `SearchRequest` and `SearchResults`, so the engine could
+be swapped without touching routes or other packages.
+
+How it stays fast enough (see `/work/shared/MEASURED.md` and `docs/search.md`):
+- one searcher per process, reopened (never `refresh()`ed: a whoosh-reloaded bug duplicates
+  hits after merges) only when another commit changed the index;
+- per document, a small column (`meta`: space, maturity, phase, date, facet values) decoded once
+  per segment and cached: privacy, filters, facet counts, sorting and the maturity blend all read
+  it instead of stored fields;
+- filters (the rights rule first) become a bit set cached per searcher, never a Whoosh query.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import columns, highlight, index, writing
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import COLUMN, ID, NGRAMWORDS, TEXT, Schema
+from whoosh.idsets import BitSet
+from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser, OrGroup
+from whoosh.query import And, Every, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.searching import Hit, Searcher
+
+SCHEMA_VERSION = 1
+INDEX_NAME = f"pages_v{SCHEMA_VERSION}"  # a new schema version starts a new index (then rebuilt)
+
+# The maturity blend: relevance x (1 + MATURITY_WEIGHT x (score - 50) / 100), so a page at 100
+# gets +25 %, one at 0 gets -25 %: maturity orders near-equal matches, a title match still wins.
+MATURITY_WEIGHT = 0.5
+TITLE_BOOST = 3.0
+SNIPPET_CHARS = 240
+_MARK_START, _MARK_END = "\x02", "\x03"
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's single writer lock; try again later."""
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """What the index knows about one live page (its current revision)."""
+
+    page_id: int
+    space_id: int
+    title: str
+    body: str
+    categories: tuple[str, ...]
+    annotations: dict[str, tuple[str, ...]]  # facet key (e.g. "sector") -> values (labels)
+    annotation_text: str  # every annotation value, searchable
+    maturity: float
+    phase: str
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A query as the index sees it: words, the readable spaces, filters, order and window."""
+
+    text: str
+    readable_spaces: frozenset[int]
+    spaces: frozenset[int] = frozenset()
+    facet_filters: tuple[tuple[str, frozenset[str]], ...] = ()  # (facet, accepted values): AND of ORs
+    phases: frozenset[str] = frozenset()
+    min_score: float | None = None
+    modified_from: datetime | None = None
+    modified_to: datetime | None = None
+    sort: str = "relevance"  # relevance | maturity | recency
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Text with the matched words marked: (text, is_match) parts, never HTML."""
+
+    parts: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    page_id: int
+    space_id: int
+    title: str
+    score: float
+    maturity: float
+    phase: str
+    modified: datetime
+    title_marked: Snippet
+    snippet: Snippet
+
+
+@dataclass
+class SearchResults:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, Counter[str]]
+    matched: str  # "all" terms, or "any" when no page had all of them
+    correction: str | None = None
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """The per-document column, decoded: all a filter, a facet or a sort needs."""
+
+    page_id: int
+    space_id: int
+    maturity: float
+    phase: str
+    modified: float  # POSIX seconds
+    facets: tuple[str, ...]  # "category=Apprenticeships", "sector=Engineering" ...
+
+
+def make_schema() -> Schema:
+    english = StemmingAnalyzer()  # lower-case, stop words, Porter stemming
+    schema = Schema(
+        page=ID(stored=True, unique=True),
+        title=TEXT(analyzer=english, field_boost=TITLE_BOOST, stored=True, spelling=True),
+        title_start=NGRAMWORDS(minsize=1, maxsize=24, at="start"),
+        body=TEXT(analyzer=english, stored=True, spelling=True),
+        category=TEXT(analyzer=english, field_boost=1.5),
+        annotations=TEXT(analyzer=english, field_boost=1.5),
+        meta=COLUMN(columns.VarBytesColumn()),
+    )
+    # One text field per annotation property, so `sector:engineering` works in the query box.
+    schema.add("ann_*", TEXT(analyzer=english), glob=True)
+    return schema
+
+
+def facet_key(key: str, value: str) -> str:
+    return f"{key}={value}"
+
+
+def _encode_meta(doc: IndexDocument) -> bytes:
+    facets = [facet_key("space", str(doc.space_id)), facet_key("phase", doc.phase)]
+    facets += [facet_key("category", name) for name in doc.categories]
+    facets += [facet_key(key, value) for key, values in doc.annotations.items() for value in values]
+    return json.dumps({"p": doc.page_id, "s": doc.space_id, "m": doc.maturity, "ph": doc.phase,
+                       "t": doc.modified.timestamp(), "f": facets}, separators=(",", ":")).encode()
+
+
+def _decode_meta(raw: bytes) -> DocInfo | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return DocInfo(data["p"], data["s"], data["m"], data["ph"], data["t"], tuple(data["f"]))
+
+
+def _fields(doc: IndexDocument) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "page": str(doc.page_id), "title": doc.title, "title_start": doc.title, "body": doc.body,
+        "category": " ".join(doc.categories), "annotations": doc.annotation_text, "meta": _encode_meta(doc),
+    }
+    for key, values in doc.annotations.items():
+        fields[f"ann_{key}"] = " ".join(values)
+    return fields
+
+
+class MaturityBlend(BM25F):
+    """BM25F text relevance, then scaled by the page's maturity (see MATURITY_WEIGHT)."""
+
+    use_final = True
+
+    def __init__(self, infos: Sequence[DocInfo | None]) -> None:
+        super().__init__(title_B=0.5)
+        self.infos = infos
+
+    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+        info = self.infos[docnum]
+        maturity = info.maturity if info else 0.0
+        return score * (1.0 + MATURITY_WEIGHT * (maturity - 50.0) / 100.0)
+
+
+class _MarkerFormatter(highlight.Formatter):
+    """Marks matches with control characters, turned into (text, is_match) parts afterwards."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return _MARK_START + highlight.get_text(text, token, replace) + _MARK_END
+
+
+def _parts(marked: str) -> Snippet:
+    """Split marked text into parts; paragraph breaks become spaces (a snippet is one line)."""
+    marked = re.sub(r"\s+", " ", marked).strip()
+    parts: list[tuple[str, bool]] = []
+    for chunk in re.split(f"({_MARK_START}[^{_MARK_END}]*{_MARK_END})", marked):
+        if not chunk:
+            continue
+        if chunk.startswith(_MARK_START):
+            parts.append((chunk[1:-1], True))
+        else:
+            parts.append((chunk, False))
+    return Snippet(tuple(parts))
+
+
+class _View:
+    """One searcher generation: the searcher, every document's DocInfo, and cached filters."""
+
+    def __init__(self, ix: index.FileIndex, segment_cache: dict[str, list[DocInfo | None]]) -> None:
+        blend = MaturityBlend([])
+        searcher = ix.searcher(weighting=blend)  # never `refresh()` it: see the module docstring
+        infos: list[DocInfo | None] = []
+        for leaf, _offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            segment_id = reader.segment().segment_id()
+            cached = segment_cache.get(segment_id)
+            if cached is None:
+                cached = self._decode_segment(reader)
+                segment_cache[segment_id] = cached
+            infos.extend(cached)
+        self.infos = blend.infos = infos
+        self.searcher = searcher
+        self.filters: OrderedDict[tuple[Any, ...], BitSet] = OrderedDict()
+
+    @staticmethod
+    def _decode_segment(reader: Any) -> list[DocInfo | None]:
+        if not reader.has_column("meta"):
+            return [None] * reader.doc_count_all()
+        column = reader.column_reader("meta")
+        return [None if reader.is_deleted(docnum) else _decode_meta(column[docnum])
+                for docnum in range(reader.doc_count_all())]
+
+    @staticmethod
+    def filter_key(request: SearchRequest) -> tuple[Any, ...]:
+        return (request.readable_spaces, request.spaces, request.facet_filters, request.phases,
+                request.min_score, request.modified_from, request.modified_to)
+
+    def allowed(self, request: SearchRequest) -> BitSet:
+        """Documents the caller may read and that pass every filter (cached per searcher)."""
+        key = self.filter_key(request)
+        cached = self.filters.get(key)
+        if cached is not None:
+            self.filters.move_to_end(key)
+            return cached
+        spaces = request.readable_spaces & request.spaces if request.spaces else request.readable_spaces
+        low = request.modified_from.timestamp() if request.modified_from else None
+        high = request.modified_to.timestamp() if request.modified_to else None
+        wanted = [frozenset(facet_key(name, value) for value in values) for name, values in request.facet_filters]
+        bits = BitSet(size=len(self.infos))
+        for docnum, info in enumerate(self.infos):
+            if info is None or info.space_id not in spaces:
+                continue
+            if request.phases and info.phase not in request.phases:
+                continue
+            if request.min_score is not None and info.maturity < request.min_score:
+                continue
+            if (low is not None and info.modified < low) or (high is not None and info.modified > high):
+                continue
+            if wanted and not all(accepted.intersection(info.facets) for accepted in wanted):
+                continue
+            bits.add(docnum)
+        self.filters[key] = bits
+        if len(self.filters) > 64:
+            self.filters.popitem(last=False)
+        return bits
+
+
+@dataclass
+class _Cache:
+    """Costly answers (the full ordered match list and its facet counts) per searcher generation."""
+
+    generation: int = -1
+    entries: OrderedDict[tuple[Any, ...], tuple[list[tuple[float, int]], dict[str, Counter[str]], str]] = \
+        field(default_factory=OrderedDict)
+
+
+class PageIndex:
+    """The on-disk index of one service (shared by all its processes: one writer at a time)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.RLock()
+        self._ix: index.FileIndex | None = None
+        self._view: _View | None = None
+        self._generation = -1
+        self._segments: dict[str, list[DocInfo | None]] = {}
+        self._cache = _Cache()
+        self.created = False  # True when this process found no index and made an empty one
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def open(self) -> index.FileIndex:
+        """Open the index, creating an empty one (then `created` is True) if there is none."""
+        with self._lock:
+            if self._ix is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                with self._creation_lock():
+                    if index.exists_in(self.directory, indexname=INDEX_NAME):
+                        self._ix = index.open_dir(self.directory, indexname=INDEX_NAME)
+                    else:
+                        self._ix = index.create_in(self.directory, make_schema(), indexname=INDEX_NAME)
+                        self.created = True
+            return self._ix
+
+    @contextmanager
+    def _creation_lock(self) -> Iterator[None]:
+        """Two processes starting at once must not both create (and so wipe) the index."""
+        with open(self.directory / ".create.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._view is not None:
+                self._view.searcher.close()
+            self._view, self._ix, self._generation = None, None, -1
+            self._segments.clear()
+
+    def is_empty(self) -> bool:
+        return self.open().doc_count() == 0
+
+    def doc_count(self) -> int:
+        return self.open().doc_count()
+
+    def size_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.directory.glob("*") if path.is_file())
+
+    # -- writing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self, **options: Any) -> Iterator[writing.IndexWriter]:
+        try:
+            writer = self.open().writer(timeout=0.0, **options)
+        except index.LockError as exc:
+            raise IndexBusy(str(self.directory)) from exc
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def apply(self, documents: Iterable[IndexDocument], removed: Iterable[int]) -> None:
+        """Replace these pages' entries and drop the removed pages', in one commit (or none)."""
+        with self._writer(limitmb=64) as writer:
+            for page_id in removed:
+                writer.delete_by_term("page", str(page_id))
+            for doc in documents:
+                writer.update_document(**_fields(doc))
+            writer.commit()
+
+    def rebuild(self, documents: Iterable[IndexDocument]) -> int:
+        """Replace the whole index with these documents, in one commit; returns how many."""
+        count = 0
+        with self._writer(limitmb=256) as writer:
+            for doc in documents:
+                writer.add_document(**_fields(doc))
+                count += 1
+            writer.commit(mergetype=writing.CLEAR)
+        return count
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _current_view(self) -> _View:
+        ix = self.open()
+        generation = ix.latest_generation()
+        if self._view is None or generation != self._generation:
+            if self._view is not None:
+                self._view.searcher.close()
+            self._view = _View(ix, self._segments)
+            live = {leaf.reader().segment().segment_id() for leaf, _ in self._view.searcher.leaf_searchers()}
+            for stale in set(self._segments) - live:
+                del self._segments[stale]
+            self._generation = generation
+        return self._view
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        with self._lock:
+            view = self._current_view()
+            allowed = view.allowed(request)
+            ordered, facets, matched = self._matches(view, request, allowed)
+            window = ordered[request.offset:request.offset + request.limit]
+            hits = self._hits(view, request, window)
+            correction = self._correction(view, request, allowed, len(ordered))
+            return SearchResults(len(ordered), hits, facets, matched, correction)
+
+    def _matches(self, view: _View, request: SearchRequest,
+                 allowed: BitSet) -> tuple[list[tuple[float, int]], dict[str, Counter[str]], str]:
+        """Every allowed match in the requested order, with facet counts (cached per generation)."""
+        if self._cache.generation != self._generation:
+            self._cache = _Cache(self._generation)
+        key = (request.text, request.sort, _View.filter_key(request))
+        cached = self._cache.entries.get(key)
+        if cached is not None:
+            self._cache.entries.move_to_end(key)
+            return cached
+        matched = "all"
+        scored = self._scored(view, self._parse(view, request.text, AndGroup), allowed)
+        if not scored and len(request.text.split()) > 1:
+            matched = "any"
+            scored = self._scored(view, self._parse(view, request.text, OrGroup.factory(0.9)), allowed)
+        ordered = self._order(view, request.sort, scored)
+        facets = self._facet_counts(view, ordered)
+        self._cache.entries[key] = (ordered, facets, matched)
+        if len(self._cache.entries) > 256:
+            self._cache.entries.popitem(last=False)
+        return ordered, facets, matched
+
+    def _parse(self, view: _View, text: str, group: Any) -> Query:
+        if not text.strip():
+            return Every()
+        parser = MultifieldParser(["title", "body", "category", "annotations"], view.searcher.schema, group=group)
+        parser.add_plugin(FieldAliasPlugin(self._aliases(view)))
+        return parser.parse(text)
+
+    @staticmethod
+    def _aliases(view: _View) -> dict[str, list[str]]:
+        aliases = {name: [name[len("ann_"):]] for name in view.searcher.reader().indexed_field_names()
+                   if name.startswith("ann_")}
+        aliases["category"] = ["categories", "cat"]
+        return aliases
+
+    @staticmethod
+    def _scored(view: _View, query: Query, allowed: BitSet) -> list[tuple[float, int]]:
+        if not allowed:
+            return []
+        if isinstance(query, Every):
+            return [(0.0, docnum) for docnum in allowed]
+        results = view.searcher.search(query, filter=allowed, limit=None)
+        return [(hit.score or 0.0, hit.docnum) for hit in results]
+
+    @staticmethod
+    def _order(view: _View, sort: str, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        infos = view.infos
+
+        def info(docnum: int) -> DocInfo:
+            return infos[docnum]  # type: ignore[return-value]  # matches are live documents
+
+        if sort == "maturity":
+            return sorted(scored, key=lambda item: (-info(item[1]).maturity, -item[0], -info(item[1]).modified))
+        if sort == "recency":
+            return sorted(scored, key=lambda item: (-info(item[1]).modified, -item[0]))
+        # relevance; browsing without words ranks by maturity, then recency
+        return sorted(scored, key=lambda item: (-item[0], -info(item[1]).maturity, -info(item[1]).modified))
+
+    @staticmethod
+    def _facet_counts(view: _View, ordered: list[tuple[float, int]]) -> dict[str, Counter[str]]:
+        counts: Counter[str] = Counter()
+        infos = view.infos
+        for _score, docnum in ordered:
+            counts.update(infos[docnum].facets)  # type: ignore[union-attr]
+        facets: dict[str, Counter[str]] = {}
+        for key, count in counts.items():
+            name, _, value = key.partition("=")
+            facets.setdefault(name, Counter())[value] = count
+        return facets
+
+    def _hits(self, view: _View, request: SearchRequest, window: list[tuple[float, int]]) -> list[SearchHit]:
+        if not window:
+            return []
+        query = self._parse(view, request.text, OrGroup)
+        results = view.searcher.search(query, limit=1)  # a Results to highlight with
+        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        results.formatter = _MarkerFormatter()
+        hits = []
+        for score, docnum in window:
+            info = view.infos[docnum]
+            assert info is not None
+            hit = Hit(results, docnum, score=score)
+            stored = hit.fields()
+            body_marked = hit.highlights("body", top=2) if request.text.strip() else ""
+            if not body_marked:
+                body_marked = _lead(stored.get("body", ""))
+            title_marked = hit.highlights("title", minscore=0) if request.text.strip() else ""
+            hits.append(SearchHit(
+                page_id=info.page_id, space_id=info.space_id, title=stored["title"], score=score,
+                maturity=info.maturity, phase=info.phase,
+                modified=datetime.fromtimestamp(info.modified, UTC),
+                title_marked=_parts(title_marked or stored["title"]), snippet=_parts(body_marked)))
+        return hits
+
+    def _correction(self, view: _View, request: SearchRequest, allowed: BitSet, total: int) -> str | None:
+        """"Did you mean": a spelling of the query that finds more of the caller's pages."""
+        text = request.text.strip()
+        if not text or total >= 5:
+            return None
+        query = self._parse(view, text, AndGroup)
+        corrected = view.searcher.correct_query(query, text, maxdist=2)
+        if corrected.string.strip().lower() == text.lower():
+            return None
+        better = self._scored(view, self._parse(view, corrected.string, AndGroup), allowed)
+        return corrected.string if len(better) > total else None
+
+    def suggest(self, prefix: str, readable_spaces: frozenset[int], limit: int = 10) -> list[tuple[int, int, str]]:
+        """Titles whose words start with what was typed so far: (page_id, space_id, title)."""
+        words = [word.lower()[:24] for word in re.findall(r"\w+", prefix)]
+        if not words:
+            return []
+        with self._lock:
+            view = self._current_view()
+            allowed = view.allowed(SearchRequest(text="", readable_spaces=readable_spaces))
+            if not allowed:
+                return []
+            query = And([Term("title_start", word) for word in words])
+            docnums = [hit.docnum for hit in view.searcher.search(query, filter=allowed, limit=None)]
+            docnums.sort(key=lambda docnum: -view.infos[docnum].maturity)  # type: ignore[union-attr]
+            found = []
+            for docnum in docnums[:limit]:
+                info = view.infos[docnum]
+                assert info is not None
+                found.append((info.page_id, info.space_id, view.searcher.stored_fields(docnum)["title"]))
+            return found
+
+    def all_page_ids(self) -> set[int]:
+        """Every live page in the index (for consistency checks and tests)."""
+        with self._lock:
+            return {info.page_id for info in self._current_view().infos if info is not None}
+
+
+def _lead(body: str) -> str:
+    """The page's first words, when no words matched (browsing, or a title-only match)."""
+    if len(body) <= SNIPPET_CHARS:
+        return body
+    cut = body.rfind(" ", 0, SNIPPET_CHARS)
+    return body[:cut if cut > 0 else SNIPPET_CHARS] + " …"

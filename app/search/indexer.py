@@ -1,0 +1,116 @@
+"""Keeping the index in step with the database: drain the queue, rebuild, and a background loop.
+
+Any server process (or the CLI) may drain; Whoosh allows one writer, so a process that finds the
+index locked leaves the queue to the holder and tries again on its next round.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from app.db import Database
+from app.pages.models import Page
+from app.search import documents, queue
+from app.search.index import IndexBusy, PageIndex
+
+log = logging.getLogger(__name__)
+
+DRAIN_BATCH = 200
+POLL_SECONDS = 0.5
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Indexer:
+    """Moves committed changes from the queue into the index of one service."""
+
+    def __init__(self, database: Database, index: PageIndex) -> None:
+        self.database = database
+        self.index = index
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def drain(self, batch: int = DRAIN_BATCH) -> int:
+        """Index every queued page; returns how many entries were processed (0 if another holds the lock)."""
+        processed = 0
+        while True:
+            with self.database.transaction(write=False) as session:
+                entries = queue.pending(session, batch)
+                if not entries:
+                    return processed
+                docs, removed = documents.documents_for(session, sorted({page_id for _, page_id in entries}))
+            try:
+                self.index.apply(docs, removed)
+            except IndexBusy:
+                return processed
+            with self.database.transaction(write=True) as session:
+                queue.forget(session, [entry_id for entry_id, _ in entries])
+            processed += len(entries)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Re-index every live page from the database, replacing the whole index in one commit."""
+        with self.database.transaction(write=False) as session:
+            covered = queue.all_entry_ids(session)  # what this rebuild makes redundant
+            total = session.scalar(select(func.count()).select_from(Page).where(Page.deleted_at.is_(None))) or 0
+
+            def batches():
+                done = 0
+                for batch in documents.all_documents(session):
+                    yield from batch
+                    done += len(batch)
+                    if progress:
+                        progress(done, total)
+
+            count = self.index.rebuild(batches())
+        with self.database.transaction(write=True) as session:
+            queue.forget(session, covered)
+        return count
+
+    def ensure_ready(self) -> None:
+        """At start-up: build a missing index from the database, then drain what crashes left queued."""
+        if self.index.is_empty():
+            with self.database.transaction(write=False) as session:
+                has_pages = session.scalar(select(Page.id).where(Page.deleted_at.is_(None)).limit(1)) is not None
+            if has_pages:
+                try:
+                    log.info("search index is empty: rebuilding it from the database")
+                    self.rebuild()
+                except IndexBusy:
+                    return  # another process is building it
+        self.drain()
+
+    # -- the background loop of a server process -------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Ask the loop to drain now (after a commit that queued pages) instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            self.ensure_ready()
+        except Exception:
+            log.exception("preparing the search index failed; retrying in the loop")
+        while not self._stop.is_set():
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.drain()
+            except Exception:  # the database or the disk hiccuped: the queue keeps the work
+                log.exception("draining the search queue failed; will retry")
