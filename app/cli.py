@@ -182,6 +182,23 @@ def recompute() -> None:
     click.echo(f"recomputed the maturity of {len(ids)} pages", err=True)
 
 
+@main.command()
+def reindex() -> None:
+    """Rebuild the search index from the database (safe while servers run: they keep answering)."""
+    from app.search.index import IndexBusy, PageIndex
+    from app.search.indexer import Indexer
+
+    settings = Settings()
+    indexer = Indexer(_database(settings), PageIndex(settings.data_dir / "search"))
+    with progress_reporter("search index") as progress:
+        try:
+            count = indexer.rebuild(lambda done, total: progress(done, total, "pages"))
+        except IndexBusy:
+            raise click.ClickException("another process is writing the search index; try again in a moment") from None
+    indexer.index.close()
+    click.echo(f"indexed {count} pages", err=True)
+
+
 @main.group()
 def token() -> None:
     """Personal access tokens."""

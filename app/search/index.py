@@ -335,9 +335,10 @@ class PageIndex:
     # -- writing -------------------------------------------------------------------------------
 
     @contextmanager
-    def _writer(self, **options: Any) -> Iterator[writing.IndexWriter]:
+    def _writer(self, wait: float = 0.0, **options: Any) -> Iterator[writing.IndexWriter]:
+        """The single writer; IndexBusy if another holds it for longer than `wait` seconds."""
         try:
-            writer = self.open().writer(timeout=0.0, **options)
+            writer = self.open().writer(timeout=wait, delay=0.05, **options)
         except index.LockError as exc:
             raise IndexBusy(str(self.directory)) from exc
         try:
@@ -358,7 +359,7 @@ class PageIndex:
     def rebuild(self, documents: Iterable[IndexDocument]) -> int:
         """Replace the whole index with these documents, in one commit; returns how many."""
         count = 0
-        with self._writer(limitmb=256) as writer:
+        with self._writer(wait=30.0, limitmb=256) as writer:  # a draining server lets go within seconds
             for doc in documents:
                 writer.add_document(**_fields(doc))
                 count += 1
@@ -486,16 +487,30 @@ class PageIndex:
         return hits
 
     def _correction(self, view: _View, request: SearchRequest, allowed: BitSet, total: int) -> str | None:
-        """"Did you mean": a spelling of the query that finds more of the caller's pages."""
+        """"Did you mean": a spelling of the query that finds more of the caller's pages.
+
+        Each word is checked as typed (not stemmed) against the words of titles, then bodies.
+        """
         text = request.text.strip()
         if not text or total >= 5:
             return None
-        query = self._parse(view, text, AndGroup)
-        corrected = view.searcher.correct_query(query, text, maxdist=2)
-        if corrected.string.strip().lower() == text.lower():
+        correctors = [view.searcher.corrector(name) for name in ("title", "body")]
+
+        def better(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word in ("AND", "OR", "NOT") or len(word) < 3:
+                return word
+            for corrector in correctors:
+                found = corrector.suggest(word.lower(), limit=1, maxdist=2)
+                if found:
+                    return found[0]
+            return word
+
+        corrected = re.sub(r"(?<![:\w])\w+\b(?!:)", better, text)  # not field names or their values
+        if corrected.lower() == text.lower():
             return None
-        better = self._scored(view, self._parse(view, corrected.string, AndGroup), allowed)
-        return corrected.string if len(better) > total else None
+        found = self._scored(view, self._parse(view, corrected, AndGroup), allowed)
+        return corrected if len(found) > total else None
 
     def suggest(self, prefix: str, readable_spaces: frozenset[int], limit: int = 10) -> list[tuple[int, int, str]]:
         """Titles whose words start with what was typed so far: (page_id, space_id, title)."""
