@@ -20,6 +20,8 @@ from app.config import Settings
 from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.pages.router import router as pages_router
+from app.people.router import router as people_router
+from app.people.skos import seed_topic_scheme
 from app.quality.router import router as quality_router
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         indexer = app.state.indexer = Indexer(app.state.database, app.state.page_index)
         app.state.after_write.append(indexer.wake)
         if settings.env != "test":  # tests drain the search queue themselves, on their connection
+            seed_topic_scheme(app.state.database)  # people tests seed in a fixture (each test rolls back)
             warm_graph_store(app)
             indexer.start()
         try:
@@ -99,7 +102,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"], allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location"],
         )
-    for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router):
+    for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
+                   people_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

@@ -1,0 +1,1 @@
+"""People, topic tags, the topic scheme and its gardening, expert search."""

@@ -1,0 +1,45 @@
+"""How expert colleagues think someone is in some topics: a number other packages can weight by.
+
+For example the quality package may weight a rating of a page about apprenticeships by the rater's
+`expertise_in(session, rater_id, page_topic_iris)`. Import it by module:
+`from app.people import expertise` then `expertise.expertise_in(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.people import topics
+from app.people.models import Person, PersonTag, TopicConcept
+
+UNLEVELLED = 3.0  # a colleague's tag without a level says "knows about it": the middle of the scale
+
+
+def expertise_in(session: Session, user_id: int, concept_iris: Iterable[str]) -> float:
+    """The mean level (1-5) colleagues tagged the user with in these topics or narrower ones; 0.0 if none.
+
+    Only colleagues' current tags count: not self-tags, not tags the user hid, and not merged-away
+    IRIs' old names (they redirect to their topic). Tags without a level count as 3. Age does not
+    fade it (expert search does that); it is a property of the person, not of a question.
+    """
+    topic_ids = _topic_ids(session, concept_iris)
+    if not topic_ids:
+        return 0.0
+    levels = list(session.scalars(
+        select(PersonTag.level).join(Person, Person.id == PersonTag.person_id)
+        .where(Person.user_id == user_id, PersonTag.concept_id.in_(topics.with_narrower(session, topic_ids)),
+               PersonTag.is_self.is_(False), PersonTag.superseded_at.is_(None), PersonTag.hidden_at.is_(None))))
+    if not levels:
+        return 0.0
+    return round(sum(UNLEVELLED if level is None else float(level) for level in levels) / len(levels), 3)
+
+
+def _topic_ids(session: Session, concept_iris: Iterable[str]) -> set[int]:
+    iris = set(concept_iris)
+    if not iris:
+        return set()
+    return {topics.follow(session, topic).id
+            for topic in session.scalars(select(TopicConcept).where(TopicConcept.iri.in_(iris)))}

@@ -1,0 +1,393 @@
+"""Request and response bodies for people, tags, expert search and the topic scheme."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.pages.schemas import AuthorRead
+
+# One small world for the examples: Alice (user 3, person 3) and Ben (user 4, person 4) are advisers, Carol
+# (user 2, person 2) a manager; Priya Shah (person 41) is an external contact at the Chamber of Commerce.
+_ALICE = {"id": 3, "username": "alice", "display_name": "Alice Okafor"}
+_BEN = {"id": 4, "username": "ben", "display_name": "Ben Hughes"}
+_CAROL = {"id": 2, "username": "carol", "display_name": "Carol Singh"}
+_APPRENTICESHIPS = {"id": 23, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships",
+                    "label": "Apprenticeships", "status": "concept"}
+_DEGREE = {"id": 24, "iri": "https://w3id.org/mature-lmi/topics/higher-and-degree-apprenticeships",
+           "label": "Higher and degree apprenticeships", "status": "concept"}
+_GREEN = {"id": 81, "iri": "https://w3id.org/mature-lmi/topics/green-apprenticeships",
+          "label": "Green apprenticeships", "status": "candidate"}
+_EDUCATION = {"id": 20, "iri": "https://w3id.org/mature-lmi/topics/education-and-training-routes",
+              "label": "Education and training routes", "status": "concept"}
+_ALICE_PERSON = {"id": 3, "kind": "internal", "name": "Alice Okafor", "username": "alice", "user_id": 3,
+                 "organisation": "", "contact": None, "hidden": False, "created_at": "2026-09-01T09:00:00Z"}
+_PRIYA = {"id": 41, "kind": "external", "name": "Priya Shah", "username": None, "user_id": None,
+          "organisation": "North East Chamber of Commerce", "contact": "priya.shah@example.org, 0191 000 0000",
+          "hidden": False, "created_at": "2026-10-14T15:20:00Z"}
+_PAGE = {"id": 5, "title": "Engineering apprenticeships", "space_id": 1}
+_TAG = {"id": 57, "person_id": 3, "topic": _APPRENTICESHIPS, "tagger": _BEN, "by_self": False, "level": 4,
+        "note": "Ran the apprenticeship fair with the college.", "evidence_page": _PAGE,
+        "created_at": "2026-11-02T10:00:00Z", "confirmed_at": "2026-11-20T09:30:00Z", "superseded_at": None,
+        "hidden": False}
+_SELF_TAG = {**_TAG, "id": 58, "tagger": _ALICE, "by_self": True, "level": 3, "note": "", "evidence_page": None}
+
+
+def _examples(*values: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
+class TopicRef(BaseModel):
+    model_config = _examples(_APPRENTICESHIPS, _GREEN)
+
+    id: int
+    iri: str
+    label: str
+    status: Literal["concept", "candidate", "merged"]
+
+
+class PageRef(BaseModel):
+    """A page you may read (pages you may not read are never named)."""
+
+    model_config = _examples(_PAGE)
+
+    id: int
+    title: str
+    space_id: int
+
+
+# ---------------------------------------------------------------- people
+
+
+class PersonRead(BaseModel):
+    model_config = _examples(_ALICE_PERSON, _PRIYA)
+
+    id: int
+    kind: Literal["internal", "external"] = Field(description="internal: a user; external: a contact who "
+                                                               "cannot sign in.")
+    name: str
+    username: str | None = Field(description="Users only.")
+    user_id: int | None
+    organisation: str
+    contact: str | None = Field(description="How to reach an external contact (null for users).")
+    hidden: bool = Field(description="The profile is hidden from the directory (only ever true for your own).")
+    created_at: datetime
+
+
+class PersonList(BaseModel):
+    """One page of the directory; follow `next` for more."""
+
+    model_config = _examples({"items": [_ALICE_PERSON, _PRIYA], "next_cursor": "WyJwcml5YSBzaGFoIiw0MV0",
+                              "next": "https://lmi.example.org/api/people?limit=2&cursor=WyJwcml5YSBzaGFoIiw0MV0"})
+
+    items: list[PersonRead]
+    next_cursor: str | None = None
+    next: str | None = None
+
+
+class PersonCreate(BaseModel):
+    """An external contact: someone outside the organisation advisers can ask."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "Priya Shah", "organisation": "North East Chamber of Commerce",
+         "contact": "priya.shah@example.org, 0191 000 0000"}]})
+
+    name: str = Field(min_length=1, max_length=200)
+    organisation: str = Field("", max_length=200)
+    contact: str = Field("", max_length=2000, description="How to reach them: e-mail, phone, when.")
+
+
+class PersonUpdate(BaseModel):
+    """Change an external contact's details, or hide a profile from the directory."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hidden": True},
+                                                                              {"contact": "priya@example.org"}]})
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    organisation: str | None = Field(None, max_length=200)
+    contact: str | None = Field(None, max_length=2000)
+    hidden: bool | None = Field(None, description="Hide the whole profile from the directory and expert search.")
+
+
+# ---------------------------------------------------------------- tags
+
+
+class TagCreate(BaseModel):
+    """Tag a person with a topic (give `topic_id`, or `topic`: an IRI, a label, a synonym or new free text,
+    which becomes a candidate topic). Tagging them again with the same topic changes your tag."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"topic": "Apprenticeships", "level": 4, "note": "Ran the apprenticeship fair with the college.",
+         "evidence_page_id": 5},
+        {"topic_id": 23, "level": 3}]})
+
+    topic: str | None = Field(None, min_length=1, max_length=200)
+    topic_id: int | None = None
+    level: int | None = Field(None, ge=1, le=5, description="1 aware of it, 2 can explain it, 3 can apply it, "
+                                                             "4 can guide colleagues, 5 can change how the "
+                                                             "organisation does it.")
+    note: str = Field("", max_length=2000, description="Evidence in words.")
+    evidence_page_id: int | None = Field(None, description="A page that shows the expertise (one you may read).")
+
+    @model_validator(mode="after")
+    def _one_topic(self) -> TagCreate:
+        if (self.topic is None) == (self.topic_id is None):
+            raise ValueError("give either topic (text or IRI) or topic_id")
+        return self
+
+
+class TagRead(BaseModel):
+    model_config = _examples(_TAG, _SELF_TAG)
+
+    id: int
+    person_id: int
+    topic: TopicRef
+    tagger: AuthorRead
+    by_self: bool = Field(description="The person tagged themselves.")
+    level: int | None
+    note: str
+    evidence_page: PageRef | None = Field(description="Null when there is none or you may not read it.")
+    created_at: datetime
+    confirmed_at: datetime = Field(description="When the tagger last set or reconfirmed it; older tags fade.")
+    superseded_at: datetime | None = Field(description="Set on older versions (history) and withdrawn tags.")
+    hidden: bool = Field(description="Hidden by the person it is about (only they see hidden tags).")
+
+
+class PersonTags(BaseModel):
+    """Self-tags and colleagues' tags, kept apart."""
+
+    model_config = _examples({"person_id": 3, "self_tags": [_SELF_TAG], "colleague_tags": [_TAG]})
+
+    person_id: int
+    self_tags: list[TagRead]
+    colleague_tags: list[TagRead]
+
+
+# ---------------------------------------------------------------- profiles and expert search
+
+
+class AuthoredPage(BaseModel):
+    model_config = _examples({**_PAGE, "maturity_score": 72.5, "phase": "formalising"})
+
+    id: int
+    title: str
+    space_id: int
+    maturity_score: float | None
+    phase: str | None
+
+
+class Evidence(BaseModel):
+    model_config = _examples({"tagger": _BEN, "by_self": False, "note": "Ran the apprenticeship fair.",
+                              "page": _PAGE})
+
+    tagger: AuthorRead
+    by_self: bool
+    note: str
+    page: PageRef | None
+
+
+class ProfileTopic(BaseModel):
+    model_config = _examples({
+        "topic": _APPRENTICESHIPS, "colleague_count": 2, "colleague_levels": [4, 5], "self_tagged": True, "self_level": 3,
+        "evidence": [{"tagger": _BEN, "by_self": False, "note": "Ran the apprenticeship fair.", "page": _PAGE}],
+        "pages": [{**_PAGE, "maturity_score": 72.5, "phase": "formalising"}],
+        "last_confirmed_at": "2026-11-20T09:30:00Z"})
+
+    topic: TopicRef
+    colleague_count: int = Field(description="How many colleagues tagged them with this topic.")
+    colleague_levels: list[int] = Field(description="The levels colleagues gave (tags without a level left out).")
+    self_tagged: bool = Field(description="They tagged themselves with this topic.")
+    self_level: int | None = Field(description="The level they gave themselves, if any.")
+    evidence: list[Evidence]
+    pages: list[AuthoredPage] = Field(description="Pages on the topic they wrote (that you may read), "
+                                                  "most mature first.")
+    last_confirmed_at: datetime
+
+
+class PersonProfile(BaseModel):
+    model_config = _examples({"person": _ALICE_PERSON, "topics": [ProfileTopic.model_config["json_schema_extra"]
+                                                                  ["examples"][0]]})
+
+    person: PersonRead
+    topics: list[ProfileTopic] = Field(description="Most colleague tags first. Hidden tags are left out.")
+
+
+class ExpertContribution(BaseModel):
+    model_config = _examples({"key": "colleagues", "points": 2.4,
+                              "explanation": "Tagged by 2 colleagues with Apprenticeships (levels 4, 5)"})
+
+    key: str = Field(description="colleagues, self, pages or recency")
+    points: float
+    explanation: str
+
+
+class ExpertRead(BaseModel):
+    model_config = _examples({
+        "rank": 1, "person": _ALICE_PERSON, "score": 3.1, "topics": [_APPRENTICESHIPS, _DEGREE],
+        "why": "Tagged by 2 colleagues with Apprenticeships (levels 4, 5); wrote 1 page on it "
+               "('Engineering apprenticeships', maturity 72)",
+        "contributions": [
+            {"key": "colleagues", "points": 2.4,
+             "explanation": "Tagged by 2 colleagues with Apprenticeships (levels 4, 5)"},
+            {"key": "pages", "points": 0.7,
+             "explanation": "Wrote 1 page on it ('Engineering apprenticeships', maturity 72)"}]})
+
+    rank: int
+    person: PersonRead
+    score: float
+    topics: list[TopicRef] = Field(description="Their topics that matched the question.")
+    why: str = Field(description="Why they are ranked here, in words.")
+    contributions: list[ExpertContribution]
+
+
+class ExpertResults(BaseModel):
+    model_config = _examples({
+        "query": "apprenticeships", "topics": [_APPRENTICESHIPS], "narrower_topics": 1, "outcome": "answered",
+        "total": 1, "items": [ExpertRead.model_config["json_schema_extra"]["examples"][0]], "next": None})
+
+    query: str
+    topics: list[TopicRef] = Field(description="The topics the question was understood as.")
+    narrower_topics: int = Field(description="How many narrower topics were searched as well.")
+    outcome: Literal["answered", "weak", "unanswered"] = Field(
+        description="weak: nobody with a colleague's recent tag; unanswered and weak questions are recorded "
+                    "for the skills-gap reports.")
+    total: int
+    items: list[ExpertRead]
+    next: str | None = Field(None, description="The URL of the next page of results.")
+
+
+# ---------------------------------------------------------------- topics
+
+
+class TopicListItem(BaseModel):
+    model_config = _examples({**_GREEN, "alt_labels": ["Green apprenticeship"], "usage": 7})
+
+    id: int
+    iri: str
+    label: str
+    status: Literal["concept", "candidate", "merged"]
+    alt_labels: list[str]
+    usage: int = Field(description="Current tags with this topic.")
+
+
+class TopicList(BaseModel):
+    model_config = _examples({"items": [{**_GREEN, "alt_labels": [], "usage": 7}], "next_cursor": "WyJncmVlbiIsODFd",
+                              "next": "https://lmi.example.org/api/topics?limit=1&cursor=WyJncmVlbiIsODFd"})
+
+    items: list[TopicListItem]
+    next_cursor: str | None = None
+    next: str | None = None
+
+
+class TopicRead(BaseModel):
+    model_config = _examples({
+        **_APPRENTICESHIPS, "definition": "Paid jobs with training leading to a recognised standard.",
+        "alt_labels": ["Apprenticeship", "Apprentices"], "broader": [_EDUCATION], "narrower": [_DEGREE],
+        "merged_into": None, "usage": 12, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z"})
+
+    id: int
+    iri: str
+    label: str
+    status: Literal["concept", "candidate", "merged"]
+    definition: str
+    alt_labels: list[str]
+    broader: list[TopicRef]
+    narrower: list[TopicRef]
+    merged_into: TopicRef | None
+    usage: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TopicCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"label": "Green apprenticeships", "status": "candidate"},
+        {"label": "Net zero skills", "status": "concept", "definition": "Skills for low-carbon jobs.",
+         "broader_ids": [20]}]})
+
+    label: str = Field(min_length=1, max_length=200)
+    status: Literal["candidate", "concept"] = Field("candidate", description="Concepts: managers and admins.")
+    definition: str = Field("", max_length=4000)
+    broader_ids: list[int] = Field(default_factory=list, max_length=20)
+
+
+class TopicUpdate(BaseModel):
+    """Rename (the old label stays as a synonym) or redefine a topic."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "Apprenticeships in England"},
+                                                                              {"definition": "Paid jobs with training."}]})
+
+    label: str | None = Field(None, min_length=1, max_length=200)
+    definition: str | None = Field(None, max_length=4000)
+
+
+class TopicMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"into_id": 23}]})
+
+    into_id: int = Field(description="The topic that stays; this one's tags and labels move to it.")
+
+
+class SynonymCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "Apprentice schemes"}]})
+
+    label: str = Field(min_length=1, max_length=200)
+
+
+class BroaderPut(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"broader_ids": [20]}]})
+
+    broader_ids: list[int] = Field(max_length=20, description="Empty: a top topic.")
+
+
+class TopicSuggestion(BaseModel):
+    model_config = _examples({"topic": _APPRENTICESHIPS, "matched": "Apprentices", "match": "synonym",
+                              "usage": 12})
+
+    topic: TopicRef
+    matched: str = Field(description="The label or synonym that matched what was typed.")
+    match: Literal["label", "synonym", "similar"]
+    usage: int
+
+
+class TopicChangeRead(BaseModel):
+    model_config = _examples({
+        "id": 310, "at": "2026-11-23T10:00:00Z", "actor": _CAROL, "action": "merge", "topic": {**_GREEN,
+                                                                                               "status": "merged"},
+        "other_topic": _APPRENTICESHIPS, "summary": "Merged 'Green apprenticeships' into 'Apprenticeships'",
+        "details": {"tags_moved": 7, "labels_added": ["Green apprenticeships"], "narrower_moved": []}})
+
+    id: int
+    at: datetime
+    actor: AuthorRead | None = Field(description="Null for the seed from ontology/topics.ttl.")
+    action: str
+    topic: TopicRef | None
+    other_topic: TopicRef | None
+    summary: str
+    details: dict[str, Any]
+
+
+class TopicChangeList(BaseModel):
+    model_config = _examples({"items": [TopicChangeRead.model_config["json_schema_extra"]["examples"][0]],
+                              "next_cursor": "WzMxMF0", "next": "https://lmi.example.org/api/topics/changes?limit=1"
+                                                                "&cursor=WzMxMF0"})
+
+    items: list[TopicChangeRead]
+    next_cursor: str | None = None
+    next: str | None = None
+
+
+class ImportResult(BaseModel):
+    model_config = _examples({"concepts": 80, "created": 3, "matched_by_iri": 76, "matched_by_label": 1,
+                              "candidates_promoted": 1, "synonyms_added": 5, "relations_added": 3,
+                              "skipped": []})
+
+    concepts: int = Field(description="Concepts in the file (in the chosen scheme).")
+    created: int
+    matched_by_iri: int
+    matched_by_label: int = Field(description="Matched an existing topic by a label or synonym (case-insensitive).")
+    candidates_promoted: int
+    synonyms_added: int
+    relations_added: int
+    skipped: list[str]
