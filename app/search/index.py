@@ -216,7 +216,9 @@ class _View:
         infos: list[DocInfo | None] = []
         for leaf, _offset in searcher.leaf_searchers():
             reader = leaf.reader()
-            segment_id = reader.segment().segment_id()
+            segment_id = _segment_id(reader)
+            if segment_id is None:  # an empty index has no segment
+                continue
             cached = segment_cache.get(segment_id)
             if cached is None:
                 cached = self._decode_segment(reader)
@@ -375,7 +377,7 @@ class PageIndex:
             if self._view is not None:
                 self._view.searcher.close()
             self._view = _View(ix, self._segments)
-            live = {leaf.reader().segment().segment_id() for leaf, _ in self._view.searcher.leaf_searchers()}
+            live = {_segment_id(leaf.reader()) for leaf, _ in self._view.searcher.leaf_searchers()}
             for stale in set(self._segments) - live:
                 del self._segments[stale]
             self._generation = generation
@@ -536,6 +538,11 @@ class PageIndex:
         """Every live page in the index (for consistency checks and tests)."""
         with self._lock:
             return {info.page_id for info in self._current_view().infos if info is not None}
+
+
+def _segment_id(reader: Any) -> str | None:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else None
 
 
 def _lead(body: str) -> str:

@@ -14,11 +14,18 @@ from sqlalchemy.orm import Session
 from app.search.models import SearchQueueEntry
 
 FORGET_CHUNK = 500
+_MARKED = "search_queue.marked"  # session.info: (transaction, page ids already queued in it)
 
 
 def enqueue(session: Session, page_ids: Iterable[int], reason: str) -> None:
-    """Mark pages as changed; call inside the transaction that changed them."""
-    session.add_all(SearchQueueEntry(page_id=page_id, reason=reason[:40]) for page_id in sorted(set(page_ids)))
+    """Mark pages as changed; call inside the transaction that changed them (once per page is enough)."""
+    transaction = session.get_transaction()
+    marked = session.info.get(_MARKED)
+    if marked is None or marked[0] is not transaction:
+        marked = session.info[_MARKED] = (transaction, set())
+    fresh = sorted(set(page_ids) - marked[1])
+    marked[1].update(fresh)
+    session.add_all(SearchQueueEntry(page_id=page_id, reason=reason[:40]) for page_id in fresh)
 
 
 def pending(session: Session, limit: int) -> list[tuple[int, int]]:

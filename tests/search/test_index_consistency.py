@@ -1,0 +1,149 @@
+"""The index follows the database: durable queue, crash between commit and indexing, rebuild, one writer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import Visibility
+from app.search import queue
+from app.search.index import IndexBusy, IndexDocument, PageIndex, SearchRequest
+from app.search.indexer import Indexer
+from app.search.models import SearchQueueEntry
+from tests.factories import make_page, make_person, make_space
+from tests.search.helpers import index_now, search, titles
+
+
+@pytest.fixture
+def author(session: Session):
+    return make_person(session)
+
+
+@pytest.fixture
+def space(session: Session, author):
+    return make_space(session, author.user, Visibility.organisation)
+
+
+def queued_pages(session: Session) -> list[int]:
+    return list(session.scalars(select(SearchQueueEntry.page_id).order_by(SearchQueueEntry.id)))
+
+
+def test_changes_wait_in_the_queue_until_indexed(client, session, author, space):
+    page = make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
+    assert page.id in queued_pages(session)
+    index_now(client)
+    assert queued_pages(session) == []
+    assert titles(search(client, author, "shop")) == ["Retail jobs"]
+
+
+def test_a_crash_between_commit_and_index_loses_nothing(client, session, author, space, monkeypatch):
+    make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
+    indexer = client.app.state.indexer
+
+    def crash(documents, removed):
+        list(documents)
+        raise RuntimeError("power cut while indexing")
+
+    monkeypatch.setattr(indexer.index, "apply", crash)
+    with pytest.raises(RuntimeError):
+        indexer.drain()
+    monkeypatch.undo()
+    assert queued_pages(session), "the entry must survive a failed indexing"
+    assert search(client, author, "shop")["total"] == 0
+    # next start-up (or the next round of the loop) drains it
+    client.app.state.indexer.ensure_ready()
+    assert queued_pages(session) == []
+    assert titles(search(client, author, "shop")) == ["Retail jobs"]
+
+
+def test_an_index_committed_before_the_queue_was_cleared_is_simply_redone(client, session, author, space, monkeypatch):
+    make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
+    indexer = client.app.state.indexer
+    monkeypatch.setattr(queue, "forget", lambda session, ids: (_ for _ in ()).throw(RuntimeError("crash")))
+    with pytest.raises(RuntimeError):
+        indexer.drain()
+    monkeypatch.undo()
+    assert queued_pages(session)  # indexed, but the queue does not know it yet
+    index_now(client)  # indexing again is harmless: no duplicate hit
+    result = search(client, author, "shop")
+    assert result["total"] == 1 and titles(result) == ["Retail jobs"]
+
+
+def test_a_deleted_index_is_rebuilt_with_the_same_answers(client, session, author, space, tmp_path):
+    for number, sector in enumerate(["Construction", "Retail", "Construction", "Health and social care"]):
+        make_page(session, author.user, space, f"Sector page {number}",
+                  f"[[Sector::{sector}]] Vacancies and pay in {sector.lower()}. " + "detail " * number)
+    index_now(client)
+    queries = ["vacancies", "construction pay", "sector:retail", ""]
+    before = [search(client, author, q) for q in queries]
+
+    index: PageIndex = client.app.state.page_index
+    index.close()
+    for path in index.directory.iterdir():
+        path.unlink()
+    assert index.is_empty()
+    client.app.state.indexer.ensure_ready()  # what a server does at start-up
+    after = [search(client, author, q) for q in queries]
+    assert after == before
+
+
+def test_a_rebuild_covers_what_was_queued_and_keeps_what_came_after(client, session, author, space):
+    make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
+    indexer: Indexer = client.app.state.indexer
+    assert indexer.rebuild() == 1
+    assert queued_pages(session) == []
+    later = make_page(session, author.user, space, "Retail pay", "Shop pay.")
+    assert queued_pages(session) == [later.id]
+    index_now(client)
+    assert search(client, author, "shop")["total"] == 2
+
+
+def test_one_writer_at_a_time_the_other_leaves_the_queue_alone(client, session, author, space):
+    make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
+    other_process = PageIndex(client.app.state.page_index.directory)  # same folder, as a second server would
+    holder = other_process.open().writer()
+    try:
+        assert client.app.state.indexer.drain() == 0
+        assert queued_pages(session), "the queue keeps the work while another process writes"
+    finally:
+        holder.cancel()
+    assert index_now(client) >= 1
+    assert titles(search(client, author, "shop")) == ["Retail jobs"]
+    # the other process sees the new generation without restarting
+    request = SearchRequest(text="shop", readable_spaces=frozenset({space.id}))
+    assert other_process.search(request).total == 1
+    other_process.close()
+
+
+def doc(page_id: int, title: str, body: str = "body") -> IndexDocument:
+    return IndexDocument(page_id=page_id, space_id=1, title=title, body=body, categories=(), annotations={},
+                         annotation_text="", maturity=50.0, phase="appropriating", modified=datetime.now(UTC))
+
+
+def test_many_small_commits_never_duplicate_hits(tmp_path):
+    """whoosh-reloaded duplicates hits on `Searcher.refresh()` after merges; we reopen instead."""
+    index = PageIndex(tmp_path)
+    request = SearchRequest(text="welding", readable_spaces=frozenset({1}))
+    for round_number in range(30):
+        index.apply([doc(page_id, f"Welding {page_id}", f"round {round_number}") for page_id in range(1, 6)], [])
+        result = index.search(request)
+        assert result.total == 5, f"round {round_number}: {result.total} hits for 5 pages"
+        assert sorted(hit.page_id for hit in result.hits) == [1, 2, 3, 4, 5]
+    index.apply([], [3])
+    assert index.search(request).total == 4
+    index.close()
+
+
+def test_a_busy_index_raises_index_busy(tmp_path):
+    index = PageIndex(tmp_path)
+    holder = PageIndex(tmp_path).open().writer()
+    try:
+        with pytest.raises(IndexBusy):
+            index.apply([doc(1, "Welding")], [])
+    finally:
+        holder.cancel()
+    index.apply([doc(1, "Welding")], [])
+    assert index.doc_count() == 1
