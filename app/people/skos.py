@@ -116,6 +116,49 @@ def parse(body: bytes, media_type: str) -> Graph:
         raise InvalidScheme(f"The {rdf_format} could not be read: {str(exc)[:300]}") from None
 
 
+class _Scheme:
+    """The scheme as it stands, indexed once per import (IRIs, labels, hierarchy), kept current as the
+    import adds to it, so that matching thousands of concepts costs no query per label."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        rows = list(session.scalars(select(TopicConcept)))
+        self.by_id = {topic.id: topic for topic in rows}
+        self.by_iri = {topic.iri: topic for topic in rows}
+        self.owners: dict[str, TopicConcept] = {t.label_key: t for t in rows if t.status in topics.LIVE}
+        for concept_id, key in session.execute(select(TopicLabel.concept_id, TopicLabel.label_key)).all():
+            topic = self.by_id[concept_id]
+            if topic.status in topics.LIVE:
+                self.owners.setdefault(key, topic)
+        self.children: dict[int, set[int]] = {}
+        for narrower, broader in session.execute(select(TopicBroader.narrower_id, TopicBroader.broader_id)).all():
+            self.children.setdefault(broader, set()).add(narrower)
+
+    def follow(self, topic: TopicConcept) -> TopicConcept:
+        seen = {topic.id}
+        while topic.status is TopicStatus.merged and topic.merged_into_id in self.by_id:
+            topic = self.by_id[topic.merged_into_id]
+            if topic.id in seen:
+                break
+            seen.add(topic.id)
+        return topic
+
+    def add(self, topic: TopicConcept) -> None:
+        self.by_id[topic.id] = topic
+        self.by_iri[topic.iri] = topic
+        if topic.status in topics.LIVE:
+            self.owners.setdefault(topic.label_key, topic)
+
+    def below(self, topic_id: int) -> set[int]:
+        found, todo = {topic_id}, [topic_id]
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+
 def import_scheme(session: Session, actor: User | None, graph: Graph, scheme: str | None = None) -> ImportReport:
     """Bring the concepts of `graph` (only those in `scheme`, when given) into the topic scheme."""
     report = ImportReport()
@@ -123,17 +166,18 @@ def import_scheme(session: Session, actor: User | None, graph: Graph, scheme: st
     if not wanted:
         raise InvalidScheme("The file has no skos:Concept" + (f" in the scheme <{scheme}>." if scheme else "."))
     report.concepts = len(wanted)
+    index = _Scheme(session)
     mapped: dict[URIRef, TopicConcept] = {}
     replaced: list[URIRef] = []
     for subject in sorted(wanted):
         if (subject, OWL.deprecated, Literal(True)) in graph and graph.value(subject, DCTERMS.isReplacedBy):
             replaced.append(subject)
             continue
-        topic = _match_or_create(session, actor, graph, subject, report)
+        topic = _match_or_create(index, actor, graph, subject, report)
         if topic is not None:
             mapped[subject] = topic
-    _add_relations(session, graph, mapped, report)
-    _add_replacements(session, graph, replaced, mapped, report)
+    _add_relations(index, graph, mapped, report)
+    _add_replacements(index, graph, replaced, mapped, report)
     session.flush()
     topics.record(session, actor, "scheme.imported", None,
                   f"Imported {report.concepts} concepts: {report.created} new, "
@@ -158,7 +202,7 @@ def _english(graph: Graph, subject: URIRef, predicate: URIRef) -> list[str]:
     return sorted({" ".join(str(o).split()) for o in english if str(o).strip()})
 
 
-def _match_or_create(session: Session, actor: User | None, graph: Graph, subject: URIRef,
+def _match_or_create(index: _Scheme, actor: User | None, graph: Graph, subject: URIRef,
                      report: ImportReport) -> TopicConcept | None:
     labels = _english(graph, subject, SKOS.prefLabel)
     if not labels:
@@ -167,94 +211,96 @@ def _match_or_create(session: Session, actor: User | None, graph: Graph, subject
     label = labels[0][:topics.LABEL_MAX]
     alt = [a[:topics.LABEL_MAX] for a in _english(graph, subject, SKOS.altLabel)]
     definition = (_english(graph, subject, SKOS.definition) or [""])[0]
-    topic = topics.by_iri(session, str(subject))
+    topic = index.by_iri.get(str(subject))
     if topic is not None:
+        topic = index.follow(topic)
         report.matched_by_iri += 1
     else:
-        topic = next((t for t in (topics.label_owner(session, topics.label_key(n)) for n in (label, *alt)) if t), None)
+        topic = next((index.owners[k] for k in map(topics.label_key, (label, *alt)) if k in index.owners), None)
         if topic is not None:
             report.matched_by_label += 1
-            _adopt_candidate(session, actor, topic, subject, label, report)
+            _adopt_candidate(index, actor, topic, subject, label, report)
         else:
-            topic = _create(session, actor, subject, label, definition, report)
+            topic = _create(index, actor, subject, label, definition, report)
     if not topic.definition and definition:
         topic.definition = definition
     for name in (label, *alt):
-        report.synonyms_added += _add_label(session, topic, name)
+        report.synonyms_added += _add_label(index, topic, name)
     return topic
 
 
-def _create(session: Session, actor: User | None, subject: URIRef, label: str, definition: str,
+def _create(index: _Scheme, actor: User | None, subject: URIRef, label: str, definition: str,
             report: ImportReport) -> TopicConcept:
     now = utcnow()
     topic = TopicConcept(iri=str(subject), label=label, label_key=topics.label_key(label), definition=definition,
                          status=TopicStatus.concept, created_by_id=actor.id if actor else None, created_at=now,
                          updated_at=now)
-    session.add(topic)
-    session.flush()
+    index.session.add(topic)
+    index.session.flush()
+    index.add(topic)
     report.created += 1
     return topic
 
 
-def _adopt_candidate(session: Session, actor: User | None, topic: TopicConcept, subject: URIRef, label: str,
+def _adopt_candidate(index: _Scheme, actor: User | None, topic: TopicConcept, subject: URIRef, label: str,
                      report: ImportReport) -> None:
     """A candidate that an imported concept names becomes that concept (its IRI and status)."""
     if topic.status is not TopicStatus.candidate:
         return
     old_iri = topic.iri
     topic.iri, topic.status, topic.updated_at = str(subject), TopicStatus.concept, utcnow()
+    index.by_iri[topic.iri] = topic
     report.candidates_promoted += 1
-    topics.record(session, actor, "promote", topic, f"The imported concept '{label}' promoted the candidate "
+    topics.record(index.session, actor, "promote", topic, f"The imported concept '{label}' promoted the candidate "
                   f"'{topic.label}'", old_iri=old_iri, new_iri=str(subject))
 
 
-def _add_label(session: Session, topic: TopicConcept, name: str) -> int:
+def _add_label(index: _Scheme, topic: TopicConcept, name: str) -> int:
     """Add `name` as a synonym unless the topic has it or another live topic owns it."""
     key = topics.label_key(name)
-    if key == topic.label_key:
+    if key == topic.label_key or key in index.owners:
         return 0
-    owner = topics.label_owner(session, key)
-    if owner is not None:
-        return 0
-    session.add(TopicLabel(concept_id=topic.id, label=name, label_key=key))
-    session.flush()
+    index.session.add(TopicLabel(concept_id=topic.id, label=name, label_key=key))
+    index.owners[key] = topic
     return 1
 
 
-def _add_relations(session: Session, graph: Graph, mapped: dict[URIRef, TopicConcept], report: ImportReport) -> None:
+def _add_relations(index: _Scheme, graph: Graph, mapped: dict[URIRef, TopicConcept], report: ImportReport) -> None:
     """skos:broader / skos:narrower between imported concepts, unless they would make a cycle."""
     pairs = {(n, b) for n, b in graph.subject_objects(SKOS.broader)}
     pairs |= {(n, b) for b, n in graph.subject_objects(SKOS.narrower)}
-    existing = set(session.execute(select(TopicBroader.narrower_id, TopicBroader.broader_id)).all())
     for narrower, broader in sorted(pairs):
         child, parent = mapped.get(narrower), mapped.get(broader)
-        if child is None or parent is None or child.id == parent.id or (child.id, parent.id) in existing:
+        if child is None or parent is None or child.id == parent.id or child.id in index.children.get(parent.id, ()):
             continue
-        if parent.id in topics.with_narrower(session, [child.id]):
+        if parent.id in index.below(child.id):
             report.skipped.append(f"{narrower} broader {broader}: would make a cycle")
             continue
-        session.add(TopicBroader(narrower_id=child.id, broader_id=parent.id))
-        session.flush()
-        existing.add((child.id, parent.id))
+        index.session.add(TopicBroader(narrower_id=child.id, broader_id=parent.id))
+        index.children.setdefault(parent.id, set()).add(child.id)
         report.relations_added += 1
 
 
-def _add_replacements(session: Session, graph: Graph, replaced: list[URIRef], mapped: dict[URIRef, TopicConcept],
+def _add_replacements(index: _Scheme, graph: Graph, replaced: list[URIRef], mapped: dict[URIRef, TopicConcept],
                       report: ImportReport) -> None:
     """Deprecated concepts replaced by another (how merges are exported) come back as redirects."""
     for subject in replaced:
-        target_iri = graph.value(subject, DCTERMS.isReplacedBy)
-        target = mapped.get(target_iri) or topics.by_iri(session, str(target_iri))
-        if session.scalar(select(TopicConcept.id).where(TopicConcept.iri == str(subject))) is not None:
+        if str(subject) in index.by_iri:
             report.matched_by_iri += 1
             continue
+        target_iri = graph.value(subject, DCTERMS.isReplacedBy)
+        target = mapped.get(target_iri) or index.by_iri.get(str(target_iri))
         labels = _english(graph, subject, SKOS.prefLabel)
         if target is None or not labels:
             report.skipped.append(f"{subject}: replaced by an unknown concept or unlabelled")
             continue
         now = utcnow()
-        session.add(TopicConcept(iri=str(subject), label=labels[0], label_key=topics.label_key(labels[0]),
-                                 status=TopicStatus.merged, merged_into_id=target.id, created_at=now, updated_at=now))
+        topic = TopicConcept(iri=str(subject), label=labels[0], label_key=topics.label_key(labels[0]),
+                             status=TopicStatus.merged, merged_into_id=index.follow(target).id, created_at=now,
+                             updated_at=now)
+        index.session.add(topic)
+        index.session.flush()
+        index.add(topic)
         report.created += 1
 
 
