@@ -130,8 +130,8 @@ def _topics(tags: Sequence[TagFact], asked: str) -> str:
     narrower = sorted({t.topic_label for t in tags if t.narrower})
     words = [", ".join(direct)] if direct else []
     if narrower:
-        words.append(f"{', '.join(narrower)} (narrower than {asked})")
-    return " and ".join(words)
+        words.append(f"{', '.join(narrower)}, narrower than {asked},")
+    return " and ".join(words).rstrip(",")
 
 
 def _pages(pages: Sequence[PageFact]) -> Contribution:
