@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     session_token_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of login tokens.")
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
     log_level: str = "INFO"
+    search_indexing: bool = Field(
+        True, description="Drain the search queue in a background thread of each server process. "
+        "Off only where something else drains it (the in-process test client)."
+    )
 
     @field_validator("base_iri")
     @classmethod

@@ -67,9 +67,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.database = database or Database(make_engine(settings))
         indexer = app.state.indexer = Indexer(app.state.database, app.state.page_index)
         app.state.after_write.append(indexer.wake)
-        if settings.env != "test":  # tests drain the search queue themselves, on their connection
+        if settings.env != "test":
             seed_topic_scheme(app.state.database)  # people tests seed in a fixture (each test rolls back)
             warm_graph_store(app)
+        if settings.search_indexing:  # off for the in-process test client, which drains it itself
             indexer.start()
         try:
             yield
