@@ -282,3 +282,20 @@ def test_bad_search_parameters_are_explained(client, people, params, field):
 def test_search_needs_a_signed_in_caller(client):
     assert client.get("/api/search", params={"q": "x"}).status_code == 401
     assert client.get("/api/search/suggest", params={"q": "x"}).status_code == 401
+
+
+def test_a_rating_that_changes_maturity_reaches_the_ranking(client, session, people, shared):
+    text = "Veterinary nursing: courses, placements and pay."
+    first = create(client, people["author"], shared.id, "Veterinary route one", text)
+    second = create(client, people["author"], shared.id, "Veterinary route two", text)
+    index_now(client)
+    before = search(client, people["reader"], "veterinary")
+    assert {hit["maturity"]["score"] for hit in before["results"]} == {before["results"][0]["maturity"]["score"]}
+    for rater in (make_person(session), make_person(session)):
+        client.put(f"/api/pages/{first['id']}/ratings/mine", headers=rater.headers,
+                   json={"scores": {"currency": 5, "reliability": 5, "relevance": 5, "impartiality": 5}})
+    assert index_now(client) >= 1  # the ratings queued the page
+    after = search(client, people["reader"], "veterinary")
+    assert titles(after) == ["Veterinary route one", "Veterinary route two"]
+    assert after["results"][0]["maturity"]["score"] > before["results"][0]["maturity"]["score"]
+    assert second["id"] == after["results"][1]["page_id"]
