@@ -52,7 +52,8 @@ def export_graph(session: Session) -> Graph:
     graph.bind("dcterms", DCTERMS)
     graph.bind("owl", OWL)
     graph.add((SCHEME, RDF.type, SKOS.ConceptScheme))
-    graph.add((SCHEME, SKOS.prefLabel, Literal(_scheme_label(), lang="en")))
+    for predicate, value in _scheme_description():
+        graph.add((SCHEME, predicate, value))
     rows = list(session.scalars(select(TopicConcept).where(TopicConcept.status != TopicStatus.candidate)))
     by_id = {topic.id: topic for topic in rows}
     live = {topic.id for topic in rows if topic.status is TopicStatus.concept}
@@ -82,10 +83,10 @@ def export_graph(session: Session) -> Graph:
 
 
 @cache
-def _scheme_label() -> str:
+def _scheme_description() -> tuple[tuple[URIRef, Literal], ...]:
+    """The scheme's own label and definition, as `ontology/topics.ttl` gives them."""
     graph = Graph().parse(TOPICS_FILE, format="turtle")
-    label = graph.value(SCHEME, SKOS.prefLabel)
-    return str(label) if label is not None else "Topics"
+    return tuple((p, o) for p, o in graph.predicate_objects(SCHEME) if p in (SKOS.prefLabel, SKOS.definition))
 
 
 # ---------------------------------------------------------------- import
