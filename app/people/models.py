@@ -57,6 +57,9 @@ class TopicConcept(Base):
     __table_args__ = (
         Index("ix_topic_concept_label_key", "label_key"),
         Index("ix_topic_concept_status", "status"),
+        # Two people typing the same new topic at once must not make two candidates.
+        Index("uq_topic_concept_live_label", "label_key", unique=True,
+              sqlite_where=text("status <> 'merged'"), postgresql_where=text("status <> 'merged'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,7 @@ from app.db import utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
 from app.people import topics
-from app.people.exceptions import InvalidTag, NotYours, PersonNotFound, TagNotFound
+from app.people.exceptions import InvalidTag, LabelTaken, NotYours, PersonNotFound, TagNotFound
 from app.people.models import Person, PersonTag, TopicConcept, TopicStatus
 from app.people.schemas import PageRef, PersonCreate, PersonRead, PersonUpdate, TagCreate, TagRead, TopicRef
 
@@ -192,7 +192,13 @@ def _topic_for(session: Session, viewer: User, body: TagCreate) -> TopicConcept:
         return found
     if body.topic.strip().startswith(("http://", "https://")):
         raise InvalidTag(f"topic: no topic has the IRI {body.topic.strip()}; give a label or free text instead.")
-    return topics.create_topic(session, viewer, body.topic, status=TopicStatus.candidate)
+    try:
+        return topics.create_topic(session, viewer, body.topic, status=TopicStatus.candidate)
+    except LabelTaken:  # created by a colleague in the meantime: use theirs
+        found = topics.resolve(session, body.topic)
+        if found is None:
+            raise
+        return found
 
 
 def _evidence_page(session: Session, viewer: User, page_id: int | None) -> int | None:

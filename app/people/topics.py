@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -273,8 +274,13 @@ def create_topic(session: Session, actor: User | None, label: str, *, status: To
     topic = TopicConcept(iri=iri or mint_iri(session, label), label=label, label_key=label_key(label),
                          definition=definition.strip(), status=status, created_by_id=actor.id if actor else None,
                          created_at=now, updated_at=now)
-    session.add(topic)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(topic)
+            session.flush()
+    except IntegrityError:  # a colleague created the same label (or IRI) at the same moment
+        ensure_label_free(session, label_key(label))
+        raise TopicStateConflict(f"The topic '{label}' was being created by someone else; try again.") from None
     record(session, actor, f"{status.value}.created", topic, f"New {status.value} '{label}'")
     return topic
 

@@ -56,6 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table('topic_concept', schema=None) as batch_op:
         batch_op.create_index('ix_topic_concept_label_key', ['label_key'], unique=False)
         batch_op.create_index('ix_topic_concept_status', ['status'], unique=False)
+        batch_op.create_index('uq_topic_concept_live_label', ['label_key'], unique=True, sqlite_where=sa.text("status <> 'merged'"), postgresql_where=sa.text("status <> 'merged'"))
 
     op.create_table('expert_search_gap',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -167,6 +168,7 @@ def downgrade() -> None:
 
     op.drop_table('expert_search_gap')
     with op.batch_alter_table('topic_concept', schema=None) as batch_op:
+        batch_op.drop_index('uq_topic_concept_live_label', sqlite_where=sa.text("status <> 'merged'"), postgresql_where=sa.text("status <> 'merged'"))
         batch_op.drop_index('ix_topic_concept_status')
         batch_op.drop_index('ix_topic_concept_label_key')
 

@@ -1,0 +1,86 @@
+"""Many colleagues tagging at once, against the real server with two workers, on both databases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app import schema_migrations
+from app.auth import service as account_service
+from app.auth.models import Role, TokenKind
+from app.db import Database, make_engine
+from app.people import skos
+from app.people.models import Person, PersonTag, TopicConcept
+from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.live_server import LiveServer
+
+TAGGERS = 8
+
+
+@pytest.fixture
+def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dict]:
+    url = fresh_database_url(backend, tmp_path, request)
+    database = Database(make_engine(settings_for(url, tmp_path)))
+    schema_migrations.upgrade(database.engine)
+    with database.transaction() as session:
+        skos.seed(session)
+        users = [account_service.create_user(session, f"tagger{n}", f"Tagger {n}", Role.adviser, None)
+                 for n in range(TAGGERS)]
+        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        session.flush()
+        people = [session.scalar(select(Person.id).where(Person.user_id == u.id)) for u in users]
+    server = LiveServer(url, tmp_path, SECRET, workers=2)
+    try:
+        server.wait_until_up()
+        yield {"server": server, "database": database, "tokens": tokens, "people": people}
+    finally:
+        server.stop()
+        database.dispose()
+
+
+def _all_at_once(calls: list[Callable[[httpx.Client], httpx.Response]]) -> list[httpx.Response]:
+    barrier = threading.Barrier(len(calls))
+    results: list[httpx.Response | None] = [None] * len(calls)
+
+    def run(n: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            results[n] = calls[n](client)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for r in results if r is not None]
+
+
+def _tag(live: dict, token: str, person_id: int, **body):
+    url = f"{live['server'].url}/api/people/{person_id}/tags"
+    return lambda client: client.post(url, headers={"Authorization": f"Bearer {token}"}, json=body)
+
+
+def test_the_same_new_topic_typed_at_once_makes_one_candidate(live):
+    calls = [_tag(live, token, live["people"][(n + 1) % TAGGERS], topic="Hydrogen vehicle maintenance")
+             for n, token in enumerate(live["tokens"])]
+    responses = _all_at_once(calls)
+    assert sorted(r.status_code for r in responses) == [201] * TAGGERS, [r.text for r in responses]
+    assert len({r.json()["topic"]["id"] for r in responses}) == 1
+    with live["database"].transaction(write=False) as session:
+        candidates = session.scalars(select(TopicConcept).where(
+            TopicConcept.label_key == "hydrogen vehicle maintenance")).all()
+    assert len(candidates) == 1
+
+
+def test_one_tagger_tagging_at_once_keeps_one_current_tag_with_history(live):
+    token, person = live["tokens"][0], live["people"][1]
+    responses = _all_at_once([_tag(live, token, person, topic="Apprenticeships", level=1 + n % 5)
+                              for n in range(TAGGERS)])
+    assert {r.status_code for r in responses} <= {200, 201} and [r.status_code for r in responses].count(201) == 1
+    with live["database"].transaction(write=False) as session:
+        rows = session.scalars(select(PersonTag).where(PersonTag.person_id == person)).all()
+    assert sum(r.superseded_at is None for r in rows) == 1 and len(rows) >= 5
