@@ -222,3 +222,50 @@ def token_create(name: str, label: str, days: int) -> None:
         issued = service.issue_token(session, settings.resolved_secret_key(), account, TokenKind.personal, label,
                                      timedelta(days=days) if days else None)
     click.echo(issued.token)
+
+
+@main.group()
+def topics() -> None:
+    """The topic scheme people are tagged with (SKOS)."""
+
+
+@topics.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--scheme", default=None, help="Import only the concepts of this skos:ConceptScheme IRI.")
+@click.option("--format", "rdf_format", default=None, help="turtle, json-ld, xml or nt (default: from the suffix).")
+def topics_import(file: str, scheme: str | None, rdf_format: str | None) -> None:
+    """Import a SKOS scheme (e.g. part of ESCO) without duplicating topics already there."""
+    from pathlib import Path
+
+    from app import schema_migrations
+    from app.people import skos
+    from app.semantics.negotiation import FORMAT_ALIASES
+
+    suffixes = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".json": "application/ld+json",
+                ".rdf": "application/rdf+xml", ".xml": "application/rdf+xml", ".nt": "application/n-triples"}
+    path = Path(file)
+    media = FORMAT_ALIASES.get((rdf_format or "").lower()) or suffixes.get(path.suffix.lower(), "text/turtle")
+    database = _database(Settings())
+    schema_migrations.upgrade(database.engine)
+    with database.transaction() as session:
+        try:
+            report = skos.import_scheme(session, None, skos.parse(path.read_bytes(), media), scheme)
+        except Exception as exc:  # a ProblemError carries a readable message
+            raise click.ClickException(getattr(exc, "detail", str(exc))) from None
+    click.echo(f"{report.concepts} concepts: {report.created} new, {report.matched_by_iri} matched by IRI, "
+               f"{report.matched_by_label} by label; {report.synonyms_added} synonyms and "
+               f"{report.relations_added} broader links added; {len(report.skipped)} skipped", err=True)
+
+
+@topics.command("export")
+@click.option("--format", "rdf_format", type=click.Choice(["turtle", "json-ld", "xml", "nt"]), default="turtle",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
+def topics_export(rdf_format: str, output: str) -> None:
+    """Write the topic scheme as SKOS to a file or stdout."""
+    from app.people import skos
+
+    with _database(Settings()).transaction(write=False) as session:
+        data = skos.export_graph(session).serialize(format=rdf_format, encoding="utf-8")
+    with click.open_file(output, "wb") as stream:
+        stream.write(data)

@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.pages.titles import title_key
+from app.people import demo as people_demo
 from app.quality import scoring
 
 DEMO_DIR = Path(__file__).parent
@@ -49,6 +50,7 @@ def load_demo(session: Session, progress: Callable[[int, int, str], None] = lamb
         progress(number + 1, len(files), path.stem)
     for page_id in session.scalars(select(Page.id)):  # the history was backdated after scoring
         scoring.refresh(session, page_id)
+    people_demo.load_people(session, DEMO_DIR / "people.toml")
     return report
 
 
