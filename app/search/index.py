@@ -223,6 +223,11 @@ class _View:
             if cached is None:
                 cached = self._decode_segment(reader)
                 segment_cache[segment_id] = cached
+            deleted = list(reader.segment().deleted_docs())  # grows as pages are updated: not cached
+            if deleted:
+                cached = list(cached)
+                for docnum in deleted:
+                    cached[docnum] = None
             infos.extend(cached)
         self.infos = blend.infos = infos
         self.searcher = searcher
@@ -230,11 +235,11 @@ class _View:
 
     @staticmethod
     def _decode_segment(reader: Any) -> list[DocInfo | None]:
+        """Every document's column of one (immutable) segment, deleted ones included."""
         if not reader.has_column("meta"):
             return [None] * reader.doc_count_all()
         column = reader.column_reader("meta")
-        return [None if reader.is_deleted(docnum) else _decode_meta(column[docnum])
-                for docnum in range(reader.doc_count_all())]
+        return [_decode_meta(column[docnum]) for docnum in range(reader.doc_count_all())]
 
     @staticmethod
     def filter_key(request: SearchRequest) -> tuple[Any, ...]:

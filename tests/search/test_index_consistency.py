@@ -147,3 +147,16 @@ def test_a_busy_index_raises_index_busy(tmp_path):
         holder.cancel()
     index.apply([doc(1, "Welding")], [])
     assert index.doc_count() == 1
+
+
+def test_browsing_never_shows_replaced_or_removed_versions(tmp_path):
+    index = PageIndex(tmp_path)
+    index.apply([doc(page_id, f"Welding {page_id}") for page_id in range(1, 4)], [])
+    browse = SearchRequest(text="", readable_spaces=frozenset({1}))
+    assert index.search(browse).total == 3
+    index.apply([doc(2, "Welding two, edited")], [])  # the old version stays in its segment, deleted
+    index.apply([], [3])
+    result = index.search(browse)
+    assert result.total == 2
+    assert sorted((hit.page_id, hit.title) for hit in result.hits) == [(1, "Welding 1"), (2, "Welding two, edited")]
+    index.close()
