@@ -35,16 +35,20 @@ class Expert:
 
 @dataclass(frozen=True)
 class Answer:
+    """Everyone found, best first (`total`), explained for the requested slice (`experts`)."""
+
     query: str
     asked: list[TopicConcept]
     narrower_count: int
+    total: int
+    best_score: float
     experts: list[Expert]
 
     @property
     def outcome(self) -> str:
-        if not self.experts:
+        if not self.total:
             return "unanswered"
-        return "weak" if self.experts[0].ranked.score < ranking.WEAK_BELOW else "answered"
+        return "weak" if self.best_score < ranking.WEAK_BELOW else "answered"
 
 
 def understand(session: Session, query: str) -> list[TopicConcept]:
@@ -55,48 +59,50 @@ def understand(session: Session, query: str) -> list[TopicConcept]:
     return topics.matching(session, query) if len(topics.label_key(query)) >= 3 else []
 
 
-def find(session: Session, viewer: User, query: str, kind: str | None = None,
+def find(session: Session, viewer: User, query: str, kind: str | None = None, offset: int = 0, limit: int = 20,
          now: datetime | None = None) -> Answer:
-    """Everyone who knows about `query`, best first, each with the reasons for their place."""
+    """Everyone who knows about `query`, best first; the people in [offset, offset + limit) come with the
+    reasons for their place. Everyone is scored from plain rows; only the shown ones are explained."""
     now = now or utcnow()
     asked = understand(session, query)
     roots = {t.id for t in asked}
     scope = topics.with_narrower(session, roots)
     labels = dict(session.execute(select(TopicConcept.id, TopicConcept.label)
-                                  .where(TopicConcept.id.in_(scope))).all())
-    tags = _tags(session, scope, kind)
-    pages = _pages_by_author(session, viewer, topics.iris_of(session, scope)) if kind != "external" else {}
-    people = _people(session, {person_id for person_id, _ in tags} | set(pages), kind)
+                                  .where(TopicConcept.id.in_(scope))).all()) if scope else {}
+    facts, matched = _tag_facts(session, scope, roots, labels, kind)
+    pages = _pages_by_author(session, viewer, topics.iris_of(session, scope), kind)
+    for person_id, written in pages.items():
+        matched[person_id].update(topic_id for _, _, topic_id in written)
+    page_facts = {person_id: [ranking.PageFact(title, score) for title, score, _ in written]
+                  for person_id, written in pages.items()}
+    scores = sorted(((ranking.score(facts.get(pid, []), page_facts.get(pid, []), now), pid)
+                     for pid in facts.keys() | page_facts.keys()), key=lambda item: (-item[0], item[1]))
+    shown_ids = [pid for _, pid in scores[offset:offset + limit]]
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(shown_ids)))}
+    asked_label = " / ".join(t.label for t in asked[:3]) or query
+    shown = [Expert(people[pid], ranking.rank(facts.get(pid, []), page_facts.get(pid, []), now, asked_label),
+                    tuple(sorted(matched[pid]))) for pid in shown_ids]
+    return Answer(query, asked, len(scope - roots), len(scores), scores[0][0] if scores else 0.0, shown)
+
+
+def _tag_facts(session: Session, scope: set[int], roots: set[int], labels: dict[int, str],
+               kind: str | None) -> tuple[dict[int, list[ranking.TagFact]], dict[int, set[int]]]:
+    """Current, visible tags on the topics, of people the directory shows, as plain facts per person."""
     facts: dict[int, list[ranking.TagFact]] = defaultdict(list)
     matched: dict[int, set[int]] = defaultdict(set)
-    for person_id, tag in tags:
-        facts[person_id].append(ranking.TagFact(
-            tagger_id=tag.tagger_id, is_self=tag.is_self, level=tag.level, confirmed_at=tag.confirmed_at,
-            topic_label=labels[tag.concept_id], narrower=tag.concept_id not in roots,
-            has_evidence=bool(tag.note or tag.evidence_page_id)))
-        matched[person_id].add(tag.concept_id)
-    asked_label = " / ".join(t.label for t in asked[:3]) or query
-    experts = []
-    for person_id, person in people.items():
-        page_facts = [ranking.PageFact(title, score) for title, score, _ in pages.get(person_id, [])]
-        for _, _, topic_id in pages.get(person_id, []):
-            matched[person_id].add(topic_id)
-        ranked = ranking.rank(facts.get(person_id, []), page_facts, now, asked_label)
-        experts.append(Expert(person, ranked, tuple(sorted(matched[person_id]))))
-    experts.sort(key=lambda e: (-e.ranked.score, e.person.id))
-    return Answer(query, asked, len(scope - roots), experts)
-
-
-def _tags(session: Session, scope: set[int], kind: str | None) -> list[tuple[int, PersonTag]]:
-    """Current, visible tags on the topics, of people the directory shows."""
     if not scope:
-        return []
-    statement = (select(PersonTag.person_id, PersonTag)
+        return facts, matched
+    statement = (select(PersonTag.person_id, PersonTag.tagger_id, PersonTag.concept_id, PersonTag.is_self,
+                        PersonTag.level, PersonTag.confirmed_at, PersonTag.note != "", PersonTag.evidence_page_id)
                  .join(Person, Person.id == PersonTag.person_id).outerjoin(User, User.id == Person.user_id)
                  .where(PersonTag.concept_id.in_(scope), PersonTag.superseded_at.is_(None),
                         PersonTag.hidden_at.is_(None), service.listed_clause()))
-    statement = _kind(statement, kind)
-    return [(person_id, tag) for person_id, tag in session.execute(statement).all()]
+    for person_id, tagger_id, concept_id, is_self, level, confirmed_at, has_note, page_id in session.execute(
+            _kind(statement, kind)):
+        facts[person_id].append(ranking.TagFact(tagger_id, is_self, level, confirmed_at, labels[concept_id],
+                                                concept_id not in roots, bool(has_note or page_id)))
+        matched[person_id].add(concept_id)
+    return facts, matched
 
 
 def _kind(statement, kind: str | None):
@@ -107,10 +113,11 @@ def _kind(statement, kind: str | None):
     return statement
 
 
-def _pages_by_author(session: Session, viewer: User, iris: dict[str, int]) -> dict[int, list[tuple[str, float | None, int]]]:
+def _pages_by_author(session: Session, viewer: User, iris: dict[str, int],
+                     kind: str | None) -> dict[int, list[tuple[str, float | None, int]]]:
     """Person id -> (title, maturity, topic id) of live pages on the topics, readable by the viewer,
-    whose current revision says so (dcterms:subject), for everyone who wrote a revision of them."""
-    if not iris:
+    whose current revision says so (dcterms:subject), for every listed person who wrote a revision of them."""
+    if not iris or kind == "external":
         return {}
     rows = session.execute(
         select(Page.id, Page.title, PageMaturity.score, PageAnnotation.value_iri)
@@ -121,21 +128,16 @@ def _pages_by_author(session: Session, viewer: User, iris: dict[str, int]) -> di
                Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
     if not rows:
         return {}
-    on_page = {row.id: (row.title, row.score, iris[row.value_iri]) for row in rows}
+    on_page: dict[int, list[tuple[str, float | None, int]]] = defaultdict(list)
+    for row in rows:
+        on_page[row.id].append((row.title, row.score, iris[row.value_iri]))
     writers = session.execute(select(Revision.page_id, Person.id).join(Person, Person.user_id == Revision.author_id)
-                              .where(Revision.page_id.in_(list(on_page))).distinct()).all()
+                              .join(User, User.id == Person.user_id)
+                              .where(Revision.page_id.in_(list(on_page)), service.listed_clause()).distinct()).all()
     found: dict[int, list[tuple[str, float | None, int]]] = defaultdict(list)
     for page_id, person_id in writers:
-        found[person_id].append(on_page[page_id])
+        found[person_id].extend(on_page[page_id])
     return found
-
-
-def _people(session: Session, ids: set[int], kind: str | None) -> dict[int, Person]:
-    if not ids:
-        return {}
-    statement = (select(Person).outerjoin(User, User.id == Person.user_id)
-                 .where(Person.id.in_(ids), service.listed_clause()))
-    return {p.id: p for p in session.scalars(_kind(statement, kind))}
 
 
 def record_gap(database: Database, viewer_id: int, answer: Answer, kind: str | None) -> None:
@@ -146,6 +148,5 @@ def record_gap(database: Database, viewer_id: int, answer: Answer, kind: str | N
     with database.transaction() as session:
         session.add(ExpertSearchGap(
             asked_by_id=viewer_id, query=answer.query[:200], concept_id=answer.asked[0].id if answer.asked else None,
-            outcome=answer.outcome, result_count=len(answer.experts),
-            best_score=answer.experts[0].ranked.score if answer.experts else 0.0, kind_filter=kind,
+            outcome=answer.outcome, result_count=answer.total, best_score=answer.best_score, kind_filter=kind,
             asked_at=utcnow()))

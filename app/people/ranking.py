@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 COLLEAGUE = 1.0
 SELF = 0.35
@@ -31,8 +32,9 @@ WEAK_BELOW = 1.0  # a best score under this (no recent colleague's tag) is a wea
 FADED_BELOW = 0.8  # explain the fading once a tag counts less than this share
 
 
-@dataclass(frozen=True)
-class TagFact:
+class TagFact(NamedTuple):
+    """One current tag, as ranking sees it (a tuple: expert search makes tens of thousands)."""
+
     tagger_id: int
     is_self: bool
     level: int | None
@@ -89,6 +91,13 @@ def _strongest_per_tagger(tags: Sequence[TagFact], now: datetime) -> list[tuple[
     return list(best.values())
 
 
+def score(tags: Sequence[TagFact], pages: Sequence[PageFact], now: datetime) -> float:
+    """A person's score without the explanation (to rank everyone; `rank` explains the shown ones)."""
+    strongest = _strongest_per_tagger(tags, now)
+    return round(_points(w for t, w in strongest if not t.is_self) + _points(w for t, w in strongest if t.is_self)
+                 + _page_points(pages), 3)
+
+
 def rank(tags: Sequence[TagFact], pages: Sequence[PageFact], now: datetime, asked: str) -> Ranked:
     """A person's score for the question `asked` (a topic label), and why, from their facts."""
     strongest = _strongest_per_tagger(tags, now)
@@ -110,7 +119,7 @@ def rank(tags: Sequence[TagFact], pages: Sequence[PageFact], now: datetime, aske
         oldest = min(t.confirmed_at for t in faded)
         parts.append(Contribution("recency", 0.0, f"{len(faded)} of the tags not reconfirmed for "
                                   f"{_age(oldest, now)}, so they count less"))
-    return Ranked(round(sum(p.points for p in parts), 3), tuple(parts))
+    return Ranked(score(tags, pages, now), tuple(parts))
 
 
 def _points(weights) -> float:
@@ -134,9 +143,13 @@ def _topics(tags: Sequence[TagFact], asked: str) -> str:
     return " and ".join(words).rstrip(",")
 
 
+def _page_points(pages: Sequence[PageFact]) -> float:
+    return round(min(PAGES_CAP, sum(PAGE_WEIGHT * (p.maturity or 0) / 100 for p in pages)), 3)
+
+
 def _pages(pages: Sequence[PageFact]) -> Contribution:
     ordered = sorted(pages, key=lambda p: -(p.maturity or 0))
-    points = min(PAGES_CAP, sum(PAGE_WEIGHT * (p.maturity or 0) / 100 for p in pages))
+    points = _page_points(pages)
     named = ", ".join(f"'{p.title}' ({'maturity ' + format(p.maturity, '.0f') if p.maturity is not None else 'not rated'})"
                       for p in ordered[:3])
     more = f" and {len(pages) - 3} more" if len(pages) > 3 else ""

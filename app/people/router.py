@@ -143,10 +143,10 @@ def who_knows(request: Request, user: CurrentUser, session: SessionDep, backgrou
     """Who knows about X: people tagged with the topic, a synonym or a narrower topic, ranked by colleagues'
     tags (more than self-tags), levels, how recently tags were confirmed (they fade over months) and pages
     they wrote on it (their maturity); each result says why. Unanswered and weak questions are recorded."""
-    answer = experts.find(session, user, q, kind)
+    answer = experts.find(session, user, q, kind, offset, limit)
     if offset == 0:
         background.add_task(experts.record_gap, request.app.state.database, user.id, answer, kind)
-    shown = answer.experts[offset:offset + limit]
+    shown = answer.experts
     people = service.person_reads(session, user, [e.person for e in shown])
     refs = service.topic_refs(session, {t for e in shown for t in e.topic_ids})
     items = [ExpertRead(rank=offset + number + 1, person=person, score=expert.ranked.score,
@@ -154,10 +154,10 @@ def who_knows(request: Request, user: CurrentUser, session: SessionDep, backgrou
                         contributions=[ExpertContribution(key=c.key, points=c.points, explanation=c.explanation)
                                        for c in expert.ranked.contributions])
              for number, (expert, person) in enumerate(zip(shown, people, strict=True))]
-    more = offset + limit < len(answer.experts)
+    more = offset + limit < answer.total
     return ExpertResults(
         query=q, topics=[service.topic_ref(t) for t in answer.asked], narrower_topics=answer.narrower_count,
-        outcome=answer.outcome, total=len(answer.experts), items=items,
+        outcome=answer.outcome, total=answer.total, items=items,
         next=str(request.url.include_query_params(offset=offset + limit)) if more else None)
 
 
