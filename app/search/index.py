@@ -33,7 +33,7 @@ from whoosh.idsets import BitSet
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser, OrGroup
 from whoosh.query import And, Every, Query, Term
 from whoosh.scoring import BM25F
-from whoosh.searching import Hit, Searcher
+from whoosh.searching import Hit, Results, Searcher
 
 SCHEMA_VERSION = 1
 INDEX_NAME = f"pages_v{SCHEMA_VERSION}"  # a new schema version starts a new index (then rebuilt)
@@ -473,7 +473,7 @@ class PageIndex:
         if not window:
             return []
         query = self._parse(view, request.text, OrGroup)
-        results = view.searcher.search(query, limit=1)  # a Results to highlight with
+        results = Results(view.searcher, query, top_n=list(window))  # to highlight with, without searching again
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
         results.formatter = _MarkerFormatter()
         hits = []
@@ -501,14 +501,21 @@ class PageIndex:
         text = request.text.strip()
         if not text or total >= 5:
             return None
-        correctors = [view.searcher.corrector(name) for name in ("title", "body")]
+        reader = view.searcher.reader()
+        fields = ("title", "body")
+        correctors = [view.searcher.corrector(name) for name in fields]
+
+        def known(word: str) -> bool:
+            """In the index (as its stem), or a stop word the index leaves out."""
+            stems = [token.text for token in view.searcher.schema["body"].analyzer(word)]
+            return not stems or any(reader.doc_frequency(name, stem) > 0 for name in fields for stem in stems)
 
         def better(match: re.Match[str]) -> str:
             word = match.group(0)
-            if word in ("AND", "OR", "NOT") or len(word) < 3:
+            if word in ("AND", "OR", "NOT") or len(word) < 3 or known(word):
                 return word
-            for corrector in correctors:
-                found = corrector.suggest(word.lower(), limit=1, maxdist=2)
+            for corrector in correctors:  # misspellings rarely change the first letter: prefix=1 is much faster
+                found = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
                 if found:
                     return found[0]
             return word
