@@ -43,3 +43,8 @@ def _topic_ids(session: Session, concept_iris: Iterable[str]) -> set[int]:
         return set()
     return {topics.follow(session, topic).id
             for topic in session.scalars(select(TopicConcept).where(TopicConcept.iri.in_(iris)))}
+
+
+def expertise_share(session: Session, user_id: int, concept_iris: Iterable[str]) -> float:
+    """`expertise_in` on the 0-1 scale the maturity model's `RatingInput.expertise` takes (level / 5)."""
+    return round(min(1.0, expertise_in(session, user_id, concept_iris) / 5), 3)

@@ -32,3 +32,11 @@ def test_merged_topics_iris_still_count(client, session, staff):
     client.post(f"/api/topics/{made['id']}/merge", headers=staff["carol"].headers, json={"into_id": target["id"]})
     assert expertise_in(session, staff["alice"].id, [made["iri"]]) == pytest.approx(5.0)
     assert expertise_in(session, staff["alice"].id, [APPRENTICESHIPS]) == pytest.approx(5.0)
+
+
+def test_share_for_the_maturity_model(client, session, staff):
+    from app.people.expertise import expertise_share
+
+    tag(client, staff["ben"], person_id(session, staff["alice"]), "Apprenticeships", level=4)
+    assert expertise_share(session, staff["alice"].id, [APPRENTICESHIPS]) == pytest.approx(0.8)
+    assert expertise_share(session, staff["ben"].id, [APPRENTICESHIPS]) == 0.0
