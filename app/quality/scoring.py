@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from app.auth.models import Space, SpaceKind
 from app.db import utcnow
 from app.pages.models import Page, PageAlias, PageLink, Revision
+from app.people import expertise
+from rdflib.namespace import DCTERMS
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
 from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
 from app.semantics.models import PageAnnotation
@@ -61,11 +63,13 @@ def assess_page(session: Session, page: Page) -> Maturity:
     authors = {r.author_id for r in revisions}
     by_id = {r.id: r for r in revisions}
     rated_numbers = {by_id[r.revision_id].number for r in ratings if r.revision_id in by_id}
+    expertise = _rater_expertise(session, current, {r.rater_id for r in ratings})
     return assess(
         [RatingInput(
             rater_id=r.rater_id,
             scores={Criterion(name): getattr(r, name) for name in CRITERIA if getattr(r, name) is not None},
             revision_number=by_id[r.revision_id].number, rated_at=r.created_at, by_author=r.rater_id in authors,
+            expertise=expertise.get(r.rater_id, 0.0),
         ) for r in ratings if r.revision_id in by_id],
         _signals(session, page, revisions, current, rated_numbers, ratings),
     )
@@ -96,6 +100,22 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
         approved_revision_number=next((r.number for r in revisions if approval and r.id == approval.revision_id),
                                       None),
     )
+
+
+def _rater_expertise(session: Session, current: Revision, rater_ids: set[int]) -> dict[int, float]:
+    """Each rater's expertise (0-1) in the page's topics, as colleagues tagged it (people tagging).
+
+    Tags change without touching the page, so a rater's new expertise counts from the page's next
+    change or the nightly `mature recompute`.
+    """
+    if not rater_ids:
+        return {}
+    topics = list(session.scalars(select(PageAnnotation.value_iri).where(
+        PageAnnotation.revision_id == current.id, PageAnnotation.property_iri == str(DCTERMS.subject),
+        PageAnnotation.value_iri.is_not(None))))
+    if not topics:
+        return {}
+    return {rater_id: expertise.expertise_share(session, rater_id, topics) for rater_id in sorted(rater_ids)}
 
 
 def _changed_share(old: str, new: str) -> float:
