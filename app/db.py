@@ -162,6 +162,7 @@ def load_models() -> type[Base]:
     """Import every model module so `Base.metadata` knows all tables (Alembic, tests)."""
     import app.auth.models  # noqa: F401
     import app.changelog  # noqa: F401
+    import app.following.models  # noqa: F401
     import app.pages.models  # noqa: F401
     import app.people.models  # noqa: F401
     import app.quality.models  # noqa: F401

@@ -19,6 +19,7 @@ from app.auth.space_router import router as spaces_router
 from app.config import Settings
 from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
+from app.following.router import router as following_router
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
 from app.people.skos import seed_topic_scheme
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["ETag", "Location"],
         )
     for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
-                   people_router):
+                   people_router, following_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

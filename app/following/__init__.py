@@ -1,0 +1,1 @@
+"""Following pages, spaces, topics and people; the personal feed; webhooks for integrations."""
