@@ -37,9 +37,18 @@ class Settings(BaseSettings):
     session_token_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of login tokens.")
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
     log_level: str = "INFO"
+    usage_flush_seconds: float = Field(
+        30.0, ge=0, description="How often each server process writes the page views it counted "
+        "(also at shutdown); 0: no background writing (the in-process test client writes them itself)."
+    )
     search_indexing: bool = Field(
         True, description="Drain the search queue in a background thread of each server process. "
         "Off only where something else drains it (the in-process test client)."
+    )
+
+    webhook_delivery: bool = Field(
+        True, description="Queue and post webhook deliveries in a background thread of each server process. "
+        "Off only where something else drives it (the in-process test client)."
     )
 
     @field_validator("base_iri")

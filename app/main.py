@@ -19,11 +19,13 @@ from app.auth.space_router import router as spaces_router
 from app.config import Settings
 from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
+from app.following.dispatch import WebhookWorker
 from app.following.router import router as following_router
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
 from app.people.skos import seed_topic_scheme
 from app.quality.router import router as quality_router
+from app.quality.usage import ViewCounter
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.search.router import router as search_router
@@ -67,15 +69,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         app.state.database = database or Database(make_engine(settings))
         indexer = app.state.indexer = Indexer(app.state.database, app.state.page_index)
+        views = app.state.view_counter
+        views.database = app.state.database
+        views.start()
         app.state.after_write.append(indexer.wake)
+        webhook_worker = app.state.webhook_worker = WebhookWorker(app.state.database, secret_key, settings.base_iri)
+        app.state.after_write.append(webhook_worker.wake)
         if settings.env != "test":
             seed_topic_scheme(app.state.database)  # people tests seed in a fixture (each test rolls back)
             warm_graph_store(app)
         if settings.search_indexing:  # off for the in-process test client, which drains it itself
             indexer.start()
+        if settings.webhook_delivery:  # off for the in-process test client, which drives it itself
+            webhook_worker.start()
         try:
             yield
         finally:
+            webhook_worker.stop()
+            views.stop()
             indexer.stop()
             app.state.page_index.close()
             if owned:
@@ -94,6 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.graph_store = None  # the SPARQL store, built from the database on first use
     app.state.secret_key = secret_key
     app.state.page_index = PageIndex(settings.data_dir / "search")
+    app.state.view_counter = ViewCounter(flush_seconds=settings.usage_flush_seconds)
     app.state.after_write = []  # called after each committed write request (e.g. wake the indexer)
     if database is not None:
         app.state.database = database

@@ -47,7 +47,8 @@ def postgres_server() -> Iterator[postgres.PostgresServer]:
 
 def settings_for(url: str, data_dir: Path) -> Settings:
     # The in-process client's database is one test connection: tests drain the search queue themselves.
-    return Settings(env="test", database_url=url, data_dir=data_dir, secret_key=SECRET, search_indexing=False)
+    return Settings(env="test", database_url=url, data_dir=data_dir, secret_key=SECRET, search_indexing=False,
+                    webhook_delivery=False)
 
 
 def fresh_database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str:

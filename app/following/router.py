@@ -7,17 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.auth.dependencies import CurrentUser
+from app.auth.dependencies import AdminUser, CurrentUser
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.following import events, feed, service
+from app.following import events, feed, service, webhooks
 from app.following.events import Position
-from app.following.models import FollowKind
+from app.following.models import DeliveryStatus, FollowKind
 from app.following.schemas import (
-    FeedEvent, FollowCreate, FollowRead, FollowSettings, ReadMark, UnreadCount,
+    DeliveryList, DeliveryRead, FeedList, FollowCreate, FollowList, FollowRead, FollowSettings, ReadMark,
+    UnreadCount, WebhookCreate, WebhookCreated, WebhookRead, WebhookUpdate,
 )
 from app.following.service import FollowKey
-from app.pagination import CursorQuery, InvalidCursor, LimitQuery, Page, decode_cursor, page_of
+from app.pagination import CursorQuery, InvalidCursor, LimitQuery, decode_cursor, page_of
 
 router = APIRouter(prefix="/api", tags=["following"])
 
@@ -28,10 +29,10 @@ FollowQuery = Annotated[str | None, Query(
     max_length=40)]
 
 
-@router.get("/follows", response_model=Page[FollowRead], responses=problem_responses(400, 401, 422))
+@router.get("/follows", response_model=FollowList, responses=problem_responses(400, 401, 422))
 def list_follows(request: Request, user: CurrentUser, session: SessionDep,
                  kind: Annotated[FollowKind | None, Query(description="Only follows of this kind.")] = None,
-                 limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[FollowRead]:
+                 limit: LimitQuery = 50, cursor: CursorQuery = None) -> FollowList:
     """What you follow, chosen or automatic (pages you edited or rated), of things you may still see."""
     after = decode_cursor(cursor, int, int)
     order = list(FollowKind)
@@ -39,7 +40,8 @@ def list_follows(request: Request, user: CurrentUser, session: SessionDep,
     if after is not None:
         keys = [key for key in keys if (order.index(key.kind), key.target_id) > (after[0], after[1])]
     reads = service.follow_reads(session, user, keys[:limit + 1])
-    return page_of(request, reads, limit, lambda r: [order.index(FollowKind(r.kind)), r.target_id])
+    page = page_of(request, reads, limit, lambda r: [order.index(FollowKind(r.kind)), r.target_id])
+    return FollowList(items=page.items, next_cursor=page.next_cursor, next=page.next)
 
 
 @router.post("/follows", response_model=FollowRead, status_code=status.HTTP_201_CREATED,
@@ -104,11 +106,11 @@ def _cursor_position(cursor: str | None) -> Position | None:
     return Position(at, values[1], values[2])
 
 
-@router.get("/feed", response_model=Page[FeedEvent], responses=problem_responses(400, 401, 404, 422))
+@router.get("/feed", response_model=FeedList, responses=problem_responses(400, 401, 404, 422))
 def read_feed(request: Request, user: CurrentUser, session: SessionDep, types: TypesQuery = None,
               follow: FollowQuery = None,
               unread: Annotated[bool, Query(description="Only unread events.")] = False,
-              limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[FeedEvent]:
+              limit: LimitQuery = 50, cursor: CursorQuery = None) -> FeedList:
     """Events on what you follow, newest first: edits (with a diff link), ratings, maturity phase changes,
     approvals, pages passing their valid-until date, new pages on your topics, tags about you and the people
     you follow. Events on pages you can no longer read are left out."""
@@ -116,7 +118,7 @@ def read_feed(request: Request, user: CurrentUser, session: SessionDep, types: T
     rows = feed.list_events(session, scope, types=types, unread_only=unread, before=_cursor_position(cursor),
                             limit=limit)
     page = page_of(request, rows, limit, lambda r: [r.at.isoformat(), r.event_id.source, r.event_id.row_id])
-    return Page(items=feed.event_reads(session, user, page.items), next_cursor=page.next_cursor, next=page.next)
+    return FeedList(items=feed.event_reads(session, user, page.items), next_cursor=page.next_cursor, next=page.next)
 
 
 @router.get("/feed/unread-count", response_model=UnreadCount, responses=problem_responses(401, 404, 422))
@@ -136,3 +138,58 @@ def mark_feed_read(body: ReadMark, user: CurrentUser, session: SessionDep) -> Un
     else:
         feed.mark_read(session, scope, body.event_ids or [])
     return UnreadCount(unread=feed.unread_count(session, scope))
+
+
+# ---------------------------------------------------------------- webhooks (admins)
+
+
+@router.post("/webhooks", response_model=WebhookCreated, status_code=status.HTTP_201_CREATED,
+             responses=problem_responses(401, 403, 404, 422))
+def create_webhook(request: Request, body: WebhookCreate, admin: AdminUser, session: SessionDep) -> WebhookCreated:
+    """Register a URL for event types, organisation-wide (organisation-visible spaces only) or for one space you may
+    read. The signing secret is in this answer only: keep it to verify X-Mature-Signature."""
+    hook = webhooks.create(session, admin, body)
+    read = webhooks.hook_reads(session, [hook])[0]
+    return WebhookCreated(**read.model_dump(), secret=webhooks.secret_for(request.app.state.secret_key, hook))
+
+
+@router.get("/webhooks", response_model=list[WebhookRead], responses=problem_responses(401, 403))
+def list_webhooks(admin: AdminUser, session: SessionDep) -> list[WebhookRead]:
+    """Registered hooks you may see (organisation-wide ones and those of spaces you may read)."""
+    hooks = list(session.scalars(webhooks.visible_hooks(admin).order_by(webhooks.Webhook.id)))
+    return webhooks.hook_reads(session, hooks)
+
+
+@router.get("/webhooks/{webhook_id}", response_model=WebhookRead, responses=problem_responses(401, 403, 404))
+def read_webhook(webhook_id: int, admin: AdminUser, session: SessionDep) -> WebhookRead:
+    """One hook (without its secret, which is shown only at creation)."""
+    return webhooks.hook_reads(session, [webhooks.get(session, admin, webhook_id)])[0]
+
+
+@router.patch("/webhooks/{webhook_id}", response_model=WebhookRead, responses=problem_responses(401, 403, 404, 422))
+def update_webhook(webhook_id: int, body: WebhookUpdate, admin: AdminUser, session: SessionDep) -> WebhookRead:
+    """Change a hook's URL, event types or description, or pause it (`active: false`): its deliveries are still
+    queued but wait until it is active again."""
+    hook = webhooks.update(webhooks.get(session, admin, webhook_id), body)
+    return webhooks.hook_reads(session, [hook])[0]
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(401, 403, 404))
+def delete_webhook(webhook_id: int, admin: AdminUser, session: SessionDep) -> Response:
+    """Remove a hook with its queued deliveries and history."""
+    session.delete(webhooks.get(session, admin, webhook_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=DeliveryList,
+            responses=problem_responses(400, 401, 403, 404, 422))
+def list_deliveries(request: Request, webhook_id: int, admin: AdminUser, session: SessionDep,
+                    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+                    limit: LimitQuery = 50, cursor: CursorQuery = None) -> DeliveryList:
+    """The hook's deliveries, newest first: status, attempts, the last answer or error, the next retry."""
+    hook = webhooks.get(session, admin, webhook_id)
+    after = decode_cursor(cursor, int)
+    rows = webhooks.deliveries(session, hook, status=status_, before_id=after[0] if after else None, limit=limit)
+    page = page_of(request, [DeliveryRead.model_validate(row) for row in rows], limit, lambda d: [d.id])
+    return DeliveryList(items=page.items, next_cursor=page.next_cursor, next=page.next)

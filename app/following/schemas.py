@@ -44,6 +44,19 @@ class FollowRead(BaseModel):
     url: str
 
 
+class FollowList(BaseModel):
+    """One page of your follows; follow `next` for more."""
+
+    model_config = _examples({
+        "items": [{"id": "page-9", "kind": "page", "target_id": 9, "label": "Health and social care in the North East",
+                   "automatic": True, "since": None, "url": "/api/pages/9"}],
+        "next_cursor": "WzAsOV0", "next": "https://lmi.example.org/api/follows?limit=1&cursor=WzAsOV0"})
+
+    items: list[FollowRead]
+    next_cursor: str | None = None
+    next: str | None = None
+
+
 class FollowSettings(BaseModel):
     model_config = _examples({"auto_follow": False}, forbid=True)
 
@@ -112,6 +125,19 @@ class FeedEvent(BaseModel):
     topic: EventTopic | None = None
     person: EventPerson | None = Field(None, description="For person.tagged: who was tagged.")
     links: EventLinks
+
+
+class FeedList(BaseModel):
+    """One page of your feed, newest first; follow `next` for older events."""
+
+    model_config = _examples({
+        "items": [FeedEvent.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
+        "next_cursor": "WyIyMDI2LTExLTIxVDE0OjAzOjAwKzAwOjAwIiwxLDgxMl0",
+        "next": "https://lmi.example.org/api/feed?limit=1&cursor=WyIyMDI2LTExLTIxVDE0OjAzOjAwKzAwOjAwIiwxLDgxMl0"})
+
+    items: list[FeedEvent]
+    next_cursor: str | None = None
+    next: str | None = None
 
 
 class UnreadCount(BaseModel):
@@ -201,3 +227,15 @@ class DeliveryRead(BaseModel):
     last_error: str | None
     delivered_at: datetime | None
     created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    """One page of a hook's delivery history, newest first; follow `next` for older ones."""
+
+    model_config = _examples({
+        "items": [DeliveryRead.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
+        "next_cursor": "WzMxXQ", "next": "https://lmi.example.org/api/webhooks/2/deliveries?limit=1&cursor=WzMxXQ"})
+
+    items: list[DeliveryRead]
+    next_cursor: str | None = None
+    next: str | None = None
