@@ -24,6 +24,11 @@ class InvalidTag(ProblemError):
     title = "Invalid tag"
 
 
+class InvalidProfileChange(ProblemError):
+    status = 422
+    title = "Invalid profile change"
+
+
 class InvalidTopicChange(ProblemError):
     status = 422
     title = "Invalid topic change"

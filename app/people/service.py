@@ -21,7 +21,9 @@ from app.db import utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
 from app.people import topics
-from app.people.exceptions import InvalidTag, LabelTaken, NotYours, PersonNotFound, TagNotFound
+from app.people.exceptions import (
+    InvalidProfileChange, InvalidTag, LabelTaken, NotYours, PersonNotFound, TagNotFound,
+)
 from app.people.models import Person, PersonTag, TopicConcept, TopicStatus
 from app.people.schemas import PageRef, PersonCreate, PersonRead, PersonUpdate, TagCreate, TagRead, TopicRef
 
@@ -107,8 +109,9 @@ def directory(session: Session, *, query: str | None, kind: str | None, after: t
     name = name_expression()
     statement = select(Person).outerjoin(User, User.id == Person.user_id).where(listed_clause())
     if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(or_(name.like(pattern), func.lower(Person.organisation).like(pattern)))
+        pattern = f"%{topics.escape_like(query.strip().lower())}%"
+        statement = statement.where(or_(name.like(pattern, escape="\\"),
+                                        func.lower(Person.organisation).like(pattern, escape="\\")))
     if kind == "internal":
         statement = statement.where(Person.user_id.is_not(None))
     elif kind == "external":
@@ -148,8 +151,8 @@ def update_person(session: Session, viewer: User, person: Person, body: PersonUp
         if person.user_id != viewer.id:
             raise NotYours("Only the person themselves can change their profile.")
         if details:
-            raise InvalidTag("A user's name is their account's display name (PATCH /api/users/{id}); "
-                             "only `hidden` can be set here.", status=422, title="Invalid profile change")
+            raise InvalidProfileChange("A user's name is their account's display name (PATCH /api/users/{id}); "
+                                       "only `hidden` can be set here.")
     elif not _may_manage_contact(viewer, person):
         raise NotYours("Only the colleague who added this contact, or a manager, can change it.")
     for name, value in details.items():

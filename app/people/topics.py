@@ -95,7 +95,7 @@ def resolve(session: Session, text: str) -> TopicConcept | None:
 
 def matching(session: Session, text: str, limit: int = 20) -> list[TopicConcept]:
     """Live topics whose label or a synonym contains `text` (for free-text expert questions)."""
-    pattern = f"%{_escape_like(label_key(text))}%"
+    pattern = f"%{escape_like(label_key(text))}%"
     via_label = select(TopicLabel.concept_id).where(TopicLabel.label_key.like(pattern, escape="\\"))
     return list(session.scalars(
         select(TopicConcept).where(TopicConcept.status.in_(LIVE),
@@ -104,7 +104,7 @@ def matching(session: Session, text: str, limit: int = 20) -> list[TopicConcept]
         .order_by(func.length(TopicConcept.label_key), TopicConcept.id).limit(limit)))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -121,7 +121,7 @@ def suggest(session: Session, text: str, limit: int = 10) -> list[Suggestion]:
     key = label_key(text)
     if not key:
         return []
-    pattern = f"%{_escape_like(key)}%"
+    pattern = f"%{escape_like(key)}%"
     rows: list[tuple[TopicConcept, str, str]] = [
         (topic, topic.label, "label") for topic in session.scalars(
             select(TopicConcept).where(TopicConcept.status.in_(LIVE),
@@ -390,8 +390,10 @@ def merge(session: Session, actor: User, source: TopicConcept, target: TopicConc
     moved = _move_tags(session, source, target)
     labels = _move_labels(session, source, target)
     children = _move_narrower(session, source, target)
+    parents = set(session.scalars(select(TopicBroader.broader_id).where(TopicBroader.narrower_id == source.id)))
     session.execute(TopicBroader.__table__.delete().where(or_(TopicBroader.narrower_id == source.id,
                                                               TopicBroader.broader_id == source.id)))
+    _take_place(session, source, target, parents)
     session.execute(update(TopicConcept).where(TopicConcept.merged_into_id == source.id)
                     .values(merged_into_id=target.id))
     now = utcnow()
@@ -447,6 +449,16 @@ def _move_narrower(session: Session, source: TopicConcept, target: TopicConcept)
             moved.append(child)
     session.flush()
     return moved
+
+
+def _take_place(session: Session, source: TopicConcept, target: TopicConcept, source_parents: set[int]) -> None:
+    """A target left without a broader topic (it was under the source) takes the source's place."""
+    if session.scalar(select(TopicBroader.broader_id).where(TopicBroader.narrower_id == target.id).limit(1)):
+        return
+    below_target = with_narrower(session, [target.id])
+    for parent in source_parents - below_target - {source.id}:
+        session.add(TopicBroader(narrower_id=target.id, broader_id=parent))
+    session.flush()
 
 
 def _ancestors(session: Session, topic_id: int) -> set[int]:

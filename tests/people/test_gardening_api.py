@@ -162,3 +162,21 @@ def test_topic_lists_filter_and_sort_by_usage(client, session, staff):
     assert len(concepts["items"]) == 80 and concepts["next"] is None
     assert client.get("/api/topics/999999", headers=staff["dan"].headers).status_code == 404
     assert client.get("/api/topics").status_code == 401
+
+
+def test_merging_a_topic_into_its_narrower_topic_keeps_the_hierarchy(client, session, staff):
+    carol = staff["carol"]
+    parent = topic_id(client, carol, "Apprenticeships")
+    child = topic_id(client, carol, "Higher and degree apprenticeships")
+    grandparent = topic_id(client, carol, "Education and training routes")
+    merged = client.post(f"/api/topics/{parent}/merge", headers=carol.headers, json={"into_id": child}).json()
+    assert [t["id"] for t in merged["broader"]] == [grandparent] and merged["narrower"] == []
+    assert "Apprenticeships" in merged["alt_labels"]
+    assert child in [t["id"] for t in client.get(f"/api/topics/{grandparent}", headers=carol.headers).json()["narrower"]]
+
+
+def test_directory_text_is_matched_literally(client, session, staff):
+    client.post("/api/people", headers=staff["ben"].headers, json={"name": "Percy 100% Jones"})
+    assert [p["name"] for p in client.get("/api/people?q=100%25", headers=staff["ben"].headers).json()["items"]] == [
+        "Percy 100% Jones"]
+    assert client.get("/api/people?q=_", headers=staff["ben"].headers).json()["items"] == []
