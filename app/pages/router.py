@@ -92,6 +92,7 @@ def read_page(request: Request, access: ReadablePage, session: SessionDep, respo
     read = presentation.page_read(session, access.page)
     _with_etag(response, read)
     response.headers["Vary"] = "Accept"
+    request.app.state.view_counter.record(access.page.id)  # usage signal, written in batches
     return read
 
 

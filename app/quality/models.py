@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -92,3 +92,13 @@ class Approval(Base):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
+
+
+class PageView(Base):
+    """How often signed-in colleagues opened a page, per UTC day (a usage signal for review queues)."""
+
+    __tablename__ = "page_view"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,13 +16,15 @@ from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.db import utcnow
 from app.pages.models import Page
-from app.quality.models import CRITERIA, PageMaturity, Rating
+from app.quality.models import CRITERIA, PageMaturity, PageView, Rating
 from app.semantics.models import PageAnnotation
 from app.semantics.vocabulary import LMI
 
 NOT_REVIEWED_AFTER = timedelta(days=365)
 LOW_RATED = 2.5
 CONFLICT_SPREAD = 2.5
+MUCH_READ = 20                      # views in the last READ_WINDOW that make a low-rated page urgent
+READ_WINDOW = timedelta(days=30)
 
 
 class Bucket(BaseModel):
@@ -52,7 +54,7 @@ class Overview(BaseModel):
         "spaces": [{"space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
                     "by_phase": {"distributing": 6, "formalising": 2}}],
         "score_histogram": [{"low": 0, "high": 10, "pages": 1}],
-        "queues": {"stale": 3, "low_rated": 1, "conflicting": 0}}]})
+        "queues": {"stale": 3, "low_rated": 1, "low_rated_much_read": 1, "conflicting": 0}}]})
 
     pages: int
     by_phase: dict[str, int]
@@ -142,6 +144,19 @@ def low_rated_pages(user: User, space_id: int | None) -> Select:
             .where(*_live_readable(user, space_id), stats.c.raters >= 2, stats.c.mean <= LOW_RATED))
 
 
+def low_rated_much_read_pages(user: User, space_id: int | None) -> Select:
+    """Low-rated pages that colleagues keep opening: poor material in heavy use is reviewed first."""
+    stats = _rating_stats()
+    since = utcnow().date() - READ_WINDOW
+    reads = (select(PageView.page_id.label("page_id"), func.sum(PageView.views).label("views"))
+             .where(PageView.day >= since).group_by(PageView.page_id).subquery())
+    return (select(Page.id.label("page_id"), stats.c.mean, stats.c.raters, reads.c.views)
+            .join(Space, Space.id == Page.space_id)
+            .join(stats, stats.c.page_id == Page.id).join(reads, reads.c.page_id == Page.id)
+            .where(*_live_readable(user, space_id), stats.c.raters >= 2, stats.c.mean <= LOW_RATED,
+                   reads.c.views >= MUCH_READ))
+
+
 def conflicting_pages(user: User, space_id: int | None) -> Select:
     stats = _rating_stats()
     return (select(Page.id.label("page_id"), stats.c.spread, stats.c.raters).join(Space, Space.id == Page.space_id)
@@ -149,14 +164,15 @@ def conflicting_pages(user: User, space_id: int | None) -> Select:
             .where(*_live_readable(user, space_id), stats.c.raters >= 3, stats.c.spread >= CONFLICT_SPREAD))
 
 
-QUEUES = {"stale": stale_pages, "low_rated": low_rated_pages, "conflicting": conflicting_pages}
+QUEUES = {"stale": stale_pages, "low_rated": low_rated_pages, "low_rated_much_read": low_rated_much_read_pages,
+          "conflicting": conflicting_pages}
 
 
 def queue(session: Session, user: User, kind: str, space_id: int | None, offset: int, limit: int) -> list[QueueItem]:
     """One review queue, worst first, with the reason each page is in it."""
     sub = QUEUES[kind](user, space_id).subquery()
-    order = {"stale": "updated_at", "low_rated": "mean", "conflicting": "spread"}[kind]
-    order_by = sub.c[order].desc() if kind == "conflicting" else sub.c[order]
+    order = {"stale": "updated_at", "low_rated": "mean", "low_rated_much_read": "views", "conflicting": "spread"}[kind]
+    order_by = sub.c[order].desc() if kind in ("conflicting", "low_rated_much_read") else sub.c[order]
     rows = session.execute(
         select(sub, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase)
         .join(Page, Page.id == sub.c.page_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
@@ -173,6 +189,9 @@ def _reason(kind: str, row) -> str:
         return f"Not edited or rated since {row['updated_at']:%d %B %Y}"
     if kind == "low_rated":
         return f"Rated {row['mean']:.1f} out of 5 on average by {row['raters']} colleagues"
+    if kind == "low_rated_much_read":
+        return (f"Rated {row['mean']:.1f} out of 5 on average by {row['raters']} colleagues, yet opened "
+                f"{row['views']} times in the last {READ_WINDOW.days} days")
     return f"{row['raters']} colleagues disagree: their ratings differ by {row['spread']:.1f} points out of 5"
 
 

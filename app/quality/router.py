@@ -160,9 +160,10 @@ def quality_overview(user: CurrentUser, session: SessionDep,
 
 @router.get("/quality/review-queue", response_model=list[overview.QueueItem], responses=problem_responses(401, 422))
 def review_queue(user: CurrentUser, session: SessionDep,
-                 kind: Annotated[Literal["stale", "low_rated", "conflicting"], Query(
+                 kind: Annotated[Literal["stale", "low_rated", "low_rated_much_read", "conflicting"], Query(
                      description="stale (valid-until passed or not reviewed for a year), low_rated, "
-                                 "or conflicting (colleagues' ratings disagree)")],
+                                 "low_rated_much_read (low-rated and opened at least 20 times in 30 days, "
+                                 "most read first), or conflicting (colleagues' ratings disagree)")],
                  space_id: Annotated[int | None, Query()] = None,
                  offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                  ) -> list[overview.QueueItem]:
