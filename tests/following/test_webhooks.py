@@ -227,3 +227,24 @@ def test_paused_hooks_keep_their_deliveries_waiting(client, org, worker):
         client.patch(f"/api/webhooks/{hook['id']}", headers=admin.headers, json={"active": True})
         worker.run_once()
         assert len(hook_receiver.received) == 1
+
+
+def test_derived_events_reach_hooks_too(client, session, org, worker):
+    admin, writer, open_space, _ = org
+    manager = make_person(session, Role.manager)
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    with receiver() as hook_receiver:
+        register(client, admin, hook_receiver.url,
+                 types=("page.approved", "page.phase_changed", "page.valid_until_passed", "page.rated"))
+        page = create_page(client, writer, open_space.id, "Old figures", f"[[Valid until::{yesterday}]] Pay.\n")
+        assert client.put(f"/api/pages/{page['id']}/approval", headers=manager.headers, json={}).status_code == 200
+        client.put(f"/api/pages/{page['id']}/ratings/mine", headers=manager.headers,
+                   json={"scores": {"currency": 3}, "anonymous": True})
+        worker.run_once()
+        bodies = [json.loads(r.body) for r in hook_receiver.received]
+    by_type = {body["type"]: body for body in bodies}
+    assert set(by_type) == {"page.approved", "page.phase_changed", "page.valid_until_passed", "page.rated"}
+    assert by_type["page.valid_until_passed"]["details"] == {"valid_until": yesterday}
+    assert by_type["page.phase_changed"]["details"]["to"] == "standardising"
+    assert by_type["page.rated"]["actor"] is None  # ratings may be anonymous: never named to integrations
+    assert by_type["page.approved"]["actor"]["id"] == manager.id
