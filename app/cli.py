@@ -200,6 +200,24 @@ def reindex() -> None:
 
 
 @main.group()
+def webhooks() -> None:
+    """Webhook delivery."""
+
+
+@webhooks.command("deliver")
+def webhooks_deliver() -> None:
+    """Queue deliveries for new events and post every due one (for servers run with MATURE_WEBHOOK_DELIVERY=false)."""
+    from app.following.dispatch import WebhookWorker
+
+    settings = Settings()
+    worker = WebhookWorker(_database(settings), settings.resolved_secret_key(), settings.base_iri)
+    attempted = 0
+    while (sent := worker.run_once()):
+        attempted += sent
+    click.echo(f"attempted {attempted} deliveries", err=True)
+
+
+@main.group()
 def token() -> None:
     """Personal access tokens."""
 
