@@ -151,8 +151,9 @@ def _queue(session: Session, hooks: list[Webhook], rows: list, base_url: str) ->
         for hook in hooks:
             if row.kind not in hook.event_types or row.at < hook.created_at:
                 continue
-            if not webhooks.may_receive(hook, spaces[row.space_id], spaces[page.space_id],
-                                        reads.get(hook.created_by_id, set())):
+            event_space = spaces.get(row.space_id)
+            if event_space is None or not webhooks.may_receive(hook, event_space, spaces[page.space_id],
+                                                               reads.get(hook.created_by_id, set())):
                 continue
             if event_id not in bodies:
                 bodies[event_id] = _body(session, row, event_id, page, base_url)

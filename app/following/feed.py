@@ -23,7 +23,7 @@ from app.db import utcnow
 from app.following import events
 from app.following.events import EventId, Position
 from app.following.exceptions import EventNotFound
-from app.following.models import FeedRead
+from app.following.models import FeedRead, FeedState
 from app.following.schemas import EventLinks, EventPage, EventPerson, EventTopic, FeedEvent
 from app.following.service import Followed, state_of
 from app.pages.models import Page, Revision
@@ -110,8 +110,9 @@ def _before(feed, position: Position) -> ColumnElement[bool]:
 
 
 def read_position(session: Session, user: User) -> Position | None:
-    state = state_of(session, user)
-    if state.read_up_to_at is None:
+    """How far the person has read (None: nothing yet); reading never creates their state row."""
+    state = session.scalar(select(FeedState).where(FeedState.user_id == user.id))
+    if state is None or state.read_up_to_at is None:
         return None
     return Position(state.read_up_to_at, state.read_up_to_source or 0, state.read_up_to_id or 0)
 
