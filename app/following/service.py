@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true, union
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.auth import space_service
@@ -54,10 +56,11 @@ def state_of(session: Session, user: User, *, lock: bool = False) -> FeedState:
     if lock:
         query = query.with_for_update()
     state = session.scalar(query)
-    if state is None:
-        state = FeedState(user_id=user.id, auto_follow=True)
-        session.add(state)
-        session.flush()
+    if state is None:  # two first requests at once must not collide on the primary key
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(FeedState).values(user_id=user.id, auto_follow=True).on_conflict_do_nothing())
+        state = session.scalar(query)
+    assert state is not None
     return state
 
 
@@ -102,9 +105,7 @@ def follow(session: Session, user: User, kind: FollowKind, target_id: int) -> tu
     key = resolve_target(session, user, kind, target_id)
     row = _row(session, user, key)
     if row is None:
-        session.add(Follow(user_id=user.id, kind=key.kind, target_id=key.target_id, state=FollowState.following))
-        session.flush()
-        return key, True
+        return key, _insert(session, user, key, FollowState.following)
     changed = row.state is not FollowState.following
     if changed:
         row.state, row.created_at = FollowState.following, utcnow()
@@ -118,13 +119,21 @@ def unfollow(session: Session, user: User, key: FollowKey) -> None:
     row = _row(session, user, key)
     if key.kind is FollowKind.page:
         if row is None:
-            session.add(Follow(user_id=user.id, kind=key.kind, target_id=key.target_id,
-                               state=FollowState.unfollowed))
+            _insert(session, user, key, FollowState.unfollowed)
         else:
             row.state, row.created_at = FollowState.unfollowed, utcnow()
     elif row is not None:
         session.delete(row)
     session.flush()
+
+
+def _insert(session: Session, user: User, key: FollowKey, state: FollowState) -> bool:
+    """Add the row unless a simultaneous request just did (then theirs stands); True if this one did."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(insert(Follow).values(
+        user_id=user.id, kind=key.kind, target_id=key.target_id, state=state, created_at=utcnow(),
+    ).on_conflict_do_nothing().returning(Follow.id)).first()
+    return inserted is not None
 
 
 # ---------------------------------------------------------------- what a person follows, as SQL
