@@ -218,6 +218,30 @@ def webhooks_deliver() -> None:
 
 
 @main.group()
+def bookmarks() -> None:
+    """Bookmarked external sources."""
+
+
+@bookmarks.command("check")
+@click.option("--space", "space_key", help="Only this space's bookmarks (its key).")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for each source.")
+@click.option("--allow-private", is_flag=True, help="Also check addresses on private networks or this machine.")
+def bookmarks_check(space_key: str | None, timeout: float, allow_private: bool) -> None:
+    """Check that bookmarked sources still answer; flag the dead ones (run it when you choose, e.g. weekly)."""
+    from app.tagging.linkcheck import check_bookmarks
+
+    with progress_reporter("bookmarks") as progress:
+        results = check_bookmarks(_database(Settings()), space_key=space_key, timeout=timeout,
+                                  allow_private=allow_private, progress=progress)
+    for result in results:
+        if result.dead or result.skipped:
+            click.echo(f"{'DEAD' if result.dead else 'SKIPPED'} page {result.page_id} {result.url}: {result.error}")
+    dead = sum(r.dead for r in results)
+    click.echo(f"checked {sum(not r.skipped for r in results)} bookmarks: {dead} dead, "
+               f"{sum(r.skipped for r in results)} skipped", err=True)
+
+
+@main.group()
 def token() -> None:
     """Personal access tokens."""
 

@@ -29,6 +29,7 @@ from app.quality.usage import ViewCounter
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.search.router import router as search_router
+from app.tagging.router import router as tagging_router
 from app.semantics.ontology import get_ontology
 from app.semantics.router import graph_store
 from app.semantics.router import router as semantics_router
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["ETag", "Location"],
         )
     for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
-                   people_router, following_router):
+                   tagging_router, people_router, following_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

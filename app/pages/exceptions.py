@@ -37,3 +37,7 @@ class BaseRevisionRequired(ProblemError):
 class StaleETag(ProblemError):
     status = 412
     title = "Precondition failed"
+
+
+class SourceAlreadyBookmarked(Conflict):
+    title = "Already bookmarked there"

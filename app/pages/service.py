@@ -24,7 +24,7 @@ from app.auth.rights import Right, readable_space_clause, right_in_space
 from app.db import utcnow
 from app.pages import links
 from app.pages.exceptions import (
-    EditConflict, InvalidPageInput, PageGone, PageNotFound, RevisionNotFound, TitleTaken,
+    EditConflict, InvalidPageInput, PageGone, PageNotFound, RevisionNotFound, SourceAlreadyBookmarked, TitleTaken,
 )
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
@@ -32,6 +32,7 @@ from app.pagination import InvalidCursor
 from app.pages.wikitext import extract
 from app.quality import scoring
 from app.search import queue as search_queue
+from app.tagging.models import Bookmark
 from app.semantics import service as semantics_service
 from app.semantics.annotations import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
@@ -336,6 +337,8 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
         raise InvalidPageInput("The page already has this title in this space; nothing to move.",
                                errors=[{"field": "title", "message": "unchanged"}])
     _ensure_title_free(session, target_space, title, key, moving=page)
+    if target_space.id != source_space.id:
+        _move_bookmark(session, page, target_space)
     old_title, old_key = page.title, page.title_key
     session.execute(delete(PageAlias).where(PageAlias.space_id == target_space.id, PageAlias.title_key == key))
     if old_key != key or source_space.id != target_space.id:
@@ -356,6 +359,19 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     if source_space.id != target_space.id:
         _rescore_linked(session, source_space.id, set(links.link_keys(session, page.id)))
     return revision
+
+
+def _move_bookmark(session: Session, page: Page, target: Space) -> None:
+    """A bookmark page keeps the one-URL-per-space rule in the space it moves to."""
+    bookmark = session.get(Bookmark, page.id)
+    if bookmark is None:
+        return
+    clash = session.scalar(select(Bookmark.page_id).where(Bookmark.space_id == target.id,
+                                                          Bookmark.url_key == bookmark.url_key))
+    if clash is not None:
+        raise SourceAlreadyBookmarked(f"'{target.key}' already bookmarks {bookmark.url} (page {clash}); "
+                            "rate or tag that one instead of moving this one.", existing_page_id=clash)
+    bookmark.space_id = target.id
 
 
 def delete_page(session: Session, user: User, access: PageAccess, summary: str = "") -> Page:

@@ -9,15 +9,20 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rdflib.namespace import DCTERMS
+
 from app.pages.models import Page, Revision
+from app.people.models import TopicConcept
 from app.pages.wikitext import plain_text
 from app.quality.models import PageMaturity
 from app.quality.maturity import Phase
 from app.search.index import IndexDocument
 from app.semantics import service as semantics_service
+from app.tagging import page_tags
 from app.semantics.ontology import ValueType, get_ontology
 
 BATCH = 500
+TOPIC_FACET = "topic"
 FACETED_TYPES = {ValueType.concept, ValueType.text}  # short, repeated values; numbers and dates are not
 MAX_FACET_VALUE = 120
 
@@ -34,7 +39,7 @@ def annotation_facets() -> dict[str, Facet]:
     """Facets offered for annotations, by property IRI: concept- and text-valued properties."""
     facets = {}
     for spec in get_ontology().properties.values():
-        if spec.value_type in FACETED_TYPES:
+        if spec.value_type in FACETED_TYPES and spec.iri != DCTERMS.subject:  # topics: the `topic` facet
             key = spec.curie.partition(":")[2]
             facets[str(spec.iri)] = Facet(key, spec.label, str(spec.iri))
     return facets
@@ -71,6 +76,9 @@ def build(session: Session, pages: Sequence[Page]) -> list[IndexDocument]:
     maturity = dict(session.execute(select(PageMaturity.page_id, PageMaturity)
                                     .where(PageMaturity.page_id.in_([page.id for page in pages]))).all())
     facets = annotation_facets()
+    topic_ids = page_tags.page_topic_ids(session, pages)
+    labels = dict(session.execute(select(TopicConcept.id, TopicConcept.label).where(
+        TopicConcept.id.in_({i for ids in topic_ids.values() for i in ids}))).all())
     documents = []
     for page in pages:
         revision = revisions[page.current_revision_id]  # type: ignore[index]
@@ -82,12 +90,15 @@ def build(session: Session, pages: Sequence[Page]) -> list[IndexDocument]:
                 values.setdefault(facet.key, [])
                 if row.value_text not in values[facet.key]:
                     values[facet.key].append(row.value_text)
+        if topic_ids.get(page.id):  # by id: renames need no re-indexing, merges are resolved when asked
+            values[TOPIC_FACET] = [str(i) for i in sorted(topic_ids[page.id])]
+        topic_words = " ".join(labels[i] for i in sorted(topic_ids.get(page.id, ())))
         scored = maturity.get(page.id)
         documents.append(IndexDocument(
             page_id=page.id, space_id=page.space_id, title=page.title, body=plain_text(revision.content),
             categories=tuple(revision.categories or ()),
             annotations={key: tuple(found) for key, found in values.items()},
-            annotation_text=" ".join(row.value_text for row in rows),
+            annotation_text=" ".join([*(row.value_text for row in rows), topic_words]),
             maturity=scored.score if scored else 0.0,
             phase=scored.phase if scored else Phase.expressing_ideas.value,
             modified=revision.created_at,

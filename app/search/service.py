@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from app.auth.models import Space, User
 from app.auth.rights import readable_space_ids
 from app.quality.maturity import PHASE_LABELS, Phase
-from app.search.documents import annotation_facets
+from app.people import topics
+from app.people.models import TopicConcept
+from app.search.documents import TOPIC_FACET, annotation_facets
+from app.tagging import page_tags
 from app.search.exceptions import InvalidSearch, SearchUnavailable
 from app.search.index import PageIndex, SearchHit, SearchRequest, SearchResults, Snippet
 from app.search.schemas import (
@@ -26,7 +29,7 @@ from app.search.schemas import (
 
 MAX_FACET_VALUES = 30
 BUILT_IN_FACETS = {"space": ("Space", "space={value}"), "category": ("Category", "category={value}"),
-                   "phase": ("Maturing phase", "phase={value}")}
+                   "phase": ("Maturing phase", "phase={value}"), TOPIC_FACET: ("Topic", "where=topic:{value}")}
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,13 @@ def readable_spaces(session: Session, user: User) -> frozenset[int]:
     return frozenset(session.scalars(readable_space_ids(user)))
 
 
-def parse_where(where: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
-    """`sector:Engineering and manufacturing` pairs, grouped per facet (OR within, AND across)."""
-    known = {facet.key for facet in annotation_facets().values()}
+def parse_where(session: Session, where: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """`sector:Engineering and manufacturing` pairs, grouped per facet (OR within, AND across).
+
+    `topic:` takes a topic's id, label, synonym or IRI and also finds pages on narrower topics (and on
+    topics merged into it).
+    """
+    known = {facet.key for facet in annotation_facets().values()} | {TOPIC_FACET}
     grouped: dict[str, set[str]] = {}
     for condition in where:
         key, sep, value = condition.partition(":")
@@ -61,20 +68,28 @@ def parse_where(where: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
             raise InvalidSearch(f"'where={condition}' must look like 'property:value', e.g. 'sector:Construction'.")
         if key not in known:
             raise InvalidSearch(f"'{key}' is not a property you can filter on; use one of: {', '.join(sorted(known))}.")
-        grouped.setdefault(key, set()).add(value)
+        grouped.setdefault(key, set()).update(_topic_values(session, value) if key == TOPIC_FACET else {value})
     return tuple(sorted((key, frozenset(values)) for key, values in grouped.items()))
+
+
+def _topic_values(session: Session, value: str) -> set[str]:
+    found = session.get(TopicConcept, int(value)) if value.isdigit() else topics.resolve(session, value)
+    if found is None:
+        raise InvalidSearch(f"'topic:{value}' names no topic; see /api/topics/suggest?q={value} for the ones there are.")
+    ids = topics.with_narrower(session, {topics.follow(session, found).id})
+    return {str(i) for i in ids | page_tags.merged_sources(session, ids)}
 
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def to_request(params: SearchParams, readable: frozenset[int]) -> SearchRequest:
+def to_request(session: Session, params: SearchParams, readable: frozenset[int]) -> SearchRequest:
     if params.modified_after and params.modified_before and params.modified_after > params.modified_before:
         raise InvalidSearch("'modified_after' is later than 'modified_before'; swap them.")
     return SearchRequest(
         text=params.q.strip(), readable_spaces=readable, spaces=frozenset(params.spaces),
-        facet_filters=tuple(sorted(parse_where(params.where) + (
+        facet_filters=tuple(sorted(parse_where(session, params.where) + (
             (("category", frozenset(params.categories)),) if params.categories else ()))),
         phases=frozenset(phase.value for phase in params.phases), min_score=params.min_score,
         modified_from=_day_start(params.modified_after) if params.modified_after else None,
@@ -85,7 +100,7 @@ def to_request(params: SearchParams, readable: frozenset[int]) -> SearchRequest:
 
 def search(session: Session, index: PageIndex, user: User, params: SearchParams, next_url: str | None) -> SearchResponse:
     """One page of results for the caller, with totals and facets over everything they may read."""
-    request = to_request(params, readable_spaces(session, user))
+    request = to_request(session, params, readable_spaces(session, user))
     try:
         results = index.search(request)
     except OSError as exc:
@@ -98,7 +113,7 @@ def search(session: Session, index: PageIndex, user: User, params: SearchParams,
         offset=params.offset, limit=params.limit, next_offset=next_offset,
         next=next_url if next_offset is not None else None,
         results=[_result(hit, spaces) for hit in results.hits],
-        facets=_facets(results, request, spaces),
+        facets=_facets(results, request, spaces, _topic_labels(session, results)),
     )
 
 
@@ -133,7 +148,34 @@ def _result(hit: SearchHit, spaces: dict[int, SpaceRef]) -> SearchResult:
     )
 
 
-def _facets(results: SearchResults, request: SearchRequest, spaces: dict[int, SpaceRef]) -> list[FacetRead]:
+def _topic_labels(session: Session, results: SearchResults) -> dict[str, tuple[str, str]]:
+    """Topic facet values (ids) -> (the id they now count for, its label), following merges."""
+    ids = {int(value) for value in results.facets.get(TOPIC_FACET, Counter())}
+    if not ids:
+        return {}
+    rows = session.scalars(select(TopicConcept).where(TopicConcept.id.in_(ids))).all()
+    found = {}
+    for topic in rows:
+        current = topics.follow(session, topic)
+        found[str(topic.id)] = (str(current.id), current.label)
+    return found
+
+
+def _merge_topic_counts(results: SearchResults, labels: dict[str, tuple[str, str]]) -> None:
+    """A page tagged with a merged topic counts once, for the topic it was merged into."""
+    counts = results.facets.get(TOPIC_FACET)
+    if not counts:
+        return
+    merged: Counter[str] = Counter()
+    for value, count in counts.items():
+        merged[labels.get(value, (value, value))[0]] += count
+    results.facets[TOPIC_FACET] = merged
+
+
+def _facets(results: SearchResults, request: SearchRequest, spaces: dict[int, SpaceRef],
+            topic_labels: dict[str, tuple[str, str]]) -> list[FacetRead]:
+    _merge_topic_counts(results, topic_labels)
+    names = {current: label for current, label in topic_labels.values()}
     selected: dict[str, frozenset[str]] = dict(request.facet_filters)
     selected["space"] = frozenset(str(space_id) for space_id in request.spaces)
     selected["phase"] = request.phases
@@ -142,7 +184,8 @@ def _facets(results: SearchResults, request: SearchRequest, spaces: dict[int, Sp
     facets = []
     for key, counts in sorted(results.facets.items(), key=lambda item: _facet_order(item[0])):
         label, parameter = labels.get(key, (key, f"where={key}:{{value}}"))
-        values = [FacetValue(value=value, label=_value_label(key, value, spaces), count=count,
+        values = [FacetValue(value=value, label=names.get(value, value) if key == TOPIC_FACET
+                             else _value_label(key, value, spaces), count=count,
                              selected=value in selected.get(key, frozenset()))
                   for value, count in counts.most_common(MAX_FACET_VALUES)]
         facets.append(FacetRead(key=key, label=label, parameter=parameter, values=values))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.pages.models import Page, PageCategory, Revision
+from app.people.models import TopicConcept
 from app.semantics import rdf
 from app.semantics import service as semantics_service
 from app.semantics.rdf import Iris, PageFacts, RevisionFacts
+from app.tagging.models import PageTag
 
 BATCH = 500
 
@@ -31,6 +33,7 @@ def page_facts(session: Session, pages: Sequence[Page]) -> list[PageFacts]:
     people = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(people_ids))).all())
     spaces = dict(session.execute(select(Space.id, Space.name).where(Space.id.in_({p.space_id for p in pages}))).all())
     titles = _page_titles(session, pages, annotations.values())
+    tagged = _tagged_topics(session, ids)
     categories: dict[int, list[str]] = {}
     for page_id, name in session.execute(select(PageCategory.page_id, PageCategory.name)
                                          .where(PageCategory.page_id.in_(ids)).order_by(PageCategory.name)):
@@ -42,10 +45,24 @@ def page_facts(session: Session, pages: Sequence[Page]) -> list[PageFacts]:
             categories=categories.get(page.id, []), annotations=annotations.get(page.current_revision_id, []),
             revisions=[_revision_facts(r) for r in revisions[page.id]], current_revision_id=page.current_revision_id,
             people={pid: people[pid] for pid in {r.author_id for r in revisions[page.id]} | {page.created_by_id}},
-            page_titles=titles.get(page.space_id, {}),
+            page_titles=titles.get(page.space_id, {}), tagged_topics=tagged.get(page.id, []),
         )
         for page in pages
     ]
+
+
+def _tagged_topics(session: Session, page_ids: list[int]) -> dict[int, list[str]]:
+    """Per page: IRIs of the topics readers tagged it with (a merged topic's tags count for its target)."""
+    target = aliased(TopicConcept)
+    rows = session.execute(
+        select(PageTag.page_id, func.coalesce(target.iri, TopicConcept.iri)).distinct()
+        .join(TopicConcept, TopicConcept.id == PageTag.concept_id)
+        .outerjoin(target, target.id == TopicConcept.merged_into_id)
+        .where(PageTag.page_id.in_(page_ids)))
+    found: dict[int, list[str]] = {}
+    for page_id, iri in rows:
+        found.setdefault(page_id, []).append(iri)
+    return {page_id: sorted(iris) for page_id, iris in found.items()}
 
 
 def _revision_facts(revision: Revision) -> RevisionFacts:

@@ -78,6 +78,7 @@ class PageFacts:
     current_revision_id: int
     people: dict[int, str]
     page_titles: dict[str, int]  # title key -> page id, for page-valued annotations
+    tagged_topics: Sequence[str] = ()  # IRIs of the topics readers tagged the page with
 
 
 def new_graph() -> Graph:
@@ -104,6 +105,7 @@ def page_triples(iris: Iris, facts: PageFacts) -> list[tuple[Node, Node, Node]]:
     ]
     triples += [(page, LMI.category, Literal(name)) for name in facts.categories]
     triples += annotation_triples(iris, page, facts.annotations, facts.page_titles)
+    triples += [(page, DCTERMS.subject, URIRef(iri)) for iri in facts.tagged_topics]
     for revision in facts.revisions:
         triples += revision_triples(iris, facts.id, revision)
     for author in {r.author_id for r in facts.revisions}:

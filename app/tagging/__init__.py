@@ -1,0 +1,1 @@
+"""Readers' topic tags on pages, and bookmarks of external LMI sources (pages that point elsewhere)."""

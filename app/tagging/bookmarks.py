@@ -1,0 +1,73 @@
+"""Bookmarks: a page about one external LMI source, so it is versioned, tagged, rated and searched
+like any page, plus the URL, its publisher and the result of the last reachability check."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.auth import space_service
+from app.auth.models import Space, User
+from app.auth.rights import Right, readable_space_clause
+from app.pages import service as page_service
+from app.pages.models import Page
+from app.tagging import page_tags
+from app.tagging.exceptions import DuplicateBookmark
+from app.tagging.models import Bookmark
+from app.tagging.schemas import BookmarkCreate
+from app.tagging.urls import check_url, url_key
+
+CATEGORY = "Bookmark"
+
+
+def create_bookmark(session: Session, user: User, body: BookmarkCreate) -> tuple[Page, Bookmark]:
+    """Bookmark a source in a space where the caller may edit; a URL already there is a 409 naming it."""
+    space, right = space_service.get_space(session, user, body.space_id, need=Right.edit)  # before revealing duplicates
+    url = check_url(body.url)
+    key = url_key(url)
+    _refuse_duplicate(session, body.space_id, key)
+    annotations = [("Source URL", url)] + ([("Published by", body.publisher.strip())] if body.publisher.strip() else [])
+    page = page_service.create_page(
+        session, user, body.space_id, body.title, body.note, [CATEGORY, *body.categories],
+        body.summary or f"Bookmarked {url}", annotations)
+    bookmark = Bookmark(page_id=page.id, space_id=body.space_id, url=url, url_key=key,
+                        publisher=body.publisher.strip(), created_by_id=user.id)
+    try:
+        with session.begin_nested():
+            session.add(bookmark)
+    except IntegrityError:  # a colleague bookmarked it at the same moment (the request rolls back)
+        _refuse_duplicate(session, body.space_id, key)
+        raise
+    access = page_service.PageAccess(page, space, right)
+    for topic in body.topics:
+        page_tags.tag_page(session, user, access, page_tags.resolve_topic(session, user, None, topic))
+    return page, bookmark
+
+
+def _refuse_duplicate(session: Session, space_id: int, key: str) -> None:
+    existing = session.scalar(select(Bookmark).where(Bookmark.space_id == space_id, Bookmark.url_key == key))
+    if existing is None:
+        return
+    page = session.get(Page, existing.page_id)
+    deleted = " (deleted: restore it instead)" if page is not None and page.deleted_at is not None else ""
+    raise DuplicateBookmark(
+        f"This source is already bookmarked in this space as '{page.title if page else existing.url}'{deleted}; "
+        f"open /api/pages/{existing.page_id} to rate, tag or update it.",
+        headers={"Location": f"/api/pages/{existing.page_id}"}, existing_page_id=existing.page_id,
+        existing_url=existing.url)
+
+
+def bookmarks(session: Session, user: User, *, space_id: int | None, dead: bool | None, after: int | None,
+              limit: int) -> list[tuple[Page, Bookmark]]:
+    """Live bookmarks the caller may read, newest first (keyset on page id)."""
+    query = (select(Page, Bookmark).join(Bookmark, Bookmark.page_id == Page.id).join(Space, Space.id == Page.space_id)
+             .where(Page.deleted_at.is_(None), readable_space_clause(user)))
+    if space_id is not None:
+        query = query.where(Page.space_id == space_id)
+    if dead is not None:
+        query = query.where(Bookmark.dead.is_(dead))
+    if after is not None:
+        query = query.where(Page.id < after)
+    return [(page, bookmark) for page, bookmark in session.execute(query.order_by(Page.id.desc()).limit(limit))]
+

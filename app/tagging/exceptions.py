@@ -1,0 +1,25 @@
+"""Problems the page-tag and bookmark API can answer."""
+
+from app.errors import Conflict, NotFound, ProblemError
+
+
+class InvalidPageTag(ProblemError):
+    status = 422
+    title = "Invalid tag"
+
+
+class PageTagNotFound(NotFound):
+    title = "Tag not found"
+
+
+class InvalidBookmark(ProblemError):
+    status = 422
+    title = "Invalid bookmark"
+
+
+class BookmarkNotFound(NotFound):
+    title = "Bookmark not found"
+
+
+class DuplicateBookmark(Conflict):
+    title = "Already bookmarked"

@@ -1,0 +1,167 @@
+"""Readers tag pages with topics: rules, privacy, merges carried over, topics in search, RDF and topic pages."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import MemberRole, Role, Visibility
+from app.changelog import Change
+from app.people import skos
+from app.people.models import TopicConcept
+from tests.factories import Person, make_person, make_space
+from tests.search.helpers import facet, index_now, search, titles
+
+APPRENTICESHIPS = "https://w3id.org/mature-lmi/topics/apprenticeships"
+
+
+@pytest.fixture
+def scheme(session: Session) -> None:
+    skos.seed(session)
+    session.commit()
+
+
+@pytest.fixture
+def people(session: Session, scheme) -> dict[str, Person]:
+    return {"author": make_person(session), "reader": make_person(session), "other": make_person(session),
+            "outsider": make_person(session), "manager": make_person(session, Role.manager)}
+
+
+@pytest.fixture
+def spaces(session: Session, people) -> dict:
+    return {"shared": make_space(session, people["author"].user, Visibility.organisation),
+            "closed": make_space(session, people["author"].user, Visibility.members,
+                                 {people["reader"].user: MemberRole.reader})}
+
+
+def create(client, person, space, title: str, content: str = "Notes.\n") -> dict:
+    response = client.post("/api/pages", headers=person.headers,
+                           json={"space_id": space.id, "title": title, "content": content})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def tag(client, person, page: dict, **body):
+    return client.post(f"/api/pages/{page['id']}/tags", headers=person.headers, json=body)
+
+
+def page_topics(client, person, page: dict) -> dict[str, dict]:
+    response = client.get(f"/api/pages/{page['id']}/topics", headers=person.headers)
+    assert response.status_code == 200, response.text
+    return {t["topic"]["label"]: t for t in response.json()["topics"]}
+
+
+def topic_id(session: Session, label: str) -> int:
+    return session.scalar(select(TopicConcept.id).where(TopicConcept.label == label))
+
+
+def test_readers_tag_without_edit_rights_once_per_topic_and_counts_are_shown(client, session, people, spaces):
+    page = create(client, people["author"], spaces["closed"], "Closed notes", "[[Topic::Careers guidance]]\n")
+    first = tag(client, people["reader"], page, topic="Apprenticeships")
+    assert first.status_code == 201, first.text
+    assert tag(client, people["reader"], page, topic="apprenticeship").status_code == 200  # a synonym: same tag
+    assert tag(client, people["author"], page, topic_id=topic_id(session, "Apprenticeships")).status_code == 201
+    seen = page_topics(client, people["reader"], page)
+    assert seen["Apprenticeships"]["readers"] == 2 and seen["Apprenticeships"]["mine"]
+    assert seen["Apprenticeships"]["annotated"] is False
+    annotated = [label for label, t in seen.items() if t["annotated"]]
+    assert annotated and all(seen[label]["readers"] == 0 for label in annotated)
+
+
+def test_free_text_becomes_one_candidate_and_tags_are_removable(client, session, people, spaces):
+    page = create(client, people["author"], spaces["shared"], "Esports careers")
+    assert tag(client, people["reader"], page, topic="Esports coaching").status_code == 201
+    assert tag(client, people["other"], page, topic="esports  COACHING").status_code == 201  # same candidate
+    topics = page_topics(client, people["reader"], page)
+    assert topics["Esports coaching"]["readers"] == 2
+    assert topics["Esports coaching"]["topic"]["status"] == "candidate"
+    candidate = topics["Esports coaching"]["topic"]["id"]
+    assert client.delete(f"/api/pages/{page['id']}/tags/{candidate}", headers=people["reader"].headers).status_code == 204
+    assert client.delete(f"/api/pages/{page['id']}/tags/{candidate}", headers=people["reader"].headers).status_code == 404
+    assert page_topics(client, people["other"], page)["Esports coaching"]["readers"] == 1
+
+
+@pytest.mark.parametrize("body", [{}, {"topic": " "}, {"topic": "x", "topic_id": 1}, {"topic_id": 999999},
+                                  {"topic": "https://example.org/not-a-topic"}])
+def test_bad_tags_are_422(client, people, spaces, body):
+    page = create(client, people["author"], spaces["shared"], "Some page")
+    response = tag(client, people["reader"], page, **body)
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_tags_on_pages_you_cannot_read_stay_invisible(client, session, people, spaces):
+    page = create(client, people["author"], spaces["closed"], "Closed apprenticeship notes")
+    assert tag(client, people["reader"], page, topic="Apprenticeships").status_code == 201
+    assert tag(client, people["outsider"], page, topic="Apprenticeships").status_code == 404
+    assert client.get(f"/api/pages/{page['id']}/topics", headers=people["outsider"].headers).status_code == 404
+    topic = topic_id(session, "Apprenticeships")
+    listing = client.get(f"/api/topics/{topic}/pages", headers=people["outsider"].headers).json()
+    assert listing["total"] == 0 and listing["items"] == []
+    assert client.get(f"/api/topics/{topic}/pages", headers=people["reader"].headers).json()["total"] == 1
+    index_now(client)
+    assert search(client, people["outsider"], "", where="topic:Apprenticeships")["total"] == 0
+    assert facet(search(client, people["outsider"], ""), "topic") == {}
+
+
+def test_a_topics_pages_by_maturity_including_narrower_topics(client, session, people, spaces):
+    direct = create(client, people["author"], spaces["shared"], "Apprenticeships overview", "[[Topic::Apprenticeships]]\n")
+    tagged = create(client, people["author"], spaces["shared"], "Degree apprenticeship notes")
+    narrower = session.scalar(select(TopicConcept).where(TopicConcept.label == "Higher and degree apprenticeships"))
+    assert narrower is not None, "the seeded scheme has a narrower topic of Apprenticeships"
+    assert tag(client, people["reader"], tagged, topic_id=narrower.id).status_code == 201
+    for rater in (people["other"], people["manager"]):
+        client.put(f"/api/pages/{tagged['id']}/ratings/mine", headers=rater.headers,
+                   json={"scores": {"currency": 5, "reliability": 5, "relevance": 5}})
+    topic = topic_id(session, "Apprenticeships")
+    listing = client.get(f"/api/topics/{topic}/pages", headers=people["reader"].headers).json()
+    assert [item["title"] for item in listing["items"]] == ["Degree apprenticeship notes", "Apprenticeships overview"]
+    only = client.get(f"/api/topics/{topic}/pages", params={"narrower": "false"}, headers=people["reader"].headers)
+    assert [item["page_id"] for item in only.json()["items"]] == [direct["id"]]
+
+
+def test_topics_in_search_facets_and_filters(client, session, people, spaces):
+    create(client, people["author"], spaces["shared"], "Engineering routes", "[[Topic::Apprenticeships]] routes\n")
+    tagged = create(client, people["author"], spaces["shared"], "Welding routes", "routes\n")
+    create(client, people["author"], spaces["shared"], "Retail routes", "routes\n")
+    tag(client, people["reader"], tagged, topic="Apprenticeships")
+    index_now(client)
+    result = search(client, people["reader"], "routes")
+    assert facet(result, "topic") == {"Apprenticeships": 2}
+    filtered = search(client, people["reader"], "routes", where="topic:apprenticeships")
+    assert sorted(titles(filtered)) == ["Engineering routes", "Welding routes"]
+    by_id = search(client, people["reader"], "routes", where=f"topic:{topic_id(session, 'Apprenticeships')}")
+    assert by_id["total"] == 2
+    bad = client.get("/api/search", params={"q": "routes", "where": "topic:Underwater basket weaving"},
+                     headers=people["reader"].headers)
+    assert bad.status_code == 422 and "names no topic" in bad.json()["detail"]
+
+
+def test_tags_appear_in_the_pages_rdf_and_the_change_log(client, session, people, spaces):
+    page = create(client, people["author"], spaces["shared"], "RDF page")
+    tag(client, people["reader"], page, topic="Apprenticeships")
+    response = client.get(f"/api/pages/{page['id']}", headers={**people["reader"].headers, "Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.text, format="turtle")
+    assert URIRef(APPRENTICESHIPS) in set(graph.objects(None, DCTERMS.subject))
+    kinds = list(session.scalars(select(Change.kind).where(Change.page_id == page["id"])))
+    assert "page.tagged" in kinds
+
+
+def test_merging_topics_carries_page_tags_over(client, session, people, spaces):
+    page = create(client, people["author"], spaces["shared"], "Gig work notes")
+    assert tag(client, people["reader"], page, topic="Gig economy work").status_code == 201   # a candidate
+    assert tag(client, people["reader"], page, topic="Platform gig jobs").status_code == 201  # another
+    assert tag(client, people["other"], page, topic="Platform gig jobs").status_code == 201
+    source = topic_id(session, "Gig economy work")
+    target = topic_id(session, "Platform gig jobs")
+    merged = client.post(f"/api/topics/{source}/merge", headers=people["manager"].headers, json={"into_id": target})
+    assert merged.status_code == 200, merged.text
+    topics = page_topics(client, people["reader"], page)
+    assert list(topics) == ["Platform gig jobs"]
+    assert topics["Platform gig jobs"]["readers"] == 2  # the reader who had both counts once
+    index_now(client)
+    assert facet(search(client, people["reader"], "gig"), "topic") == {"Platform gig jobs": 1}
+    assert search(client, people["reader"], "", where=f"topic:{source}")["total"] == 1
