@@ -43,7 +43,7 @@ from serving import mature_command, percentile_ms, running_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from app.auth import space_service  # noqa: E402
 from app.auth.models import MemberRole, Role, User, Visibility  # noqa: E402
@@ -112,6 +112,9 @@ def build(database: Database, options: Options, rng: random.Random) -> dict:
         _tags(session, options, rng, people, topic_ids)
     with database.transaction() as session:
         viewer = _pages(session, options, rng)
+    with database.engine.connect() as connection:  # planner statistics, as a database in use has them
+        connection.execute(text("ANALYZE"))
+        connection.commit()
     return {"people": [p for p, _ in people], "labels": labels, "viewer": viewer}
 
 

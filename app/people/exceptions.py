@@ -45,3 +45,8 @@ class TopicStateConflict(Conflict):
 class InvalidScheme(ProblemError):
     status = 422
     title = "Invalid SKOS scheme"
+
+
+class InvalidQuestion(ProblemError):
+    status = 422
+    title = "Invalid question"

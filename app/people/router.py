@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from app.people import experts, profile, service
+from app.people.exceptions import InvalidQuestion
 from app.people.schemas import (
     ExpertContribution, ExpertRead, ExpertResults, PersonCreate, PersonList, PersonProfile, PersonRead, PersonTags,
     PersonUpdate, TagCreate, TagRead,
@@ -143,7 +144,9 @@ def who_knows(request: Request, user: CurrentUser, session: SessionDep, backgrou
     """Who knows about X: people tagged with the topic, a synonym or a narrower topic, ranked by colleagues'
     tags (more than self-tags), levels, how recently tags were confirmed (they fade over months) and pages
     they wrote on it (their maturity); each result says why. Unanswered and weak questions are recorded."""
-    answer = experts.find(session, user, q, kind, offset, limit)
+    if not q.strip():
+        raise InvalidQuestion("q: ask about a topic or some words, not only spaces.")
+    answer = experts.find(session, user, q.strip(), kind, offset, limit)
     if offset == 0:
         background.add_task(experts.record_gap, request.app.state.database, user.id, answer, kind)
     shown = answer.experts

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.pages.schemas import AuthorRead
 
@@ -33,6 +33,9 @@ _TAG = {"id": 57, "person_id": 3, "topic": _APPRENTICESHIPS, "tagger": _BEN, "by
         "created_at": "2026-11-02T10:00:00Z", "confirmed_at": "2026-11-20T09:30:00Z", "superseded_at": None,
         "hidden": False}
 _SELF_TAG = {**_TAG, "id": 58, "tagger": _ALICE, "by_self": True, "level": 3, "note": "", "evidence_page": None}
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 def _examples(*values: dict[str, Any]) -> ConfigDict:
@@ -94,7 +97,7 @@ class PersonCreate(BaseModel):
         {"name": "Priya Shah", "organisation": "North East Chamber of Commerce",
          "contact": "priya.shah@example.org, 0191 000 0000"}]})
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     organisation: str = Field("", max_length=200)
     contact: str = Field("", max_length=2000, description="How to reach them: e-mail, phone, when.")
 
@@ -105,7 +108,7 @@ class PersonUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hidden": True},
                                                                               {"contact": "priya@example.org"}]})
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     organisation: str | None = Field(None, max_length=200)
     contact: str | None = Field(None, max_length=2000)
     hidden: bool | None = Field(None, description="Hide the whole profile from the directory and expert search.")

@@ -80,9 +80,9 @@ def list_topics(request: Request, _user: CurrentUser, session: SessionDep, limit
     if status_:
         query = query.where(TopicConcept.status == TopicStatus(status_))
     if q:
-        pattern = f"%{topics.label_key(q)}%"
-        query = query.where(TopicConcept.label_key.like(pattern) | TopicConcept.id.in_(
-            select(TopicLabel.concept_id).where(TopicLabel.label_key.like(pattern))))
+        pattern = f"%{topics.escape_like(topics.label_key(q))}%"
+        query = query.where(TopicConcept.label_key.like(pattern, escape="\\") | TopicConcept.id.in_(
+            select(TopicLabel.concept_id).where(TopicLabel.label_key.like(pattern, escape="\\"))))
     order = (uses.desc(), TopicConcept.label_key, TopicConcept.id) if sort == "usage" else (
         TopicConcept.label_key, TopicConcept.id)
     rows = session.execute(query.order_by(*order).offset(offset).limit(limit + 1)).all()

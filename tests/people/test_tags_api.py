@@ -168,3 +168,10 @@ def test_directory_lists_users_and_contacts_in_name_order_with_paging(client, se
     by_org = client.get("/api/people?q=dwp", headers=staff["ben"].headers).json()["items"]
     assert [p["name"] for p in by_org] == ["Aaron Able"]
     assert client.get("/api/people?cursor=nonsense", headers=staff["ben"].headers).status_code == 400
+
+
+def test_blank_names_and_questions_are_refused(client, staff):
+    assert client.post("/api/people", headers=staff["ben"].headers, json={"name": "   "}).status_code == 422
+    assert client.get("/api/experts?q=%20%20", headers=staff["ben"].headers).status_code == 422
+    trimmed = client.post("/api/people", headers=staff["ben"].headers, json={"name": "  Ann Lee "}).json()
+    assert trimmed["name"] == "Ann Lee"
