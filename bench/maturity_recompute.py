@@ -259,7 +259,10 @@ def server_environment(settings: Settings, options: Options, secret_key: str) ->
     env = {key: value for key, value in os.environ.items() if not key.startswith("MATURE_")}
     env.update(MATURE_DATA_DIR=str(settings.data_dir), MATURE_ENV="development", MATURE_LOG_LEVEL=options.log_level,
                MATURE_DATABASE_URL=settings.sqlalchemy_url, MATURE_SECRET_KEY=secret_key,
-               MATURE_BASE_IRI=settings.base_iri)
+               MATURE_BASE_IRI=settings.base_iri,
+               # This measures maturity: keep the server from building a search index of every page meanwhile
+               # (bench/search_index.py measures that), and from writing page views mid-phase.
+               MATURE_SEARCH_INDEXING="false", MATURE_WEBHOOK_DELIVERY="false", MATURE_USAGE_FLUSH_SECONDS="0")
     return env
 
 
