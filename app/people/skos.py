@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -337,3 +337,5 @@ def seed_topic_scheme(database: Database) -> None:
             seed(session)
     except IntegrityError:
         log.info("the topic scheme was seeded by another process")
+    except SQLAlchemyError:  # e.g. not migrated yet: serve anyway; the next start-up seeds
+        log.exception("seeding the topic scheme failed")

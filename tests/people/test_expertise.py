@@ -40,3 +40,16 @@ def test_share_for_the_maturity_model(client, session, staff):
     tag(client, staff["ben"], person_id(session, staff["alice"]), "Apprenticeships", level=4)
     assert expertise_share(session, staff["alice"].id, [APPRENTICESHIPS]) == pytest.approx(0.8)
     assert expertise_share(session, staff["ben"].id, [APPRENTICESHIPS]) == 0.0
+
+
+def test_several_users_at_once_agree_with_one_at_a_time(client, session, staff):
+    from app.people.expertise import expertise_of, expertise_share, expertise_shares
+
+    tag(client, staff["ben"], person_id(session, staff["alice"]), "Apprenticeships", level=4)
+    tag(client, staff["alice"], person_id(session, staff["ben"]), "Degree apprenticeships", level=2)
+    tag(client, staff["dan"], person_id(session, staff["ben"]), "Apprenticeships")
+    users = [staff[name].id for name in ("alice", "ben", "dan")]
+    assert expertise_of(session, users, [APPRENTICESHIPS]) == {
+        staff["alice"].id: 4.0, staff["ben"].id: 2.5, staff["dan"].id: 0.0}
+    assert expertise_shares(session, users, [APPRENTICESHIPS]) == {
+        user: expertise_share(session, user, [APPRENTICESHIPS]) for user in users}
