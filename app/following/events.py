@@ -130,9 +130,10 @@ def phase_events(scope: Scope) -> Select:
     return (select(*_columns(PHASE, snapshot.id, snapshot.at, _constant(PHASE_CHANGED), snapshot.page_id,
                              Page.space_id, _int(), _int(), _int(), _int(), previous_phase, snapshot.phase))
             .join(Page, Page.id == snapshot.page_id)
-            .where(previous_phase.is_not(None), previous_phase != snapshot.phase,
-                   scope.pages(PHASE, at=snapshot.at, page_id=snapshot.page_id, event_space_id=Page.space_id,
-                               page_space_id=Page.space_id, actor_id=None, kind=None)))
+            # The scope first: SQLite then looks up the previous phase only for snapshots that can show.
+            .where(scope.pages(PHASE, at=snapshot.at, page_id=snapshot.page_id, event_space_id=Page.space_id,
+                               page_space_id=Page.space_id, actor_id=None, kind=None),
+                   previous_phase.is_not(None), previous_phase != snapshot.phase))
 
 
 def validity_events(session: Session, scope: Scope, today: date) -> Select:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import space_service
 from app.auth.models import MemberRole, Role, Visibility
 from app.db import utcnow
 from app.following import dispatch, webhooks
@@ -248,3 +249,21 @@ def test_derived_events_reach_hooks_too(client, session, org, worker):
     assert by_type["page.phase_changed"]["details"]["to"] == "standardising"
     assert by_type["page.rated"]["actor"] is None  # ratings may be anonymous: never named to integrations
     assert by_type["page.approved"]["actor"]["id"] == manager.id
+
+
+def test_a_space_hook_stops_when_its_creator_loses_the_space(client, session, org, worker):
+    admin, writer, _, _ = org
+    private = personal_space(session, writer.user)
+    space_service.put_member(session, private, admin.user, MemberRole.reader)  # shared with the admin
+    session.commit()
+    page = create_page(client, writer, private.id, "My draft")
+    with receiver() as hook_receiver:
+        register(client, admin, hook_receiver.url, space_id=private.id)
+        edit(client, writer, page["id"], "Shared while the admin may read it.\n")
+        worker.run_once()
+        assert len(hook_receiver.received) == 1
+        space_service.remove_member(session, private, admin.user)
+        session.commit()
+        edit(client, writer, page["id"], "Private again.\n")
+        worker.run_once()
+        assert len(hook_receiver.received) == 1
