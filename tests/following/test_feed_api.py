@@ -235,3 +235,37 @@ def test_paging_and_filtering_by_type_and_by_follow(client, session, team):
     assert len(response.json()["items"]) == 7
     assert unread(client, ben, type="page.rated") == 1
     assert unread(client, ben, follow=f"page-{second['id']}") == 3
+
+
+def test_a_followed_space_shows_every_change_to_its_pages(client, team):
+    alice, ben, _, _, space = team
+    follow(client, ben, "space", space.id)
+    page = create_page(client, alice, space.id, "Care work", "First.\n")
+    edit(client, alice, page["id"], "Second.\n")
+    reverted = client.post(f"/api/pages/{page['id']}/revert", headers=alice.headers,
+                           json={"revision_id": page["revision"]["id"], "summary": "Back to the first"})
+    assert reverted.status_code == 200, reverted.text
+    moved = client.post(f"/api/pages/{page['id']}/move", headers=alice.headers, json={"title": "Care jobs"})
+    assert moved.status_code == 200, moved.text
+    assert client.delete(f"/api/pages/{page['id']}", headers=alice.headers).status_code == 204
+    assert client.post(f"/api/pages/{page['id']}/restore", headers=alice.headers).status_code == 200
+    events = feed(client, ben)
+    assert [e["type"] for e in events] == ["page.restored", "page.deleted", "page.moved", "page.reverted",
+                                           "page.edited", "page.created"]
+    revert = events[3]
+    assert revert["summary"] == "Back to the first" and revert["links"]["diff"] is not None
+    assert client.get(revert["links"]["diff"], headers=ben.headers).status_code == 200
+    assert events[-1]["links"]["diff"] is None  # nothing to compare a new page with
+    assert {e["page"]["title"] for e in events} == {"Care jobs"}  # pages as they are now
+
+
+def test_tags_about_a_hidden_profile_stay_out_of_followers_feeds(client, session, team, topics):
+    alice, ben, carol, _, _ = team
+    alice_person = person_of_user(session, alice.id).id
+    follow(client, carol, "person", alice_person)
+    client.post(f"/api/people/{alice_person}/tags", headers=ben.headers, json={"topic": "Apprenticeships"})
+    assert types(client, carol) == ["person.tagged"]
+    response = client.patch(f"/api/people/{alice_person}", headers=alice.headers, json={"hidden": True})
+    assert response.status_code == 200, response.text
+    assert types(client, carol) == []
+    assert types(client, alice) == ["person.tagged"]
