@@ -38,7 +38,7 @@ def receiver(answers: list[int] | None = None, default: int = 200) -> Iterator[R
     state = Receiver(url="", answers=list(answers or []), default=default)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = state.next_status()
             with state.lock:

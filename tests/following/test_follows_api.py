@@ -111,7 +111,7 @@ def test_paging_through_follows(client, session, team):
 
 
 def test_you_cannot_follow_what_you_cannot_see(client, session, team):
-    alice, ben, _, _ = team
+    alice, _, _, _ = team
     outsider = make_person(session)
     private = create_page(client, alice, personal_space(session, alice.user).id, "My draft")
     secret_space = make_space(session, alice.user, Visibility.members)

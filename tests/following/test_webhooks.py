@@ -169,7 +169,7 @@ def test_a_page_moved_out_of_an_open_space_stops_reaching_organisation_hooks(cli
 
 
 def test_registration_rules(client, session, org):
-    admin, writer, open_space, team_space = org
+    admin, writer, _, team_space = org
     someone = make_person(session)
     theirs = personal_space(session, someone.user)
     url = "https://intranet.example.org/hook"
