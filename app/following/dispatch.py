@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,6 +48,7 @@ MAX_ATTEMPTS = 12
 BACKOFF_BASE = 2.0  # seconds: 2, 4, 8 ... capped at an hour; about seven hours in all
 BACKOFF_CAP = 3600.0
 POLL_SECONDS = 1.0
+RETENTION = timedelta(days=30)  # delivery history kept; events older than this are never (re)queued
 SEND_BATCH = 50
 
 
@@ -100,6 +101,13 @@ def dispatch(session: Session, base_url: str) -> int:
     return queued
 
 
+def prune(session: Session, now: datetime) -> int:
+    """Forget finished deliveries older than the retention (their events are past requeueing too)."""
+    result = session.execute(delete(WebhookDelivery).where(
+        WebhookDelivery.status != DeliveryStatus.pending, WebhookDelivery.created_at < now - RETENTION))
+    return result.rowcount or 0
+
+
 def _dispatch_validity(session: Session, hooks: list[Webhook], base_url: str) -> int:
     """Pages whose valid-until passed since the last look (time moves the source, not writes)."""
     cursor = _cursor(session, "validity")
@@ -112,6 +120,7 @@ def _dispatch_validity(session: Session, hooks: list[Webhook], base_url: str) ->
         rows = session.execute(events.validity_events(session, Window(since=since), now.date())).all()
         queued = _queue(session, hooks, rows, base_url)
     cursor.position, cursor.updated_at = int(now.timestamp()), now
+    prune(session, now)  # once a minute at most, like this scan
     return queued
 
 
@@ -143,9 +152,10 @@ def _queue(session: Session, hooks: list[Webhook], rows: list, base_url: str) ->
     reads = {user_id: webhooks.readable_by(session, user) for user_id, user in creators.items() if user}
     bodies: dict[str, str] = {}
     values = []
+    horizon = utcnow() - RETENTION
     for row in rows:
         page = pages.get(row.page_id)
-        if page is None:
+        if page is None or row.at < horizon:  # its delivery may have been pruned: never send it again
             continue
         event_id = str(events.EventId(row.source, row.row_id))
         for hook in hooks:

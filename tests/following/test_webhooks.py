@@ -7,11 +7,12 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.models import MemberRole, Role, Visibility
+from app.changelog import Change
 from app.db import utcnow
 from app.following import dispatch, webhooks
 from app.following.models import WebhookDelivery
@@ -267,3 +268,22 @@ def test_a_space_hook_stops_when_its_creator_loses_the_space(client, session, or
         edit(client, writer, page["id"], "Private again.\n")
         worker.run_once()
         assert len(hook_receiver.received) == 1
+
+
+def test_old_finished_deliveries_are_pruned_and_never_requeued(client, session, org, worker):
+    admin, writer, open_space, _ = org
+    page = create_page(client, writer, open_space.id, "Care work")
+    with receiver() as hook_receiver:
+        hook = register(client, admin, hook_receiver.url)
+        edit(client, writer, page["id"], "New.\n")
+        worker.run_once()
+        assert len(deliveries(client, admin, hook["id"])) == 1
+        later = utcnow() + dispatch.RETENTION + timedelta(days=1)
+        with worker.database.transaction() as work:
+            assert dispatch.prune(work, utcnow()) == 0  # too recent
+            assert dispatch.prune(work, later) == 1
+        session.execute(update(Change).values(at=utcnow() - dispatch.RETENTION - timedelta(days=1)))
+        session.commit()
+        edit(client, writer, page["id"], "Newer.\n")  # a new event: the window is looked at again
+        worker.run_once()
+        assert len(hook_receiver.received) == 2  # the new edit only, not the pruned one again
