@@ -18,7 +18,7 @@ from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.db import Database, utcnow
 from app.pages.models import Page, Revision
-from app.people import ranking, service, topics
+from app.people import ranking, service, tag_scores, topics
 from app.people.models import ExpertSearchGap, Person, PersonTag, TopicConcept
 from app.quality.models import PageMaturity
 from app.semantics.models import PageAnnotation
@@ -62,22 +62,21 @@ def understand(session: Session, query: str) -> list[TopicConcept]:
 def find(session: Session, viewer: User, query: str, kind: str | None = None, offset: int = 0, limit: int = 20,
          now: datetime | None = None) -> Answer:
     """Everyone who knows about `query`, best first; the people in [offset, offset + limit) come with the
-    reasons for their place. Everyone is scored from plain rows; only the shown ones are explained."""
+    reasons for their place. The database scores everyone's tags; only the shown people are explained."""
     now = now or utcnow()
     asked = understand(session, query)
     roots = {t.id for t in asked}
     scope = topics.with_narrower(session, roots)
-    labels = dict(session.execute(select(TopicConcept.id, TopicConcept.label)
-                                  .where(TopicConcept.id.in_(scope))).all()) if scope else {}
-    facts, matched = _tag_facts(session, scope, roots, labels, kind)
+    tag_points = tag_scores.tag_scores(session, scope, roots, kind, now)
     pages = _pages_by_author(session, viewer, topics.iris_of(session, scope), kind)
-    for person_id, written in pages.items():
-        matched[person_id].update(topic_id for _, _, topic_id in written)
     page_facts = {person_id: [ranking.PageFact(title, score) for title, score, _ in written]
                   for person_id, written in pages.items()}
-    scores = sorted(((ranking.score(facts.get(pid, []), page_facts.get(pid, []), now), pid)
-                     for pid in facts.keys() | page_facts.keys()), key=lambda item: (-item[0], item[1]))
+    scores = sorted(((ranking.combine(*tag_points.get(pid, (0.0, 0.0)), page_facts.get(pid, [])), pid)
+                     for pid in tag_points.keys() | page_facts.keys()), key=lambda item: (-item[0], item[1]))
     shown_ids = [pid for _, pid in scores[offset:offset + limit]]
+    facts, matched = _tag_facts(session, scope, roots, shown_ids)
+    for person_id in shown_ids:
+        matched[person_id].update(topic_id for _, _, topic_id in pages.get(person_id, []))
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(shown_ids)))}
     asked_label = " / ".join(t.label for t in asked[:3]) or query
     shown = [Expert(people[pid], ranking.rank(facts.get(pid, []), page_facts.get(pid, []), now, asked_label),
@@ -85,32 +84,24 @@ def find(session: Session, viewer: User, query: str, kind: str | None = None, of
     return Answer(query, asked, len(scope - roots), len(scores), scores[0][0] if scores else 0.0, shown)
 
 
-def _tag_facts(session: Session, scope: set[int], roots: set[int], labels: dict[int, str],
-               kind: str | None) -> tuple[dict[int, list[ranking.TagFact]], dict[int, set[int]]]:
-    """Current, visible tags on the topics, of people the directory shows, as plain facts per person."""
+def _tag_facts(session: Session, scope: set[int], roots: set[int],
+               person_ids: list[int]) -> tuple[dict[int, list[ranking.TagFact]], dict[int, set[int]]]:
+    """The shown people's current, visible tags on the topics, as facts for the explanation."""
     facts: dict[int, list[ranking.TagFact]] = defaultdict(list)
     matched: dict[int, set[int]] = defaultdict(set)
-    if not scope:
+    if not scope or not person_ids:
         return facts, matched
-    statement = (select(PersonTag.person_id, PersonTag.tagger_id, PersonTag.concept_id, PersonTag.is_self,
-                        PersonTag.level, PersonTag.confirmed_at, PersonTag.note != "", PersonTag.evidence_page_id)
-                 .join(Person, Person.id == PersonTag.person_id).outerjoin(User, User.id == Person.user_id)
-                 .where(PersonTag.concept_id.in_(scope), PersonTag.superseded_at.is_(None),
-                        PersonTag.hidden_at.is_(None), service.listed_clause()))
-    for person_id, tagger_id, concept_id, is_self, level, confirmed_at, has_note, page_id in session.execute(
-            _kind(statement, kind)):
-        facts[person_id].append(ranking.TagFact(tagger_id, is_self, level, confirmed_at, labels[concept_id],
+    rows = session.execute(
+        select(PersonTag.person_id, PersonTag.tagger_id, PersonTag.concept_id, PersonTag.is_self, PersonTag.level,
+               PersonTag.confirmed_at, PersonTag.note != "", PersonTag.evidence_page_id, TopicConcept.label)
+        .join(TopicConcept, TopicConcept.id == PersonTag.concept_id)
+        .where(PersonTag.person_id.in_(person_ids), PersonTag.concept_id.in_(scope),
+               PersonTag.superseded_at.is_(None), PersonTag.hidden_at.is_(None))).all()
+    for person_id, tagger_id, concept_id, is_self, level, confirmed_at, has_note, page_id, label in rows:
+        facts[person_id].append(ranking.TagFact(tagger_id, is_self, level, confirmed_at, label,
                                                 concept_id not in roots, bool(has_note or page_id)))
         matched[person_id].add(concept_id)
     return facts, matched
-
-
-def _kind(statement, kind: str | None):
-    if kind == "internal":
-        return statement.where(Person.user_id.is_not(None))
-    if kind == "external":
-        return statement.where(Person.user_id.is_(None))
-    return statement
 
 
 def _pages_by_author(session: Session, viewer: User, iris: dict[str, int],

@@ -92,10 +92,15 @@ def _strongest_per_tagger(tags: Sequence[TagFact], now: datetime) -> list[tuple[
 
 
 def score(tags: Sequence[TagFact], pages: Sequence[PageFact], now: datetime) -> float:
-    """A person's score without the explanation (to rank everyone; `rank` explains the shown ones)."""
+    """A person's score without the explanation."""
     strongest = _strongest_per_tagger(tags, now)
-    return round(_points(w for t, w in strongest if not t.is_self) + _points(w for t, w in strongest if t.is_self)
-                 + _page_points(pages), 3)
+    return combine(sum(w for t, w in strongest if not t.is_self), sum(w for t, w in strongest if t.is_self), pages)
+
+
+def combine(colleagues: float, own: float, pages: Sequence[PageFact]) -> float:
+    """The score from the sum of colleagues' strongest tags, the self-tag's weight and the pages (the
+    database sums the tags for everyone at once: app/people/tag_scores.py)."""
+    return round(round(colleagues, 3) + round(own, 3) + _page_points(pages), 3)
 
 
 def rank(tags: Sequence[TagFact], pages: Sequence[PageFact], now: datetime, asked: str) -> Ranked:
