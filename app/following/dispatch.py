@@ -83,11 +83,11 @@ def dispatch(session: Session, base_url: str) -> int:
     """Queue deliveries for new events (in the caller's write transaction); returns how many were queued."""
     hooks = list(session.scalars(select(Webhook)))  # paused ones too: their deliveries wait for them
     queued = 0
-    for source, model in (("change", Change), ("phase", MaturitySnapshot)):
+    for source, model in SOURCES:
         cursor = _cursor(session, source)
         low = cursor.position - REORDER_WINDOW
-        count, newest = session.execute(select(func.count(), func.max(model.id)).where(model.id > low)).one()
-        if count == cursor.window_count and (newest or 0) <= cursor.position:
+        count, newest = _window(session, model, cursor.position)
+        if count == cursor.window_count and newest <= cursor.position:
             continue  # nothing new since the last round
         if hooks:
             query = (events.change_events(Window(low_id=low)) if source == "change"
@@ -101,6 +101,28 @@ def dispatch(session: Session, base_url: str) -> int:
     return queued
 
 
+SOURCES = (("change", Change), ("phase", MaturitySnapshot))
+VALIDITY_EVERY = 60  # seconds; dates change once a day, so a minute's resolution is plenty
+
+
+def _window(session: Session, model: type[Change] | type[MaturitySnapshot], position: int) -> tuple[int, int]:
+    """How many rows lie in the re-read window behind `position`, and the newest id."""
+    count, newest = session.execute(select(func.count(), func.max(model.id))
+                                    .where(model.id > position - REORDER_WINDOW)).one()
+    return count, newest or 0
+
+
+def has_work(session: Session) -> bool:
+    """Whether a dispatch round would find anything, read without locks (so idle rounds take no write lock)."""
+    cursors = {c.source: c for c in session.scalars(select(WebhookCursor))}
+    for source, model in SOURCES:
+        cursor = cursors.get(source)
+        if cursor is None or _window(session, model, cursor.position) != (cursor.window_count, cursor.position):
+            return True
+    validity = cursors.get("validity")
+    return validity is None or utcnow().timestamp() - validity.position >= VALIDITY_EVERY
+
+
 def prune(session: Session, now: datetime) -> int:
     """Forget finished deliveries older than the retention (their events are past requeueing too)."""
     result = session.execute(delete(WebhookDelivery).where(
@@ -112,8 +134,8 @@ def _dispatch_validity(session: Session, hooks: list[Webhook], base_url: str) ->
     """Pages whose valid-until passed since the last look (time moves the source, not writes)."""
     cursor = _cursor(session, "validity")
     now = utcnow()
-    if cursor.position and now.timestamp() - cursor.position < 60:
-        return 0  # dates change once a day; a minute's resolution is plenty
+    if cursor.position and now.timestamp() - cursor.position < VALIDITY_EVERY:
+        return 0
     since = datetime.fromtimestamp(cursor.position, now.tzinfo) - VALIDITY_RESCAN if cursor.position else now - VALIDITY_RESCAN
     queued = 0
     if hooks:
@@ -319,7 +341,8 @@ class WebhookWorker:
         """One round: queue new events, then post what is due; returns deliveries attempted."""
         with self.database.transaction(write=False) as session:
             hooks = session.scalar(select(Webhook.id).limit(1)) is not None
-        if hooks:  # no write lock at all while nobody has registered a hook
+            work = hooks and has_work(session)
+        if work:  # no write lock while nobody has registered a hook or nothing happened
             with self.database.transaction(write=True) as session:
                 dispatch(session, self.base_url)
         return self.sender.send_due()
