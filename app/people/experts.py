@@ -76,7 +76,8 @@ def find(session: Session, viewer: User, query: str, kind: str | None = None, of
     shown_ids = [pid for _, pid in scores[offset:offset + limit]]
     facts, matched = _tag_facts(session, scope, roots, shown_ids)
     for person_id in shown_ids:
-        matched[person_id].update(topic_id for _, _, topic_id in pages.get(person_id, []))
+        for _, _, topic_ids in pages.get(person_id, []):
+            matched[person_id].update(topic_ids)
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(shown_ids)))}
     asked_label = " / ".join(t.label for t in asked[:3]) or query
     shown = [Expert(people[pid], ranking.rank(facts.get(pid, []), page_facts.get(pid, []), now, asked_label),
@@ -105,9 +106,10 @@ def _tag_facts(session: Session, scope: set[int], roots: set[int],
 
 
 def _pages_by_author(session: Session, viewer: User, iris: dict[str, int],
-                     kind: str | None) -> dict[int, list[tuple[str, float | None, int]]]:
-    """Person id -> (title, maturity, topic id) of live pages on the topics, readable by the viewer,
-    whose current revision says so (dcterms:subject), for every listed person who wrote a revision of them."""
+                     kind: str | None) -> dict[int, list[tuple[str, float | None, set[int]]]]:
+    """Person id -> (title, maturity, topic ids) of live pages on the topics, readable by the viewer, whose
+    current revision says so (dcterms:subject), for every listed person who wrote a revision of them.
+    A page about several of the topics is one page."""
     if not iris or kind == "external":
         return {}
     rows = session.execute(
@@ -119,15 +121,15 @@ def _pages_by_author(session: Session, viewer: User, iris: dict[str, int],
                Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
     if not rows:
         return {}
-    on_page: dict[int, list[tuple[str, float | None, int]]] = defaultdict(list)
+    on_page: dict[int, tuple[str, float | None, set[int]]] = {}
     for row in rows:
-        on_page[row.id].append((row.title, row.score, iris[row.value_iri]))
+        on_page.setdefault(row.id, (row.title, row.score, set()))[2].add(iris[row.value_iri])
     writers = session.execute(select(Revision.page_id, Person.id).join(Person, Person.user_id == Revision.author_id)
                               .join(User, User.id == Person.user_id)
                               .where(Revision.page_id.in_(list(on_page)), service.listed_clause()).distinct()).all()
-    found: dict[int, list[tuple[str, float | None, int]]] = defaultdict(list)
+    found: dict[int, list[tuple[str, float | None, set[int]]]] = defaultdict(list)
     for page_id, person_id in writers:
-        found[person_id].extend(on_page[page_id])
+        found[person_id].append(on_page[page_id])
     return found
 
 

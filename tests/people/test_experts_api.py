@@ -93,7 +93,7 @@ def test_pages_they_wrote_are_evidence_but_only_pages_the_asker_may_read(client,
     alice, dan = staff["alice"], staff["dan"]
     team = make_space(session, alice.user, Visibility.members, {dan.user: MemberRole.reader})
     make_page(session, alice.user, team, "Engineering apprenticeships",
-              content="[[Topic::Apprenticeships]] Routes into engineering.\n")
+              content="[[Topic::Apprenticeships]] [[Topic::Degree apprenticeships]] Routes into engineering.\n")
     make_page(session, alice.user, personal_space(session, alice.user), "Secret apprenticeship notes",
               content="[[Topic::Degree apprenticeships]] Draft.\n")
     pid = person_id(session, alice)
