@@ -35,6 +35,7 @@ class Page(BaseModel, Generic[T]):
             "PageListItem": ("/api/pages", lambda last: [last["title"].casefold(), last["id"]]),
             "RevisionSummary": ("/api/pages/9/revisions", lambda last: [last["number"]]),
             "ChangeRead": ("/api/recent-changes", lambda last: [last["id"]]),
+            "BookmarkRead": ("/api/bookmarks", lambda last: [last["page_id"]]),
         }
         example: dict[str, Any] = {"items": items, "next_cursor": None, "next": None}
         if item.__name__ in lists:

@@ -19,9 +19,13 @@ from app.config import Settings
 from app.errors import PROBLEM_JSON, Problem
 from app.main import create_app
 from app.pages import schemas as page_schemas
+from app.search import schemas as search_schemas
+from app.tagging import schemas as tagging_schemas
 from app.pagination import Page, decode_cursor
 
 SCHEMA_MODULES: tuple[ModuleType, ...] = (auth_schemas, page_schemas)
+# Modules whose models appear as `Page[Item]` lists (besides SCHEMA_MODULES).
+PAGE_ITEM_MODULES: tuple[ModuleType, ...] = (*SCHEMA_MODULES, search_schemas, tagging_schemas)
 
 # Schemas that need no model-level example, and why.
 EXAMPLE_FREE = {
@@ -111,7 +115,7 @@ def schema_models(module: ModuleType) -> list[type[BaseModel]]:
 
 def page_models(openapi: dict[str, Any]) -> list[type[BaseModel]]:
     """Every `Page[Item]` the document has a schema for (`Page_Item_`)."""
-    items = {model.__name__: model for module in SCHEMA_MODULES for model in schema_models(module)}
+    items = {model.__name__: model for module in PAGE_ITEM_MODULES for model in schema_models(module)}
     names = [match[1] for name in openapi["components"]["schemas"] if (match := re.fullmatch(r"Page_(\w+)_", name))]
     return [Page[items[name]] for name in sorted(names)]  # type: ignore[index]
 
@@ -203,3 +207,12 @@ def test_problem_responses_carry_the_problem_schema(openapi: dict[str, Any]) -> 
             content = operation["responses"][status]["content"]
             assert content[PROBLEM_JSON].get("schema") == problem, f"{method.upper()} {path} {status}"
             assert "application/json" not in content, f"{method.upper()} {path} {status}: errors are never JSON"
+
+
+@pytest.mark.parametrize("module", [search_schemas, tagging_schemas], ids=lambda module: module.__name__)
+def test_search_and_tagging_examples_validate(module: ModuleType) -> None:
+    for model in schema_models(module):
+        examples = model.model_json_schema().get("examples")
+        assert examples, f"{model.__name__} has no model-level example"
+        for example in examples:
+            check_example(model, example)

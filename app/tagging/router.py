@@ -20,14 +20,14 @@ from app.quality.models import PageMaturity
 from app.tagging import bookmarks, page_tags
 from app.tagging.models import Bookmark
 from app.tagging.schemas import (
-    BookmarkCreate, BookmarkRead, PageTagCreate, PageTopicRead, PageTopics, TopicPageItem, TopicPages, TopicRef,
+    BookmarkCreate, BookmarkRead, PageTagCreate, PageTopicRead, PageTopics, TopicPageItem, TopicPages, TopicBrief,
 )
 
 router = APIRouter(prefix="/api", tags=["tagging"])
 
 
-def _topic_ref(topic: TopicConcept) -> TopicRef:
-    return TopicRef(id=topic.id, iri=topic.iri, label=topic.label, status=topic.status.value)
+def _topic_ref(topic: TopicConcept) -> TopicBrief:
+    return TopicBrief(id=topic.id, iri=topic.iri, label=topic.label, status=topic.status.value)
 
 
 def _page_topics(session, user, access) -> PageTopics:  # noqa: ANN001

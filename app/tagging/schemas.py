@@ -25,7 +25,7 @@ class PageTagCreate(BaseModel):
         return self
 
 
-class TopicRef(BaseModel):
+class TopicBrief(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 12, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships", "label": "Apprenticeships",
         "status": "concept"}]})
@@ -41,7 +41,7 @@ class PageTopicRead(BaseModel):
         "topic": {"id": 12, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships", "label": "Apprenticeships",
                   "status": "concept"}, "annotated": True, "readers": 3, "mine": True}]})
 
-    topic: TopicRef
+    topic: TopicBrief
     annotated: bool = Field(description="The page's own Topic annotations name it.")
     readers: int = Field(description="Colleagues who tagged the page with it.")
     mine: bool = Field(description="You are one of them.")
@@ -76,7 +76,7 @@ class TopicPages(BaseModel):
                       "page_id": 9, "title": "Engineering apprenticeships", "space_id": 2, "url": "/api/pages/9",
                       "score": 71.5, "phase": "formalising"}]}]})
 
-    topic: TopicRef
+    topic: TopicBrief
     narrower: bool = Field(description="Pages on narrower topics are included.")
     total: int
     offset: int
