@@ -109,8 +109,8 @@ def test_reindex_rebuilds_search_from_the_database(env, monkeypatch):
     run("demo")
     result = run("reindex")
     assert result.exit_code == 0, result.output
-    assert "indexed 16 pages" in result.output
-    assert "search index: 16/16" in result.output  # plain progress lines when not on a terminal
+    assert "indexed 19 pages" in result.output  # 16 pages and 3 bookmarks
+    assert "search index: 19/19" in result.output  # plain progress lines when not on a terminal
 
     monkeypatch.setenv("MATURE_SEARCH_INDEXING", "false")  # prove the answers come from the rebuild alone
     with TestClient(create_app(Settings())) as client:
