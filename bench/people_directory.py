@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -40,21 +39,25 @@ from pathlib import Path
 
 import httpx
 from serving import mature_command, percentile_ms, running_server
+from sqlalchemy import insert, select, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sqlalchemy import insert, select, text  # noqa: E402
-
-from app.auth import space_service  # noqa: E402
-from app.auth.models import MemberRole, Role, User, Visibility  # noqa: E402
-from app.auth.schemas import SpaceCreate  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.db import Database, make_engine, utcnow  # noqa: E402
-from app.pages import service as page_service  # noqa: E402
-from app.people import service as people_service  # noqa: E402
-from app.people import skos  # noqa: E402
-from app.people.models import Person, PersonTag, TopicBroader, TopicConcept, TopicLabel, TopicStatus  # noqa: E402
-from app.people.topics import TOPIC_NAMESPACE, label_key  # noqa: E402
+from app.auth import space_service
+from app.auth.models import MemberRole, Role, User, Visibility
+from app.auth.schemas import SpaceCreate
+from app.config import Settings
+from app.db import Database, make_engine, utcnow
+from app.pages import service as page_service
+from app.people import service as people_service
+from app.people import skos
+from app.people.models import (
+    Person,
+    PersonTag,
+    TopicBroader,
+    TopicConcept,
+    TopicLabel,
+    TopicStatus,
+)
+from app.people.topics import TOPIC_NAMESPACE, label_key
 
 WORDS = ("river", "harbour", "forge", "meadow", "signal", "lantern", "quarry", "orchard", "circuit", "timber",
          "beacon", "granite", "compass", "ledger", "kiln", "turbine", "saddle", "prism", "canal", "thistle")
@@ -252,8 +255,8 @@ def run(client: httpx.Client, data: dict, options: Options, rng: random.Random) 
 
 def render(report: dict) -> str:
     lines = [f"people directory benchmark on {report['machine']}, {report['database']}, {report['workers']} worker(s)",
-             f"data: {report['data']['people']:,} people, {report['data']['topics']:,} topics, "
-             f"{report['data']['tags']:,} tags, {report['data']['pages']:,} pages (built in {report['build_seconds']} s)",
+             (f"data: {report['data']['people']:,} people, {report['data']['topics']:,} topics, "
+              f"{report['data']['tags']:,} tags, {report['data']['pages']:,} pages (built in {report['build_seconds']} s)"),
              "", f"{'request':<28}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}"]
     for name, row in report["results"].items():
         lines.append(f"{name:<28}{row['requests']:>6}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['p99_ms']:>10}"

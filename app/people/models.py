@@ -11,7 +11,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, event, insert,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    insert,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column

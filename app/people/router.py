@@ -18,8 +18,17 @@ from app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from app.people import experts, profile, service
 from app.people.exceptions import InvalidQuestion
 from app.people.schemas import (
-    ExpertContribution, ExpertRead, ExpertResults, PersonCreate, PersonList, PersonProfile, PersonRead, PersonTags,
-    PersonUpdate, TagCreate, TagRead,
+    ExpertContribution,
+    ExpertRead,
+    ExpertResults,
+    PersonCreate,
+    PersonList,
+    PersonProfile,
+    PersonRead,
+    PersonTags,
+    PersonUpdate,
+    TagCreate,
+    TagRead,
 )
 from app.people.topic_router import router as topic_router
 

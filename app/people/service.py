@@ -22,10 +22,23 @@ from app.pages.models import Page
 from app.pages.presentation import authors
 from app.people import topics
 from app.people.exceptions import (
-    InvalidProfileChange, InvalidTag, LabelTaken, NotYours, PersonNotFound, TagNotFound,
+    InvalidProfileChange,
+    InvalidTag,
+    LabelTaken,
+    NotYours,
+    PersonNotFound,
+    TagNotFound,
 )
 from app.people.models import Person, PersonTag, TopicConcept, TopicStatus
-from app.people.schemas import PageRef, PersonCreate, PersonRead, PersonUpdate, TagCreate, TagRead, TopicRef
+from app.people.schemas import (
+    PageRef,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    TagCreate,
+    TagRead,
+    TopicRef,
+)
 
 MANAGERS = (Role.manager, Role.admin)
 

@@ -24,7 +24,13 @@ from app.auth.models import User
 from app.db import Database, utcnow
 from app.people import topics
 from app.people.exceptions import InvalidScheme
-from app.people.models import TopicBroader, TopicChange, TopicConcept, TopicLabel, TopicStatus
+from app.people.models import (
+    TopicBroader,
+    TopicChange,
+    TopicConcept,
+    TopicLabel,
+    TopicStatus,
+)
 from app.semantics.ontology import ONTOLOGY_DIR
 from app.semantics.vocabulary import LMI
 
@@ -113,7 +119,7 @@ def parse(body: bytes, media_type: str) -> Graph:
         raise InvalidScheme(f"Send the scheme as one of: {', '.join(PARSE_FORMATS)} (Content-Type).")
     try:
         return Graph().parse(data=body, format=rdf_format)
-    except Exception as exc:  # rdflib raises many types for bad input
+    except Exception as exc:  # noqa: BLE001 (rdflib parsers raise many unrelated types for bad input)
         raise InvalidScheme(f"The {rdf_format} could not be read: {str(exc)[:300]}") from None
 
 

@@ -50,7 +50,7 @@ def _days_since(session: Session, column: ColumnElement[datetime], now: datetime
 
 def weight(session: Session, roots: set[int], now: datetime) -> ColumnElement[float]:
     """`ranking.tag_weight` as SQL over `PersonTag`."""
-    number = lambda value: literal(value, Float())  # noqa: E731 (typed constants, so no integer division)
+    number = lambda value: literal(value, Float())
     days = _days_since(session, PersonTag.confirmed_at, now)
     fade = func.power(number(0.5), case((days < 0, number(0.0)), else_=cast(days, Float)) / ranking.HALF_LIFE_DAYS)
     source = case((PersonTag.is_self, number(ranking.SELF)), else_=number(ranking.COLLEAGUE))

@@ -10,24 +10,41 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.dependencies import CurrentUser, ManagerUser
-from app.auth.models import Role, User
+from app.auth.models import Role
 from app.db import SessionDep
 from app.errors import ProblemError, problem_responses
 from app.pages.presentation import authors
 from app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from app.people import skos, topics
 from app.people.exceptions import NotYours
-from app.people.models import Person, PersonTag, TopicChange, TopicConcept, TopicLabel, TopicStatus
+from app.people.models import (
+    Person,
+    PersonTag,
+    TopicChange,
+    TopicConcept,
+    TopicLabel,
+    TopicStatus,
+)
 from app.people.schemas import (
-    BroaderPut, ImportResult, SynonymCreate, TopicChangeList, TopicChangeRead, TopicCreate, TopicList, TopicListItem,
-    TopicMerge, TopicRead, TopicRef, TopicSuggestion, TopicUpdate,
+    BroaderPut,
+    ImportResult,
+    SynonymCreate,
+    TopicChangeList,
+    TopicChangeRead,
+    TopicCreate,
+    TopicList,
+    TopicListItem,
+    TopicMerge,
+    TopicRead,
+    TopicRef,
+    TopicSuggestion,
+    TopicUpdate,
 )
 from app.semantics.negotiation import choose
 
@@ -161,23 +178,31 @@ def export_scheme(request: Request, _user: CurrentUser, session: SessionDep,
     return Response(body, media_type=media)
 
 
-def _import(session: Session, user: User, body: bytes, media_type: str, scheme: str | None) -> ImportResult:
-    report = skos.import_scheme(session, user, skos.parse(body, media_type), scheme)
-    return ImportResult(**vars(report))
+async def scheme_file(request: Request) -> bytes:
+    """The uploaded file, read before the database transaction starts (an upload never holds the write
+    lock) and refused as soon as it passes the limit."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > IMPORT_LIMIT:
+            raise TooLarge(f"The file is over {IMPORT_LIMIT} bytes; import a part of the scheme at a time.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
-@router.post("/import", response_model=ImportResult, responses=problem_responses(401, 403, 413, 422))
-async def import_scheme(request: Request, user: ManagerUser, session: SessionDep,
-                        scheme: Annotated[str | None, Query(description="Import only the concepts of this "
-                                                                        "skos:ConceptScheme IRI.")] = None,
-                        ) -> ImportResult:
+@router.post("/import", response_model=ImportResult, responses=problem_responses(401, 403, 413, 422),
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 media: {"schema": {"type": "string"}} for media in skos.PARSE_FORMATS}}})
+def import_scheme(body: Annotated[bytes, Depends(scheme_file)], request: Request, user: ManagerUser,
+                  session: SessionDep,
+                  scheme: Annotated[str | None, Query(description="Import only the concepts of this "
+                                                                  "skos:ConceptScheme IRI.")] = None,
+                  ) -> ImportResult:
     """Import a SKOS scheme (managers and admins), e.g. part of ESCO, as Turtle, JSON-LD, RDF/XML or N-Triples
     (by Content-Type). Concepts already here are matched by IRI, then by label or synonym ignoring case,
     and never duplicated; matching candidates become concepts."""
-    body = await request.body()
-    if len(body) > IMPORT_LIMIT:
-        raise TooLarge(f"The file has {len(body)} bytes; import at most {IMPORT_LIMIT} at a time.")
-    return await run_in_threadpool(_import, session, user, body, request.headers.get("content-type", ""), scheme)
+    graph = skos.parse(body, request.headers.get("content-type", ""))
+    return ImportResult(**vars(skos.import_scheme(session, user, graph, scheme)))
 
 
 @router.get("/{topic_id}", response_model=TopicRead,

@@ -21,8 +21,21 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.db import utcnow
-from app.people.exceptions import InvalidTopicChange, LabelTaken, TopicNotFound, TopicStateConflict
-from app.people.models import Person, PersonTag, TopicBroader, TopicChange, TopicConcept, TopicLabel, TopicStatus
+from app.people.exceptions import (
+    InvalidTopicChange,
+    LabelTaken,
+    TopicNotFound,
+    TopicStateConflict,
+)
+from app.people.models import (
+    Person,
+    PersonTag,
+    TopicBroader,
+    TopicChange,
+    TopicConcept,
+    TopicLabel,
+    TopicStatus,
+)
 
 TOPIC_NAMESPACE = "https://w3id.org/mature-lmi/topics/"
 LIVE = (TopicStatus.concept, TopicStatus.candidate)

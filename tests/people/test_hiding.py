@@ -15,7 +15,7 @@ TOPIC = "Gatsby benchmarks"
 
 def answers(client, caller, pid: int) -> dict[str, str]:
     """Every answer in which a person or their tags could show up, as text."""
-    get = lambda url: json.dumps(client.get(url, headers=caller.headers).json())  # noqa: E731
+    get = lambda url: json.dumps(client.get(url, headers=caller.headers).json())
     topic_id = client.get(f"/api/topics/suggest?q={TOPIC}", headers=caller.headers).json()[0]["topic"]["id"]
     return {
         "directory": get("/api/people?limit=200"),

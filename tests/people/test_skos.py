@@ -135,3 +135,12 @@ def test_json_ld_import(client, staff, scheme):
                                                           "Content-Type": "application/ld+json"},
                            content=graph.serialize(format="json-ld").encode())
     assert response.status_code == 200 and response.json()["created"] == 1
+
+
+def test_too_large_files_are_refused(client, staff, scheme, monkeypatch):
+    from app.people import topic_router
+
+    monkeypatch.setattr(topic_router, "IMPORT_LIMIT", 100)
+    response = client.post("/api/topics/import", headers={**staff["carol"].headers, "Content-Type": "text/turtle"},
+                           content=ESCO.encode())
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
