@@ -26,6 +26,7 @@ from app.people.router import router as people_router
 from app.people.skos import seed_topic_scheme
 from app.quality.router import router as quality_router
 from app.quality.usage import ViewCounter
+from app.reports.router import router as reports_router
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.search.router import router as search_router
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["ETag", "Location"],
         )
     for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
-                   tagging_router, people_router, following_router):
+                   tagging_router, people_router, following_router, reports_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))
