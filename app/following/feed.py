@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
