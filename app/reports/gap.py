@@ -124,26 +124,25 @@ def topic_gap(requirement: Requirement, level_of: Mapping[int, float], people: M
         someone = people.get(person_id)
         if someone is None:
             continue  # not a person the report covers (an inactive user)
-        holder = Holder(person_id, someone.name, level, someone.organisation)
         if someone.external:
             if level >= requirement.level:
-                _add(result.contacts, holder, someone, result, "hidden_contacts")
+                _add(result.contacts, level, someone, result, "hidden_contacts")
         elif person_id in in_scope:
             if level >= requirement.level:
                 result.available += 1
-                _add(result.holders, holder, someone, result, "hidden_holders")
+                _add(result.holders, level, someone, result, "hidden_holders")
             elif level >= requirement.level - CLOSE_WITHIN:
-                _add(result.candidates, holder, someone, result, "hidden_candidates")
+                _add(result.candidates, level, someone, result, "hidden_candidates")
     for named in (result.holders, result.candidates, result.contacts):
         named.sort(key=lambda h: (-h.level, h.name.casefold(), h.person_id))
     return result
 
 
-def _add(named: list[Holder], holder: Holder, someone: Someone, result: TopicGap, hidden_count: str) -> None:
+def _add(named: list[Holder], level: float, someone: Someone, result: TopicGap, hidden_count: str) -> None:
     if someone.hidden:
         setattr(result, hidden_count, getattr(result, hidden_count) + 1)
     else:
-        named.append(holder)
+        named.append(Holder(someone.person_id, someone.name, level, someone.organisation))
 
 
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}

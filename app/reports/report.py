@@ -10,24 +10,30 @@ topic in organisational spaces the caller may read: personal spaces are never co
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Space, SpaceKind, User
+from app.auth.rights import readable_space_clause
 from app.db import utcnow
+from app.pages.models import Page
 from app.people import topics
 from app.people.models import Person, PersonTag, TopicBroader, TopicConcept
 from app.people.service import topic_ref
 from app.quality.maturity import Phase
+from app.quality.models import PageMaturity
 from app.reports import gap, profiles
 from app.reports.models import SkillsProfile, Team, TeamMember
 from app.reports.schemas import (
     KnowledgeBase, PersonLevel, ReportSummary, SkillsGapReport, TopicGapRead,
 )
-from app.tagging.page_tags import pages_on_topic
+from app.semantics.models import PageAnnotation
+from app.tagging import page_tags
+from app.tagging.models import PageTag
 
 MATURE_PHASES = (Phase.formalising.value, Phase.piloting.value, Phase.standardising.value)
 TAG_BATCH = 5_000
@@ -123,28 +129,56 @@ def team_members(session: Session) -> tuple[list[Team], dict[int, set[int]]]:
     return teams, members
 
 
-def knowledge_base(session: Session, viewer: User, subtree: set[int]) -> KnowledgeBase:
-    """Pages on the topics in organisational spaces the viewer may read, and how many of them are mature."""
-    pages = pages_on_topic(viewer, subtree).where(Space.kind == SpaceKind.organisation).subquery()
-    total, mature = session.execute(select(func.count(), func.coalesce(func.sum(
-        case((pages.c.phase.in_(MATURE_PHASES), 1), else_=0)), 0))).one()
-    return KnowledgeBase(pages=total, mature_pages=mature)
+def knowledge_bases(session: Session, viewer: User, subtrees: dict[int, set[int]]) -> dict[int, KnowledgeBase]:
+    """Per required topic: live pages about it or a narrower topic (a reader's tag or a dcterms:subject
+    annotation of the current revision, merged topics followed: the rule of `page_tags.pages_on_topic`) in
+    organisational spaces the viewer may read, and how many of them are mature. One query for every topic."""
+    wanted = set().union(*subtrees.values()) if subtrees else set()
+    if not wanted:
+        return {}
+    readable = (select(Page.id).join(Space, Space.id == Page.space_id)
+                .where(Page.deleted_at.is_(None), readable_space_clause(viewer), Space.kind == SpaceKind.organisation))
+    concept = aliased(TopicConcept)
+    tagged = (select(PageTag.page_id.label("page_id"), page_tags.effective_topic_id().label("topic_id"))
+              .join(TopicConcept, TopicConcept.id == PageTag.concept_id)
+              .where(page_tags.effective_topic_id().in_(wanted), PageTag.page_id.in_(readable)))
+    annotated = (select(Page.id.label("page_id"), page_tags.effective_topic_id(concept).label("topic_id"))
+                 .join(PageAnnotation, PageAnnotation.revision_id == Page.current_revision_id)
+                 .join(concept, concept.iri == PageAnnotation.value_iri)
+                 .where(PageAnnotation.property_iri == page_tags.SUBJECT,
+                        page_tags.effective_topic_id(concept).in_(wanted), Page.id.in_(readable)))
+    about = union(tagged, annotated).subquery()
+    rows = session.execute(select(about.c.topic_id, about.c.page_id, PageMaturity.phase)
+                           .outerjoin(PageMaturity, PageMaturity.page_id == about.c.page_id)).all()
+    pages_on: dict[int, set[int]] = defaultdict(set)
+    mature: set[int] = set()
+    for topic_id, page_id, phase in rows:
+        pages_on[topic_id].add(page_id)
+        if phase in MATURE_PHASES:
+            mature.add(page_id)
+    found = {}
+    for root, subtree in subtrees.items():
+        pages = set().union(*(pages_on.get(t, set()) for t in subtree))
+        found[root] = KnowledgeBase(pages=len(pages), mature_pages=len(pages & mature))
+    return found
 
 
 def report(session: Session, viewer: User, profile: SkillsProfile) -> SkillsGapReport:
     """The profile's report as of now."""
     assessment = assess(session, profile)
-    rows = [_topic_read(session, viewer, assessment, g) for g in assessment.gaps()]
+    bases = knowledge_bases(session, viewer, assessment.subtrees)
+    rows = [_topic_read(assessment, g, bases[g.requirement.topic_id]) for g in assessment.gaps()]
     return SkillsGapReport(profile=profiles.profile_ref(session, profile), as_of=utcnow(), snapshot_id=None,
                            summary=summarise(len(assessment.scope), rows), topics=rows)
 
 
 def _named(holders: list[gap.Holder], external: bool = False) -> list[PersonLevel]:
-    return [PersonLevel(person_id=h.person_id, name=h.name, level=h.level,
-                        organisation=h.organisation if external else None) for h in holders]
+    # Built without re-validation: a broad topic in a large organisation names thousands of people.
+    return [PersonLevel.model_construct(person_id=h.person_id, name=h.name, level=h.level,
+                                        organisation=h.organisation if external else None) for h in holders]
 
 
-def _topic_read(session: Session, viewer: User, assessment: Assessment, found: gap.TopicGap) -> TopicGapRead:
+def _topic_read(assessment: Assessment, found: gap.TopicGap, base: KnowledgeBase) -> TopicGapRead:
     requirement = found.requirement
     subtree = assessment.subtrees[requirement.topic_id]
     return TopicGapRead(
@@ -154,7 +188,7 @@ def _topic_read(session: Session, viewer: User, assessment: Assessment, found: g
         hidden_people=found.hidden_holders, training_candidates=_named(found.candidates),
         hidden_candidates=found.hidden_candidates, external_contacts=_named(found.contacts, external=True),
         hidden_contacts=found.hidden_contacts, narrower_topics=len(subtree) - 1,
-        knowledge_base=knowledge_base(session, viewer, subtree))
+        knowledge_base=base)
 
 
 def summarise(people_in_scope: int, rows: list[TopicGapRead]) -> ReportSummary:

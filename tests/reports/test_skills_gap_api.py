@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+from rdflib.namespace import DCTERMS
 from sqlalchemy.orm import Session
 
-from app.auth.models import SpaceKind, Visibility
+from app.auth.models import Visibility
 from app.pages.models import Page
+from app.people.models import TopicConcept
 from app.quality.models import PageMaturity
+from app.semantics.models import PageAnnotation
 from app.tagging.models import PageTag
 from tests.factories import make_page, make_space, personal_space
 from tests.reports.conftest import Org, create_profile, org_profile
@@ -111,6 +114,18 @@ def test_knowledge_base_counts_mature_organisational_pages_only(client, session:
     assert by_label(body)["Apprenticeships"]["knowledge_base"] == {"pages": 3, "mature_pages": 1}
     assert by_label(body)["Pay and earnings"]["knowledge_base"] == {"pages": 0, "mature_pages": 0}
     assert session.get(Page, pages[3].id).space_id != space.id
+    # A page whose text annotates the topic counts as one tagged with it (and once when both).
+    pay_iri = session.get(TopicConcept, org.topics["pay"]).iri
+    for title, tagged in (("Pay rates", True), ("Pay in care", False)):
+        page = make_page(session, alice, space, title)
+        session.add(PageAnnotation(revision_id=page.current_revision_id, position=0, origin="structured",
+                                   property_iri=str(DCTERMS.subject), raw_value="Pay and earnings", kind="concept",
+                                   value_text="Pay and earnings", value_iri=pay_iri))
+        if tagged:
+            session.add(PageTag(page_id=page.id, tagger_id=alice.id, concept_id=org.topics["pay"]))
+    session.commit()
+    body = report(client, org, org_profile(client, org)["id"])
+    assert by_label(body)["Pay and earnings"]["knowledge_base"] == {"pages": 2, "mature_pages": 0}
 
 
 def test_a_topic_merged_after_the_profile_was_written_redirects(client, session, org):
