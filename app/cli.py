@@ -311,3 +311,26 @@ def topics_export(rdf_format: str, output: str) -> None:
         data = skos.export_graph(session).serialize(format=rdf_format, encoding="utf-8")
     with click.open_file(output, "wb") as stream:
         stream.write(data)
+
+
+@main.group()
+def reports() -> None:
+    """Skills-gap reports."""
+
+
+@reports.command("snapshot")
+@click.option("--as", "username", required=True,
+              help="A manager or admin whose read rights bound the knowledge-base page counts.")
+def reports_snapshot(username: str) -> None:
+    """Keep every skills-gap profile's report as it is now (run nightly, so reports can go back in time)."""
+    from sqlalchemy import select
+
+    from app.auth.models import Role, User
+    from app.reports import history
+
+    with _database(Settings()).transaction() as session:
+        viewer = session.scalar(select(User).where(User.username == username))
+        if viewer is None or viewer.role not in (Role.manager, Role.admin) or not viewer.is_active:
+            raise click.ClickException(f"'{username}' is not an active manager or admin; name one with --as")
+        taken = history.take_all(session, None, viewer)
+    click.echo(f"took {len(taken)} snapshots", err=True)
