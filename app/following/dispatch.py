@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -62,8 +62,10 @@ class Window:
     def pages(self, source, *, at, page_id, event_space_id, page_space_id, actor_id, kind):
         if source == events.VALIDITY:
             return at > self.since
-        column = Change.id if source == events.CHANGE else MaturitySnapshot.id
-        return column > self.low_id
+        return Change.id > self.low_id if source == events.CHANGE else true()  # phases: see row_window
+
+    def row_window(self, source, row_id):
+        return row_id > self.low_id
 
     def topics(self, **_):  # not a webhook event type
         raise NotImplementedError
@@ -91,7 +93,7 @@ def dispatch(session: Session, base_url: str) -> int:
             continue  # nothing new since the last round
         if hooks:
             query = (events.change_events(Window(low_id=low)) if source == "change"
-                     else events.phase_events(Window(low_id=low)))
+                     else events.phase_events(Window(low_id=low), few=True))
             queued += _queue(session, hooks, session.execute(query).all(), base_url)
         cursor.position = max(cursor.position, newest or 0)
         cursor.window_count = session.scalar(select(func.count()).select_from(model)

@@ -90,6 +90,10 @@ class Scope(Protocol):
 
     def tags(self, tag: type[PersonTag]) -> ColumnElement[bool]: ...
 
+    def row_window(self, source: int, row_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """Rows of a source worth looking at before any other condition (everything, for the feed)."""
+        ...
+
 
 def _int() -> ColumnElement[int]:
     return cast(null(), Integer)
@@ -122,18 +126,29 @@ def change_events(scope: Scope, kinds: Iterable[str] = CHANGE_KINDS) -> Select:
                                page_space_id=Page.space_id, actor_id=Change.actor_id, kind=Change.kind)))
 
 
-def phase_events(scope: Scope) -> Select:
-    """Snapshots whose phase differs from the page's previous snapshot (the first one is the page's birth)."""
+def phase_events(scope: Scope, *, few: bool = False) -> Select:
+    """Snapshots whose phase differs from the page's previous snapshot (the first one is the page's birth).
+
+    Phase changes are rare among snapshots, so the feed finds them first with LAG over each page's
+    snapshots and applies the scope to those only; `few=True` (the dispatcher's window of recent ids)
+    looks up each row's previous phase instead of ranking the whole table.
+    """
     snapshot, previous = MaturitySnapshot, aliased(MaturitySnapshot)
-    previous_phase = (select(previous.phase).where(previous.page_id == snapshot.page_id, previous.id < snapshot.id)
-                      .order_by(previous.id.desc()).limit(1).correlate(snapshot).scalar_subquery())
-    return (select(*_columns(PHASE, snapshot.id, snapshot.at, _constant(PHASE_CHANGED), snapshot.page_id,
-                             Page.space_id, _int(), _int(), _int(), _int(), previous_phase, snapshot.phase))
-            .join(Page, Page.id == snapshot.page_id)
-            # The scope first: SQLite then looks up the previous phase only for snapshots that can show.
-            .where(scope.pages(PHASE, at=snapshot.at, page_id=snapshot.page_id, event_space_id=Page.space_id,
-                               page_space_id=Page.space_id, actor_id=None, kind=None),
-                   previous_phase.is_not(None), previous_phase != snapshot.phase))
+    if few:
+        previous_phase = (select(previous.phase).where(previous.page_id == snapshot.page_id, previous.id < snapshot.id)
+                          .order_by(previous.id.desc()).limit(1).correlate(snapshot).scalar_subquery())
+        rows = (select(snapshot.id, snapshot.page_id, snapshot.at, snapshot.phase, previous_phase.label("previous"))
+                .where(scope.row_window(PHASE, snapshot.id)).subquery("snapshots"))
+    else:
+        lag = func.lag(snapshot.phase).over(partition_by=snapshot.page_id, order_by=snapshot.id)
+        rows = select(snapshot.id, snapshot.page_id, snapshot.at, snapshot.phase, lag.label("previous")).subquery(
+            "snapshots")
+    changed = select(rows).where(rows.c.previous.is_not(None), rows.c.previous != rows.c.phase).subquery("changed")
+    return (select(*_columns(PHASE, changed.c.id, changed.c.at, _constant(PHASE_CHANGED), changed.c.page_id,
+                             Page.space_id, _int(), _int(), _int(), _int(), changed.c.previous, changed.c.phase))
+            .join(Page, Page.id == changed.c.page_id)
+            .where(scope.pages(PHASE, at=changed.c.at, page_id=changed.c.page_id, event_space_id=Page.space_id,
+                               page_space_id=Page.space_id, actor_id=None, kind=None)))
 
 
 def validity_events(session: Session, scope: Scope, today: date) -> Select:

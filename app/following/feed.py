@@ -45,6 +45,9 @@ class FeedScope:
     followed: Followed
     me: int | None  # the caller's person id: tags about them always show
 
+    def row_window(self, source: int, row_id: ColumnElement[int]) -> ColumnElement[bool]:
+        return true()
+
     def _readable(self, space_id: ColumnElement[int]) -> ColumnElement[bool]:
         return space_id.in_(readable_space_ids(self.user))
 
