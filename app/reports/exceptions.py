@@ -11,6 +11,10 @@ class MemberNotFound(NotFound):
     title = "Not a team member"
 
 
+class UserNotFound(NotFound):
+    title = "User not found"
+
+
 class ProfileNotFound(NotFound):
     title = "Profile not found"
 

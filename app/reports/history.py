@@ -105,11 +105,12 @@ def changes(session: Session, viewer: User, profile: SkillsProfile, since: str, 
     end = parse_moment(until, "to") if until is not None else utcnow()
     if start >= end:
         raise InvalidReportRequest(f"from ({since}) must be before to ({until or 'now'}).")
-    before = shown(session, snapshot_at(session, profile, start, "from"))
+    first = snapshot_at(session, profile, start, "from")
+    before = shown(session, first)
     after = shown(session, snapshot_at(session, profile, end, "to")) if until is not None else report.report(
         session, viewer, profile)
     return SkillsGapChanges(profile=profiles.profile_ref(session, profile), from_at=before.as_of, to_at=after.as_of,
-                            from_snapshot_id=before.snapshot_id or 0, to_snapshot_id=after.snapshot_id,
+                            from_snapshot_id=first.id, to_snapshot_id=after.snapshot_id,
                             before=before.summary, after=after.summary, topics=compare(before, after))
 
 

@@ -15,6 +15,7 @@ from app.auth.dependencies import ManagerUser
 from app.db import SessionDep, utcnow
 from app.errors import problem_responses
 from app.reports import charts, csv_export, demand, history, profiles, report, teams
+from app.reports.exceptions import InvalidReportRequest
 from app.reports.schemas import (
     DemandReport, ProfileRead, ProfileWrite, SkillsGapChanges, SkillsGapReport, SnapshotCreate, SnapshotRead,
     TeamCreate, TeamMemberRead, TeamRead, TeamUpdate,
@@ -183,7 +184,7 @@ def skills_gap_chart(profile_id: ProfileQuery, user: ManagerUser, session: Sessi
         svg = charts.gap_chart(history.report_at(session, user, profile, at))
     else:
         if at is not None:
-            raise history.InvalidReportRequest("at: the heatmap shows teams as they are now; leave `at` out.")
+            raise InvalidReportRequest("at: the heatmap shows teams as they are now; leave `at` out.")
         columns, rows = report.heatmap(session, profile)
         svg = charts.heatmap(f"People at the required level by team: {profile.name}", columns,
                              [charts.HeatmapRow(label, counts) for label, counts in rows])

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.db import utcnow
-from app.reports.exceptions import MemberNotFound, TeamNameTaken, TeamNotFound
+from app.reports.exceptions import MemberNotFound, TeamNameTaken, TeamNotFound, UserNotFound
 from app.reports.models import Team, TeamMember
 from app.reports.schemas import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
 
@@ -82,7 +82,7 @@ def add_member(session: Session, team: Team, user_id: int) -> TeamMemberRead:
     """Put a user in the team; adding someone already in it changes nothing."""
     user = session.get(User, user_id)
     if user is None:
-        raise MemberNotFound(f"There is no user {user_id}.")
+        raise UserNotFound(f"There is no user {user_id}; user ids are listed at GET /api/users.")
     member = session.get(TeamMember, (team.id, user.id))
     if member is None:
         member = TeamMember(team_id=team.id, user_id=user.id, added_at=utcnow())
