@@ -121,6 +121,7 @@ def user_add(name: str, role: str, display_name: str | None) -> None:
     """Create an account; the password is read from stdin (or prompted for on a terminal)."""
     from app.auth import service
     from app.auth.models import Role
+    from app.people import service as people
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -133,6 +134,7 @@ def user_add(name: str, role: str, display_name: str | None) -> None:
             created = service.create_user(session, name, display_name or name, Role(role), password)
         except Exception as exc:  # a ProblemError carries a readable message
             raise click.ClickException(getattr(exc, "detail", str(exc))) from None
+        people.ensure_people(session)  # in the directory at once, ready to be tagged
         click.echo(f"created {created.username} ({role}), id {created.id}", err=True)
 
 

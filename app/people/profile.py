@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
@@ -14,10 +14,11 @@ from app.pages.models import Page, Revision
 from app.pages.presentation import authors
 from app.people import service, topics
 from app.people.experts import SUBJECT
-from app.people.models import Person, PersonTag
+from app.people.models import Person, PersonTag, TopicConcept
 from app.people.schemas import AuthoredPage, Evidence, PersonProfile, ProfileTopic
 from app.quality.models import PageMaturity
 from app.semantics.models import PageAnnotation
+from app.tagging.models import PageTag
 
 
 def profile(session: Session, viewer: User, person: Person) -> PersonProfile:
@@ -48,6 +49,18 @@ def profile(session: Session, viewer: User, person: Person) -> PersonProfile:
     return PersonProfile(person=service.person_reads(session, viewer, [person])[0], topics=entries)
 
 
+def _tagged_pages(session: Session, viewer: User, person: Person, topic_ids: set[int]) -> list:
+    """Live pages the person wrote a revision of, that readers tagged with one of the topics (merged
+    topics count for the topic they went into), and the viewer may read."""
+    topic = func.coalesce(TopicConcept.merged_into_id, TopicConcept.id)
+    return session.execute(
+        select(Page.id, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase, topic.label("topic_id"))
+        .distinct().join(PageTag, PageTag.page_id == Page.id).join(TopicConcept, TopicConcept.id == PageTag.concept_id)
+        .join(Space, Space.id == Page.space_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
+        .where(topic.in_(topic_ids), Page.deleted_at.is_(None), readable_space_clause(viewer),
+               Page.id.in_(select(Revision.page_id).where(Revision.author_id == person.user_id)))).all()
+
+
 def _written_pages(session: Session, viewer: User, person: Person, topic_ids: set[int]) -> dict[int, list[AuthoredPage]]:
     """Topic id -> live pages on it (dcterms:subject of the current revision) that the person wrote a
     revision of and the viewer may read, most mature first."""
@@ -66,5 +79,8 @@ def _written_pages(session: Session, viewer: User, person: Person, topic_ids: se
     for row in rows:
         found[iris[row.value_iri]][row.id] = AuthoredPage(id=row.id, title=row.title, space_id=row.space_id,
                                                           maturity_score=row.score, phase=row.phase)
+    for row in _tagged_pages(session, viewer, person, topic_ids):  # readers' tags say what a page is about too
+        found[row.topic_id][row.id] = AuthoredPage(id=row.id, title=row.title, space_id=row.space_id,
+                                                   maturity_score=row.score, phase=row.phase)
     return {topic_id: sorted(pages.values(), key=lambda p: -(p.maturity_score or 0))
             for topic_id, pages in found.items()}

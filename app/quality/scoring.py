@@ -115,7 +115,7 @@ def _rater_expertise(session: Session, current: Revision, rater_ids: set[int]) -
         PageAnnotation.value_iri.is_not(None))))
     if not topics:
         return {}
-    return {rater_id: expertise.expertise_share(session, rater_id, topics) for rater_id in sorted(rater_ids)}
+    return expertise.expertise_shares(session, rater_ids, topics)
 
 
 def _changed_share(old: str, new: str) -> float:

@@ -162,8 +162,8 @@ def test_recompute_command_gives_what_incremental_updates_gave(tmp_path, monkeyp
     read = lambda: {m.page_id: (m.score, m.phase) for m in database.session(write=False).scalars(select(PageMaturity))}  # noqa: E731
     incremental = read()
     result = CliRunner().invoke(main, ["recompute"])
-    assert result.exit_code == 0 and "16 pages" in result.output
-    assert read() == incremental and len(incremental) == 16
+    assert result.exit_code == 0 and "19 pages" in result.output  # 16 demo pages and 3 bookmarks
+    assert read() == incremental and len(incremental) == 19
     database.dispose()
 
 

@@ -165,3 +165,23 @@ def test_merging_topics_carries_page_tags_over(client, session, people, spaces):
     index_now(client)
     assert facet(search(client, people["reader"], "gig"), "topic") == {"Platform gig jobs": 1}
     assert search(client, people["reader"], "", where=f"topic:{source}")["total"] == 1
+
+
+def test_pages_readers_tagged_count_as_evidence_in_the_authors_profile(client, session, people, spaces):
+    from app.people.service import person_of_user
+
+    shared = create(client, people["author"], spaces["shared"], "Apprenticeship funding explained")
+    closed = create(client, people["author"], spaces["closed"], "Closed apprenticeship notes")
+    for page in (shared, closed):
+        assert tag(client, people["reader"], page, topic="Apprenticeships").status_code == 201
+    author = person_of_user(session, people["author"].id).id
+    assert client.post(f"/api/people/{author}/tags", headers=people["reader"].headers,
+                       json={"topic": "Apprenticeships", "level": 4}).status_code == 201
+
+    def evidence(viewer) -> list[str]:
+        profile = client.get(f"/api/people/{author}", headers=viewer.headers).json()
+        entry = next(t for t in profile["topics"] if t["topic"]["label"] == "Apprenticeships")
+        return sorted(page["title"] for page in entry["pages"])
+
+    assert evidence(people["reader"]) == ["Apprenticeship funding explained", "Closed apprenticeship notes"]
+    assert evidence(people["outsider"]) == ["Apprenticeship funding explained"]  # never a page they cannot read
