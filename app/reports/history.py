@@ -30,7 +30,7 @@ def parse_moment(value: str, name: str) -> datetime:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text) + timedelta(days=1), time(), UTC) - timedelta(
                 microseconds=1)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidReportRequest(f"{name}: '{value}' is not a date; give YYYY-MM-DD (e.g. 2026-11-20) or an "
                                    "ISO 8601 time (e.g. 2026-11-20T09:00:00Z).") from None

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
 from app.people.models import TopicConcept
 from app.reports.models import Team, TeamMember
-from app.db import utcnow
 from tests.reports.conftest import Org, create_profile, make_topic, org_profile, tag
 
 SVG = "{http://www.w3.org/2000/svg}"
