@@ -104,3 +104,17 @@ def test_bad_dates_are_422_and_snapshots_of_every_profile(client, org):
         assert response.status_code == 422 and reason in response.json()["detail"], response.text
     missing = client.post("/api/reports/snapshots", headers=org.callers["carol"].headers, json={"profile_id": 999999})
     assert missing.status_code == 404
+
+
+def test_gap_chart_of_an_earlier_date_and_no_heatmap_of_the_past(client, session: Session, org):
+    profile = org_profile(client, org)
+    (taken,) = snapshot(client, org, profile["id"])
+    day = backdate(session, taken["id"], 3)
+    tag(session, org.people["dan"], org.callers["ben"], org.topics["pay"], 5)
+    session.commit()
+    old = carol_get(client, org, "/api/reports/skills-gap/chart.svg", profile_id=profile["id"], at=day)
+    assert old.status_code == 200 and "1/2 gap 1 · one person" in old.text
+    assert "2/2 covered" in carol_get(client, org, "/api/reports/skills-gap/chart.svg", profile_id=profile["id"]).text
+    past_heatmap = carol_get(client, org, "/api/reports/skills-gap/chart.svg", profile_id=profile["id"],
+                             kind="heatmap", at=day)
+    assert past_heatmap.status_code == 422 and "leave `at` out" in past_heatmap.json()["detail"]
