@@ -47,7 +47,8 @@ def annotation_facets() -> dict[str, Facet]:
 
 def documents_for(session: Session, page_ids: Sequence[int]) -> tuple[list[IndexDocument], set[int]]:
     """Index documents for the live pages among `page_ids`, and the ids to drop (deleted or gone)."""
-    pages = list(session.scalars(select(Page).where(Page.id.in_(page_ids), Page.deleted_at.is_(None))))
+    pages = list(session.scalars(
+        select(Page).where(Page.id.in_(page_ids), Page.deleted_at.is_(None)).order_by(Page.id)))
     live = {page.id for page in pages}
     return build(session, pages), set(page_ids) - live
 

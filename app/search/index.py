@@ -445,17 +445,20 @@ class PageIndex:
 
     @staticmethod
     def _order(view: _View, sort: str, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """The requested order; ties always end on the page id, so answers never depend on docnums."""
         infos = view.infos
 
         def info(docnum: int) -> DocInfo:
             return infos[docnum]  # type: ignore[return-value]  # matches are live documents
 
         if sort == "maturity":
-            return sorted(scored, key=lambda item: (-info(item[1]).maturity, -item[0], -info(item[1]).modified))
-        if sort == "recency":
-            return sorted(scored, key=lambda item: (-info(item[1]).modified, -item[0]))
-        # relevance; browsing without words ranks by maturity, then recency
-        return sorted(scored, key=lambda item: (-item[0], -info(item[1]).maturity, -info(item[1]).modified))
+            key = lambda item: (-info(item[1]).maturity, -item[0], -info(item[1]).modified, info(item[1]).page_id)  # noqa: E731
+        elif sort == "recency":
+            key = lambda item: (-info(item[1]).modified, -item[0], info(item[1]).page_id)  # noqa: E731
+        else:  # relevance; browsing without words ranks by maturity, then recency
+            key = lambda item: (-round(item[0], 9), -info(item[1]).maturity, -info(item[1]).modified,  # noqa: E731
+                                info(item[1]).page_id)
+        return sorted(scored, key=key)
 
     @staticmethod
     def _facet_counts(view: _View, ordered: list[tuple[float, int]]) -> dict[str, Counter[str]]:
