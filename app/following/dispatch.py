@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
+from app.background import Loop
 from app.changelog import Change
 from app.db import Database, utcnow
 from app.following import events, webhooks
@@ -335,9 +335,7 @@ class WebhookWorker:
         self.database = database
         self.base_url = base_url
         self.sender = Sender(database, server_key)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop("webhook-worker", self._rounds, POLL_SECONDS, first=self._rounds)
 
     def run_once(self) -> int:
         """One round: queue new events, then post what is due; returns deliveries attempted."""
@@ -349,25 +347,15 @@ class WebhookWorker:
                 dispatch(session, self.base_url)
         return self.sender.send_due()
 
+    def _rounds(self) -> None:
+        while self.run_once() and not self._loop.stopping:
+            pass  # a full batch may leave more due
+
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                while self.run_once() and not self._stop.is_set():
-                    pass  # a full batch may leave more due
-            except Exception:  # the database or the network hiccuped: the queue keeps the work
-                log.exception("webhook round failed; will retry")
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
+        self._loop.stop(timeout)

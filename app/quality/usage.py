@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.background import Loop
 from app.db import Database, utcnow
 from app.pages.models import Page
 from app.quality.models import PageView
@@ -32,8 +33,7 @@ class ViewCounter:
         self.flush_seconds = flush_seconds
         self._pending: Counter[tuple[int, date]] = Counter()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop("page-view-counter", self.flush, flush_seconds)
 
     def record(self, page_id: int) -> None:
         with self._lock:
@@ -56,25 +56,17 @@ class ViewCounter:
 
     def start(self) -> None:
         if self.flush_seconds > 0 and self.database is not None:
-            self._thread = threading.Thread(target=self._run, name="page-view-counter", daemon=True)
-            self._thread.start()
+            self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None
-            try:
-                self.flush()
-            except Exception:
-                log.exception("writing the last page views failed")
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.flush_seconds):
-            try:
-                self.flush()
-            except Exception:
-                log.exception("writing page views failed; will retry")
+        """Stop the loop and write what is left (only when the loop ran: tests write explicitly)."""
+        if not self._loop.running:
+            return
+        self._loop.stop()
+        try:
+            self.flush()
+        except Exception:
+            log.exception("writing the last page views failed")
 
 
 def add_views(session: Session, counts: Counter[tuple[int, date]]) -> None:

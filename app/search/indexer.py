@@ -7,11 +7,11 @@ index locked leaves the queue to the holder and tries again on its next round.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+from app.background import Loop
 from app.db import Database
 from app.pages.models import Page
 from app.search import documents, queue
@@ -31,9 +31,7 @@ class Indexer:
     def __init__(self, database: Database, index: PageIndex) -> None:
         self.database = database
         self.index = index
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop("search-indexer", self.drain, POLL_SECONDS, first=self.ensure_ready)
 
     def drain(self, batch: int = DRAIN_BATCH) -> int:
         """Index every queued page; returns how many entries were processed (0 if another holds the lock)."""
@@ -87,30 +85,11 @@ class Indexer:
     # -- the background loop of a server process -------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def wake(self) -> None:
-        """Ask the loop to drain now (after a commit that queued pages) instead of at the next poll."""
-        self._wake.set()
+        """Drain now (after a commit that queued pages) instead of at the next poll."""
+        self._loop.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            self.ensure_ready()
-        except Exception:
-            log.exception("preparing the search index failed; retrying in the loop")
-        while not self._stop.is_set():
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.drain()
-            except Exception:  # the database or the disk hiccuped: the queue keeps the work
-                log.exception("draining the search queue failed; will retry")
+        self._loop.stop(timeout)
