@@ -24,12 +24,11 @@ from app.people import topics
 from app.people.exceptions import (
     InvalidProfileChange,
     InvalidTag,
-    LabelTaken,
     NotYours,
     PersonNotFound,
     TagNotFound,
 )
-from app.people.models import Person, PersonTag, TopicConcept, TopicStatus
+from app.people.models import Person, PersonTag, TopicConcept
 from app.people.schemas import (
     PageRef,
     PersonCreate,
@@ -195,28 +194,6 @@ class TagOutcome:
     created: bool
 
 
-def _topic_for(session: Session, viewer: User, body: TagCreate) -> TopicConcept:
-    """The topic a tag names: by id, by IRI/label/synonym, or a new candidate from free text."""
-    if body.topic_id is not None:
-        topic = session.get(TopicConcept, body.topic_id)
-        if topic is None:
-            raise InvalidTag(f"topic_id: there is no topic {body.topic_id}.")
-        return topics.follow(session, topic)
-    assert body.topic is not None
-    found = topics.resolve(session, body.topic)
-    if found is not None:
-        return found
-    if body.topic.strip().startswith(("http://", "https://")):
-        raise InvalidTag(f"topic: no topic has the IRI {body.topic.strip()}; give a label or free text instead.")
-    try:
-        return topics.create_topic(session, viewer, body.topic, status=TopicStatus.candidate)
-    except LabelTaken:  # created by a colleague in the meantime: use theirs
-        found = topics.resolve(session, body.topic)
-        if found is None:
-            raise
-        return found
-
-
 def _evidence_page(session: Session, viewer: User, page_id: int | None) -> int | None:
     if page_id is not None and page_id not in readable_pages(session, viewer, [page_id]):
         raise InvalidTag(f"evidence_page_id: there is no page {page_id} that you can read.")
@@ -233,7 +210,7 @@ def put_tag(session: Session, viewer: User, person: Person, body: TagCreate) -> 
     """Tag a person (or yourself); tagging again with the same topic changes your tag, keeping the old
     version as history, or just reconfirms it when nothing changed (so it stops fading)."""
     person = get_person(session, viewer, person.id, lock=True)  # one current tag per tagger, even under races
-    topic = _topic_for(session, viewer, body)
+    topic = topics.named_or_proposed(session, viewer, body.topic_id, body.topic)
     evidence = _evidence_page(session, viewer, body.evidence_page_id)
     note = body.note.strip()
     now = utcnow()

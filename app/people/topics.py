@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.db import utcnow
 from app.people.exceptions import (
+    InvalidTag,
     InvalidTopicChange,
     LabelTaken,
     TopicNotFound,
@@ -104,6 +105,29 @@ def resolve(session: Session, text: str) -> TopicConcept | None:
     if text.startswith(("http://", "https://")):
         return by_iri(session, text)
     return label_owner(session, label_key(text))
+
+
+def named_or_proposed(session: Session, user: User, topic_id: int | None, text: str | None) -> TopicConcept:
+    """The topic a tag (of a person or a page) names: by id (merged ones redirect), by IRI, label or
+    synonym, or else a new candidate from the free text (reusing a colleague's made a moment ago)."""
+    if topic_id is not None:
+        topic = session.get(TopicConcept, topic_id)
+        if topic is None:
+            raise InvalidTag(f"topic_id: there is no topic {topic_id}.")
+        return follow(session, topic)
+    assert text is not None
+    found = resolve(session, text)
+    if found is not None:
+        return found
+    if text.strip().startswith(("http://", "https://")):
+        raise InvalidTag(f"topic: no topic has the IRI {text.strip()}; give a label or free text instead.")
+    try:
+        return create_topic(session, user, text, status=TopicStatus.candidate)
+    except LabelTaken:
+        found = resolve(session, text)
+        if found is None:
+            raise
+        return found
 
 
 def matching(session: Session, text: str, limit: int = 20) -> list[TopicConcept]:

@@ -6,20 +6,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rdflib.namespace import DCTERMS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rdflib.namespace import DCTERMS
-
 from app.pages.models import Page, Revision
-from app.people.models import TopicConcept
 from app.pages.wikitext import plain_text
-from app.quality.models import PageMaturity
+from app.people.models import TopicConcept
 from app.quality.maturity import Phase
+from app.quality.models import PageMaturity
 from app.search.index import IndexDocument
 from app.semantics import service as semantics_service
-from app.tagging import page_tags
 from app.semantics.ontology import ValueType, get_ontology
+from app.tagging import page_tags
 
 BATCH = 500
 TOPIC_FACET = "topic"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import columns, highlight, index, writing
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import COLUMN, ID, NGRAMWORDS, TEXT, Schema
 from whoosh.idsets import BitSet
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser, OrGroup
@@ -452,11 +452,11 @@ class PageIndex:
             return infos[docnum]  # type: ignore[return-value]  # matches are live documents
 
         if sort == "maturity":
-            key = lambda item: (-info(item[1]).maturity, -item[0], -info(item[1]).modified, info(item[1]).page_id)  # noqa: E731
+            key = lambda item: (-info(item[1]).maturity, -item[0], -info(item[1]).modified, info(item[1]).page_id)
         elif sort == "recency":
-            key = lambda item: (-info(item[1]).modified, -item[0], info(item[1]).page_id)  # noqa: E731
+            key = lambda item: (-info(item[1]).modified, -item[0], info(item[1]).page_id)
         else:  # relevance; browsing without words ranks by maturity, then recency
-            key = lambda item: (-round(item[0], 9), -info(item[1]).maturity, -info(item[1]).modified,  # noqa: E731
+            key = lambda item: (-round(item[0], 9), -info(item[1]).maturity, -info(item[1]).modified,
                                 info(item[1]).page_id)
         return sorted(scored, key=key)
 

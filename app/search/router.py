@@ -29,11 +29,11 @@ def search_pages(
     session: SessionDep,
     q: Annotated[str, Query(max_length=500, description="Words, as typed. Also understood: \"exact phrase\", "
                             "AND / OR / NOT, title:word, category:word, sector:word (any annotation property).")] = "",
-    space: Annotated[list[int], Query(description="Only these spaces (repeat for several).")] = [],
-    category: Annotated[list[str], Query(max_length=200, description="Only pages in one of these categories.")] = [],
-    phase: Annotated[list[Phase], Query(description="Only pages in one of these maturing phases.")] = [],
+    space: Annotated[list[int], Query(description="Only these spaces (repeat for several).")] = [],  # noqa: B006 (FastAPI copies query defaults)
+    category: Annotated[list[str], Query(max_length=200, description="Only pages in one of these categories.")] = [],  # noqa: B006 (FastAPI copies query defaults)
+    phase: Annotated[list[Phase], Query(description="Only pages in one of these maturing phases.")] = [],  # noqa: B006 (FastAPI copies query defaults)
     where: Annotated[list[str], Query(max_length=300, description="Annotation filters 'property:value', e.g. "
-                                      "'sector:Construction'; OR within a property, AND across properties.")] = [],
+                                      "'sector:Construction'; OR within a property, AND across properties.")] = [],  # noqa: B006 (FastAPI copies query defaults)
     min_score: Annotated[float | None, Query(ge=0, le=100, description="Only pages with maturity at least this.")] = None,
     modified_after: Annotated[date | None, Query(description="Only pages last changed on or after this day (UTC).")] = None,
     modified_before: Annotated[date | None, Query(description="Only pages last changed on or before this day (UTC).")] = None,

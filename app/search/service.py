@@ -15,17 +15,24 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
 from app.auth.rights import readable_space_ids
-from app.quality.maturity import PHASE_LABELS, Phase
 from app.people import topics
 from app.people.models import TopicConcept
+from app.quality.maturity import PHASE_LABELS, Phase
 from app.search.documents import TOPIC_FACET, annotation_facets
-from app.tagging import page_tags
 from app.search.exceptions import InvalidSearch, SearchUnavailable
 from app.search.index import PageIndex, SearchHit, SearchRequest, SearchResults, Snippet
 from app.search.schemas import (
-    FacetRead, FacetValue, MaturityBadge, SearchResponse, SearchResult, SpaceRef, SuggestResponse, TextPart,
+    FacetRead,
+    FacetValue,
+    MaturityBadge,
+    SearchResponse,
+    SearchResult,
+    SpaceRef,
+    SuggestResponse,
+    TextPart,
     TitleSuggestion,
 )
+from app.tagging import page_tags
 
 MAX_FACET_VALUES = 30
 BUILT_IN_FACETS = {"space": ("Space", "space={value}"), "category": ("Category", "category={value}"),

@@ -12,6 +12,7 @@ from app.auth.models import Space, User
 from app.auth.rights import Right, readable_space_clause
 from app.pages import service as page_service
 from app.pages.models import Page
+from app.people import topics
 from app.tagging import page_tags
 from app.tagging.exceptions import DuplicateBookmark
 from app.tagging.models import Bookmark
@@ -41,7 +42,7 @@ def create_bookmark(session: Session, user: User, body: BookmarkCreate) -> tuple
         raise
     access = page_service.PageAccess(page, space, right)
     for topic in body.topics:
-        page_tags.tag_page(session, user, access, page_tags.resolve_topic(session, user, None, topic))
+        page_tags.tag_page(session, user, access, topics.named_or_proposed(session, user, None, topic))
     return page, bookmark
 
 

@@ -12,6 +12,7 @@ from app.auth.models import Space, User
 from app.auth.rights import Right
 from app.pages import service as page_service
 from app.pages.models import Page
+from app.people import topics
 from app.tagging import bookmarks, page_tags
 from app.tagging.exceptions import DuplicateBookmark
 from app.tagging.schemas import BookmarkCreate
@@ -38,5 +39,5 @@ def load(session: Session, path: Path) -> int:
             access = page_service.get_access(session, users[username], page.id, Right.read)
             for label in entry["topics"]:
                 page_tags.tag_page(session, users[username], access,
-                                   page_tags.resolve_topic(session, users[username], None, label))
+                                   topics.named_or_proposed(session, users[username], None, label))
     return added

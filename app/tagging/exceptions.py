@@ -3,11 +3,6 @@
 from app.errors import Conflict, NotFound, ProblemError
 
 
-class InvalidPageTag(ProblemError):
-    status = 422
-    title = "Invalid tag"
-
-
 class PageTagNotFound(NotFound):
     title = "Tag not found"
 

@@ -20,19 +20,17 @@ from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.pages.models import Page
 from app.pages.service import PageAccess
-from app.people import topics
-from app.people.exceptions import LabelTaken
 from app.people.models import TopicConcept, TopicStatus
 from app.quality.models import PageMaturity
 from app.search import queue as search_queue
 from app.semantics.models import PageAnnotation
-from app.tagging.exceptions import InvalidPageTag, PageTagNotFound
+from app.tagging.exceptions import PageTagNotFound
 from app.tagging.models import PageTag
 
 SUBJECT = str(DCTERMS.subject)
 
 
-def effective_topic_id(concept: type[TopicConcept] | object = TopicConcept):  # noqa: ANN201
+def effective_topic_id(concept: type[TopicConcept] | object = TopicConcept):
     """The topic a tag counts for: the topic itself, or the one it was merged into."""
     return func.coalesce(concept.merged_into_id, concept.id)  # type: ignore[attr-defined]
 
@@ -43,28 +41,6 @@ class PageTopic:
     annotated: bool     # the page's text or structured annotations name it (Topic::...)
     readers: int        # distinct readers who tagged the page with it
     mine: bool          # the caller is one of them
-
-
-def resolve_topic(session: Session, user: User, topic_id: int | None, text: str | None) -> TopicConcept:
-    """A topic by id (merged ones redirect), by IRI/label/synonym, or a new candidate from free text."""
-    if topic_id is not None:
-        topic = session.get(TopicConcept, topic_id)
-        if topic is None:
-            raise InvalidPageTag(f"topic_id: there is no topic {topic_id}.")
-        return topics.follow(session, topic)
-    assert text is not None
-    found = topics.resolve(session, text)
-    if found is not None:
-        return found
-    if text.strip().startswith(("http://", "https://")):
-        raise InvalidPageTag(f"topic: no topic has the IRI {text.strip()}; give a label or free text instead.")
-    try:
-        return topics.create_topic(session, user, text, status=TopicStatus.candidate)
-    except LabelTaken:  # a colleague created it a moment ago
-        found = topics.resolve(session, text)
-        if found is None:
-            raise
-        return found
 
 
 def tag_page(session: Session, user: User, access: PageAccess, topic: TopicConcept) -> bool:

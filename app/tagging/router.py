@@ -11,16 +11,23 @@ from app.auth.dependencies import CurrentUser
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
+from app.pages.models import Page as PageRow
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 from app.people import topics
 from app.people.exceptions import TopicNotFound
 from app.people.models import TopicConcept
-from app.pages.models import Page as PageRow
 from app.quality.models import PageMaturity
 from app.tagging import bookmarks, page_tags
 from app.tagging.models import Bookmark
 from app.tagging.schemas import (
-    BookmarkCreate, BookmarkRead, PageTagCreate, PageTopicRead, PageTopics, TopicPageItem, TopicPages, TopicBrief,
+    BookmarkCreate,
+    BookmarkRead,
+    PageTagCreate,
+    PageTopicRead,
+    PageTopics,
+    TopicBrief,
+    TopicPageItem,
+    TopicPages,
 )
 
 router = APIRouter(prefix="/api", tags=["tagging"])
@@ -30,7 +37,7 @@ def _topic_ref(topic: TopicConcept) -> TopicBrief:
     return TopicBrief(id=topic.id, iri=topic.iri, label=topic.label, status=topic.status.value)
 
 
-def _page_topics(session, user, access) -> PageTopics:  # noqa: ANN001
+def _page_topics(session, user, access) -> PageTopics:
     return PageTopics(page_id=access.page.id, topics=[
         PageTopicRead(topic=_topic_ref(t.topic), annotated=t.annotated, readers=t.readers, mine=t.mine)
         for t in page_tags.page_topics(session, user, access.page)])
@@ -47,7 +54,7 @@ def tag_page(body: PageTagCreate, access: ReadablePage, user: CurrentUser, sessi
              response: Response) -> PageTopics:
     """Tag a page you may read with a topic (no edit needed). Free text that names no topic becomes a
     candidate topic; check `/api/topics/suggest` first to reuse an existing one. Answers the page's topics."""
-    topic = page_tags.resolve_topic(session, user, body.topic_id, body.topic)
+    topic = topics.named_or_proposed(session, user, body.topic_id, body.topic)
     created = page_tags.tag_page(session, user, access, topic)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return _page_topics(session, user, access)
@@ -83,7 +90,7 @@ def topic_pages(topic_id: int, user: CurrentUser, session: SessionDep,
                       score=score, phase=phase) for page, score, phase in rows])
 
 
-def _bookmark_read(page, bookmark: Bookmark) -> BookmarkRead:  # noqa: ANN001
+def _bookmark_read(page, bookmark: Bookmark) -> BookmarkRead:
     return BookmarkRead(page_id=page.id, url=bookmark.url, title=page.title, publisher=bookmark.publisher,
                         space_id=page.space_id, page=f"/api/pages/{page.id}", created_at=page.created_at,
                         last_checked_at=bookmark.last_checked_at, last_status=bookmark.last_status,
