@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from corpus import load_corpus
 from serving import (
     HOST,
     mature_command,
@@ -103,7 +104,6 @@ from app.pages.models import Page
 from app.quality import scoring
 from app.quality.models import CRITERIA, PageMaturity, Rating
 
-CORPUS_DIR = Path("/work/shared/corpus")
 PAGE_BATCH = 1000  # pages per transaction while loading
 RATING_CHUNK = 20_000  # rows per executemany
 RECOMPUTE_BATCH = 500  # pages per transaction, as `mature recompute` does
@@ -194,31 +194,6 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 
 # ---------------------------------------------------------------- page content
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9‘“\"(])")
-_GENERATED_SUBJECTS = ["Demand for care workers", "Vacancies in digital roles", "Apprenticeship starts",
-                       "Median pay in logistics", "Employer surveys", "Graduate destinations"]
-_GENERATED_PREDICATES = ["rose steadily across the North East last year",
-                         "remain well below the national average for the sector",
-                         "are expected to grow as replacement demand increases",
-                         "vary widely between rural and urban local authorities",
-                         "should be read alongside the regional skills assessment"]
-
-
-def load_corpus(directory: Path = CORPUS_DIR) -> list[list[str]]:
-    """Sentences of each corpus document (hard-wrapped lines joined), or generated ones."""
-    documents = []
-    for path in sorted(directory.glob("*.txt")) if directory.is_dir() else []:
-        text = " ".join(line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip())
-        sentences = [s.strip() for s in _SENTENCE_END.split(text)]
-        usable = [s for s in sentences if 6 <= len(s.split()) <= 60 and not any(ch in s for ch in "[]<>|#*_`")]
-        if len(usable) >= 40:
-            documents.append(usable)
-    if documents:
-        return documents
-    rng = random.Random(0)
-    return [[f"{rng.choice(_GENERATED_SUBJECTS)} {rng.choice(_GENERATED_PREDICATES)}." for _ in range(400)]]
 
 
 def page_title(index: int) -> str:

@@ -41,13 +41,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from corpus import load_corpus  # noqa: E402
 from serving import mature_command, percentile_ms, running_server  # noqa: E402
 
 from app.search.index import IndexDocument, PageIndex, SearchRequest  # noqa: E402
 from app.semantics.ontology import get_ontology  # noqa: E402
 from app.semantics.vocabulary import LMI  # noqa: E402
 
-CORPUS_DIR = ROOT.parent / "shared" / "corpus"
 SPACES = 20
 READABLE = frozenset(range(1, 16))
 PHASES = ["expressing_ideas", "appropriating", "distributing", "formalising", "piloting", "standardising"]
@@ -58,9 +58,7 @@ STOP = set("the and for that with this from have are was were been has into thei
 
 
 def corpus_sentences() -> list[str]:
-    text = " ".join(path.read_text(errors="ignore") for path in sorted(CORPUS_DIR.glob("*.txt")))
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", text))]
-    return [s for s in sentences if 5 <= len(s.split()) <= 60]
+    return [sentence for document in load_corpus() for sentence in document]
 
 
 def labels(scheme: str) -> list[str]:
