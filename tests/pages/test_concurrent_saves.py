@@ -6,7 +6,6 @@ and on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from app.db import Database, make_engine
 from app.pages.models import Revision
 from tests.conftest import SECRET, fresh_database_url, settings_for
 from tests.factories import make_space
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, all_at_once
 
 WRITERS = 8
 LINES = [f"Paragraph {n}: original text." for n in range(WRITERS)]
@@ -67,22 +66,13 @@ def _auth(token: str) -> dict[str, str]:
 
 
 def _save_all_at_once(live: Live, page: dict, contents: list[str], on_conflict: str) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(contents))
-    results: list[httpx.Response | None] = [None] * len(contents)
+    def save(n: int):
+        return lambda client: client.patch(
+            f"{live.server.url}/api/pages/{page['id']}", headers=_auth(live.tokens[n]),
+            json={"content": contents[n], "base_revision": page["revision"]["id"], "on_conflict": on_conflict,
+                  "summary": f"writer {n}"})
 
-    def save(n: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            results[n] = client.patch(f"{live.server.url}/api/pages/{page['id']}", headers=_auth(live.tokens[n]),
-                                      json={"content": contents[n], "base_revision": page["revision"]["id"],
-                                            "on_conflict": on_conflict, "summary": f"writer {n}"})
-
-    threads = [threading.Thread(target=save, args=(n,)) for n in range(len(contents))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [r for r in results if r is not None]
+    return all_at_once([save(n) for n in range(len(contents))])
 
 
 def _chain(live: Live, page_id: int) -> list[Revision]:

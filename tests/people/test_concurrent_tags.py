@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +14,7 @@ from app.db import Database, make_engine
 from app.people import skos
 from app.people.models import Person, PersonTag, TopicConcept
 from tests.conftest import SECRET, fresh_database_url, settings_for
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, all_at_once
 
 TAGGERS = 8
 
@@ -42,23 +40,6 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dic
         database.dispose()
 
 
-def _all_at_once(calls: list[Callable[[httpx.Client], httpx.Response]]) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(calls))
-    results: list[httpx.Response | None] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            results[n] = calls[n](client)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [r for r in results if r is not None]
-
-
 def _tag(live: dict, token: str, person_id: int, **body):
     url = f"{live['server'].url}/api/people/{person_id}/tags"
     return lambda client: client.post(url, headers={"Authorization": f"Bearer {token}"}, json=body)
@@ -67,7 +48,7 @@ def _tag(live: dict, token: str, person_id: int, **body):
 def test_the_same_new_topic_typed_at_once_makes_one_candidate(live):
     calls = [_tag(live, token, live["people"][(n + 1) % TAGGERS], topic="Hydrogen vehicle maintenance")
              for n, token in enumerate(live["tokens"])]
-    responses = _all_at_once(calls)
+    responses = all_at_once(calls)
     assert sorted(r.status_code for r in responses) == [201] * TAGGERS, [r.text for r in responses]
     assert len({r.json()["topic"]["id"] for r in responses}) == 1
     with live["database"].transaction(write=False) as session:
@@ -78,7 +59,7 @@ def test_the_same_new_topic_typed_at_once_makes_one_candidate(live):
 
 def test_one_tagger_tagging_at_once_keeps_one_current_tag_with_history(live):
     token, person = live["tokens"][0], live["people"][1]
-    responses = _all_at_once([_tag(live, token, person, topic="Apprenticeships", level=1 + n % 5)
+    responses = all_at_once([_tag(live, token, person, topic="Apprenticeships", level=1 + n % 5)
                               for n in range(TAGGERS)])
     assert {r.status_code for r in responses} <= {200, 201} and [r.status_code for r in responses].count(201) == 1
     with live["database"].transaction(write=False) as session:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +17,7 @@ from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from tests.conftest import SECRET, fresh_database_url, settings_for
 from tests.factories import make_space
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, all_at_once
 
 RATERS = 8
 
@@ -45,23 +43,6 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dic
         database.dispose()
 
 
-def _all_at_once(calls) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(calls))
-    results: list[httpx.Response | None] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            results[n] = calls[n](client)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [r for r in results if r is not None]
-
-
 def _put(live: dict, token: str, score: int):
     url = f"{live['server'].url}/api/pages/{live['page_id']}/ratings/mine"
     return lambda client: client.put(url, headers={"Authorization": f"Bearer {token}"},
@@ -69,7 +50,7 @@ def _put(live: dict, token: str, score: int):
 
 
 def test_concurrent_ratings_by_different_people_all_count(live):
-    responses = _all_at_once([_put(live, token, 1 + n % 5) for n, token in enumerate(live["tokens"])])
+    responses = all_at_once([_put(live, token, 1 + n % 5) for n, token in enumerate(live["tokens"])])
     assert [r.status_code for r in responses] == [200] * RATERS
     with live["database"].transaction() as session:
         current = session.scalars(select(Rating).where(Rating.superseded_at.is_(None))).all()
@@ -82,7 +63,7 @@ def test_concurrent_ratings_by_different_people_all_count(live):
 
 def test_one_person_rating_many_times_at_once_keeps_one_current_rating(live):
     token = live["tokens"][0]
-    responses = _all_at_once([_put(live, token, 1 + n % 5) for n in range(RATERS)])
+    responses = all_at_once([_put(live, token, 1 + n % 5) for n in range(RATERS)])
     assert [r.status_code for r in responses] == [200] * RATERS
     with live["database"].transaction() as session:
         ratings = session.scalars(select(Rating)).all()
