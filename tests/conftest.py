@@ -8,8 +8,8 @@ it through savepoints, so a request's commit or rollback behaves as in productio
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,12 @@ def app(database: TransactionalDatabase, tmp_path: Path) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def scheme(session: Session) -> None:
+    """The topic scheme (ontology/topics.ttl) in the database, as the server seeds it at start-up."""
+    from app.people import skos
+
+    skos.seed(session)
+    session.commit()

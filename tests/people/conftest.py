@@ -6,18 +6,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role
-from app.people import skos
 from app.people.models import Person
 from app.people.service import person_of_user
 from tests.factories import Person as Caller
 from tests.factories import make_person
-
-
-@pytest.fixture
-def scheme(session: Session) -> None:
-    """ontology/topics.ttl in the database, as at start-up."""
-    skos.seed(session)
-    session.commit()
 
 
 @pytest.fixture

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy.orm import Session
-
 from app.auth.models import Visibility
-from app.people import skos
 from app.people.service import person_of_user
 from app.quality.maturity import RATER_INFLUENCE_BOUND
 from tests.factories import make_person, make_space
@@ -14,11 +10,6 @@ from tests.factories import make_person, make_space
 CONTENT = "[[Topic::Apprenticeships]] [[Sector::Engineering and manufacturing]]\n\nRoutes into engineering.\n"
 TOP = {"currency": 5, "reliability": 5, "relevance": 5, "impartiality": 5, "accessibility": 5, "comprehensiveness": 5}
 
-
-@pytest.fixture
-def scheme(session: Session) -> None:
-    skos.seed(session)
-    session.commit()
 
 
 def maturity(client, person, page_id: int) -> dict:

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Visibility
-from app.people import skos
 from app.tagging.linkcheck import check_bookmarks
 from app.tagging.models import Bookmark
 from app.tagging.urls import url_key
@@ -20,11 +19,6 @@ from tests.search.helpers import index_now, search, titles
 
 ONS = "https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork"
 
-
-@pytest.fixture
-def scheme(session: Session) -> None:
-    skos.seed(session)
-    session.commit()
 
 
 @pytest.fixture

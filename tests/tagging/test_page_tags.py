@@ -10,18 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Role, Visibility
 from app.changelog import Change
-from app.people import skos
 from app.people.models import TopicConcept
 from tests.factories import Person, make_person, make_space
 from tests.search.helpers import facet, index_now, search, titles
 
 APPRENTICESHIPS = "https://w3id.org/mature-lmi/topics/apprenticeships"
 
-
-@pytest.fixture
-def scheme(session: Session) -> None:
-    skos.seed(session)
-    session.commit()
 
 
 @pytest.fixture
