@@ -6,14 +6,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.factories import Person
+from tests.factories import Person, post_page
 
-
-def create_page(client: TestClient, author: Person, space_id: int, title: str, content: str = "Notes.\n") -> dict:
-    response = client.post("/api/pages", headers=author.headers,
-                           json={"space_id": space_id, "title": title, "content": content})
-    assert response.status_code == 201, response.text
-    return response.json()
+create_page = post_page  # the name these tests use
 
 
 def edit(client: TestClient, editor: Person, page_id: int, content: str, summary: str = "") -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.changelog import Change
 from app.pages.models import Revision
-from tests.factories import Person, make_person, make_space
+from tests.factories import Person, make_person, make_space, post_page
 
 BRIEF = "## Health and social care\n\nDemand is steady.\n\n## Pay\n\nMedian pay is 24,000 GBP.\n\n## Routes\n\nCare certificate first.\n"
 
@@ -33,10 +33,7 @@ def space_id(session: Session, alice: Person, bob: Person) -> int:
 
 def create(client: TestClient, person: Person, space_id: int, title: str = "Care work", content: str = BRIEF,
            **extra) -> dict:
-    response = client.post("/api/pages", headers=person.headers,
-                           json={"space_id": space_id, "title": title, "content": content, **extra})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_page(client, person, space_id, title, content, **extra)
 
 
 def edit(client: TestClient, person: Person, page: dict, base: int, content: str, **extra):

@@ -11,14 +11,8 @@ from sqlalchemy.orm import Session
 from app.auth.models import MemberRole, Role, Visibility
 from app.db import utcnow
 from app.pages.models import Page
-from tests.factories import Person, make_person, make_space, personal_space
-
-
-def create(client: TestClient, person: Person, space_id: int, title: str, content: str) -> dict:
-    response = client.post("/api/pages", headers=person.headers,
-                           json={"space_id": space_id, "title": title, "content": content})
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.factories import make_person, make_space, personal_space
+from tests.factories import post_page as create
 
 
 @pytest.fixture

@@ -14,16 +14,13 @@ from app.auth.models import MemberRole, Role, Visibility
 from app.db import utcnow
 from app.quality.models import PageView
 from app.quality.usage import add_views
-from tests.factories import make_person, make_space, personal_space
+from tests.factories import make_person, make_space, personal_space, post_page
 
 LOW = {"currency": 1, "reliability": 2, "relevance": 2}
 
 
 def create(client, person, space_id: int, title: str) -> dict:
-    response = client.post("/api/pages", headers=person.headers,
-                           json={"space_id": space_id, "title": title, "content": "Some figures.\n"})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_page(client, person, space_id, title, "Some figures.\n")
 
 
 def read(client, person, page: dict, times: int) -> None:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Role, Visibility
-from tests.factories import Person, make_person, make_space, personal_space
+from tests.factories import Person, make_person, make_space, personal_space, post_page
 from tests.search.helpers import facet, index_now, search, titles
 
 
@@ -33,10 +33,7 @@ def private(session: Session, people: dict[str, Person]):
 
 def create(client: TestClient, person: Person, space_id: int, title: str, content: str,
            categories: list[str] | None = None) -> dict:
-    response = client.post("/api/pages", headers=person.headers, json={
-        "space_id": space_id, "title": title, "content": content, "categories": categories or []})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_page(client, person, space_id, title, content, categories=categories or [])
 
 
 def edit(client: TestClient, person: Person, page: dict, content: str) -> dict:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import MemberRole, Visibility
 from app.semantics import export, rdf
 from app.semantics.rdf import Iris
-from tests.factories import Person, make_person, make_space
+from tests.factories import Person, make_person, make_space, post_page
 
 LMI = Namespace("https://w3id.org/mature-lmi/ontology#")
 # A plain Namespace: pytest probes module globals, and rdflib's closed XSD namespace warns on that.
@@ -80,10 +80,7 @@ def iris(app: FastAPI) -> Iris:
 
 def create(client: TestClient, person: Person, space_id: int, title: str = "Care work", content: str = CONTENT,
            **extra) -> dict:
-    response = client.post("/api/pages", headers=person.headers,
-                           json={"space_id": space_id, "title": title, "content": content, **extra})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_page(client, person, space_id, title, content, **extra)
 
 
 def edit(client: TestClient, person: Person, page: dict, base: int, **body) -> dict:

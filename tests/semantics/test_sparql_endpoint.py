@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from sqlalchemy.orm import Session
 
-from app.auth.models import MemberRole, Role
+from app.auth.models import Role
 from tests.factories import Person, make_person, make_space, personal_space
+from tests.factories import post_page as create
 
 TITLES = """PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX lmi: <https://w3id.org/mature-lmi/ontology#>
 SELECT ?title WHERE { ?page a lmi:Page ; dcterms:title ?title } ORDER BY ?title"""
@@ -31,13 +32,6 @@ def alice(session: Session) -> Person:
 @pytest.fixture
 def bob(session: Session) -> Person:
     return make_person(session)
-
-
-def create(client: TestClient, person: Person, space_id: int, title: str, content: str) -> dict:
-    response = client.post("/api/pages", headers=person.headers,
-                           json={"space_id": space_id, "title": title, "content": content})
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def select(client: TestClient, person: Person, query: str, accept: str = "application/sparql-results+json"):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import MemberRole, Role, Visibility
 from app.changelog import Change
 from app.people.models import TopicConcept
-from tests.factories import Person, make_person, make_space
+from tests.factories import Person, make_person, make_space, post_page
 from tests.search.helpers import facet, index_now, search, titles
 
 APPRENTICESHIPS = "https://w3id.org/mature-lmi/topics/apprenticeships"
@@ -32,10 +32,7 @@ def spaces(session: Session, people) -> dict:
 
 
 def create(client, person, space, title: str, content: str = "Notes.\n") -> dict:
-    response = client.post("/api/pages", headers=person.headers,
-                           json={"space_id": space.id, "title": title, "content": content})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_page(client, person, space.id, title, content)
 
 
 def tag(client, person, page: dict, **body):
