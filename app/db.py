@@ -170,5 +170,6 @@ def load_models() -> type[Base]:
     import app.search.models  # noqa: F401
     import app.tagging.models  # noqa: F401
     import app.semantics.models  # noqa: F401
+    import app.wikiimport.models  # noqa: F401
 
     return Base

@@ -55,6 +55,9 @@ class Revision(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     size: Mapped[int] = mapped_column(Integer, comment="Content length in UTF-8 bytes")
+    imported_author: Mapped[str | None] = mapped_column(
+        String(255), comment="Author name on the wiki this revision was imported from"
+    )
 
     author: Mapped[User] = relationship(lazy="raise")
 
