@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
@@ -31,6 +30,7 @@ from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.search.router import router as search_router
 from app.tagging.router import router as tagging_router
+from app.widgets.router import router as widgets_router
 from app.semantics.ontology import get_ontology
 from app.semantics.router import graph_store
 from app.semantics.router import router as semantics_router
@@ -129,9 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             connection.execute(text("SELECT 1"))
         return Health(status="ok", version=__version__, database=app.state.database.engine.dialect.name)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    app.include_router(widgets_router)  # /widgets/ and the demo workspace at / (which links to /docs)
 
     document_problems(app)
     return app

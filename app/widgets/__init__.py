@@ -1,0 +1,1 @@
+"""The embeddable Web Components (static/) and the demo workspace page that shows them all."""

@@ -1,0 +1,47 @@
+"""The demo workspace in a real browser: signing in and out, and a wrong password said in words."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import DEMO_PASSWORD
+
+
+def test_sign_in_shows_the_widgets_and_sign_out_hides_them(page, logged_in, screenshot) -> None:
+    page.goto("/")
+    assert page.get_by_role("link", name="API documentation").get_attribute("href") == "/docs"
+    assert page.locator("#widgets").is_hidden()
+    screenshot(page, "signed-out")
+
+    logged_in(page, "carol")
+
+    assert page.locator("#me-name").text_content() == "Carol Singh"
+    assert page.locator("#widgets").is_visible()
+    assert page.evaluate("localStorage.getItem('mature-token')").startswith("mat_")
+    screenshot(page, "signed-in")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for()
+    assert page.evaluate("localStorage.getItem('mature-token')") is None
+    assert page.locator("#widgets").is_hidden()
+
+
+def test_a_wrong_password_is_explained_and_nothing_is_stored(page) -> None:
+    page.goto("/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(DEMO_PASSWORD + "-wrong")
+    page.get_by_role("button", name="Sign in").click()
+
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "password" in alert.text_content().lower()
+    assert page.evaluate("localStorage.getItem('mature-token')") is None
+
+
+def test_an_expired_token_asks_to_sign_in_again(page) -> None:
+    page.goto("/")
+    page.evaluate("localStorage.setItem('mature-token', 'mat_not-a-real-token')")
+    page.reload()
+
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "sign in again" in alert.text_content().lower()
+    assert page.evaluate("localStorage.getItem('mature-token')") is None
