@@ -46,6 +46,19 @@ class Settings(BaseSettings):
         "Off only where something else drains it (the in-process test client)."
     )
 
+    max_body_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest request body accepted (bytes); larger ones answer 413. "
+        "The SKOS topic import has its own limit (20 MB)."
+    )
+    login_window_seconds: int = Field(900, ge=1, description="The window in which failed sign-ins are counted.")
+    login_failures_per_user: int = Field(
+        10, ge=1, description="Failed sign-ins for one username within the window before further tries answer 429."
+    )
+    login_failures_per_address: int = Field(
+        100, ge=1, description="Failed sign-ins from one client address within the window before further tries "
+        "answer 429 (behind a proxy, run uvicorn with --proxy-headers so this is the client's address)."
+    )
+
     webhook_delivery: bool = Field(
         True, description="Queue and post webhook deliveries in a background thread of each server process. "
         "Off only where something else drives it (the in-process test client)."

@@ -168,6 +168,7 @@ def load_models() -> type[Base]:
     import app.quality.models  # noqa: F401
     import app.reports.models  # noqa: F401
     import app.search.models  # noqa: F401
+    import app.security.models  # noqa: F401
     import app.tagging.models  # noqa: F401
     import app.semantics.models  # noqa: F401
     import app.wikiimport.models  # noqa: F401

@@ -22,6 +22,7 @@ from app.following.dispatch import WebhookWorker
 from app.following.router import router as following_router
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
+from app.people.topic_router import IMPORT_LIMIT
 from app.people.skos import seed_topic_scheme
 from app.quality.router import router as quality_router
 from app.quality.usage import ViewCounter
@@ -29,6 +30,7 @@ from app.reports.router import router as reports_router
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.search.router import router as search_router
+from app.security.body_limit import BodyLimit
 from app.tagging.router import router as tagging_router
 from app.widgets.router import router as widgets_router
 from app.semantics.ontology import get_ontology
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.database = database
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, per_path={"/api/topics/import": IMPORT_LIMIT})
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,

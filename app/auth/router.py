@@ -5,25 +5,35 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from app.auth import service
 from app.auth.dependencies import AdminUser, CurrentUser
-from app.auth.exceptions import RoleRequired
+from app.auth.exceptions import InvalidCredentials, RoleRequired
 from app.auth.models import Role, TokenKind
 from app.auth.schemas import (
     LoginRequest, PersonalTokenCreate, TokenIssued, TokenRead, UserCreate, UserRead, UserUpdate,
 )
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import problem_response, problem_responses
+from app.security import login_limit
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenIssued, responses=problem_responses(401, 422))
-def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenIssued:
-    """Sign in with a username and password; returns a bearer token that expires."""
-    user = service.authenticate(session, body.username, body.password)
+@router.post("/auth/token", response_model=TokenIssued, responses=problem_responses(401, 422, 429))
+def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenIssued | JSONResponse:
+    """Sign in with a username and password; returns a bearer token that expires. After too many failed
+    sign-ins for a username or from an address the answer is 429 with Retry-After."""
+    settings, address = request.app.state.settings, request.client.host if request.client else "unknown"
+    login_limit.refuse_if_limited(session, settings, body.username, address)
+    try:
+        user = service.authenticate(session, body.username, body.password)
+    except InvalidCredentials as exc:  # answered, not raised, so the failure is committed and counted
+        login_limit.record_failure(session, settings, body.username, address)
+        return problem_response(request, exc.status, exc.title, exc.detail, exc.headers)
+    login_limit.forget_user(session, body.username)
     hours = request.app.state.settings.session_token_hours
     issued = service.issue_token(
         session, request.app.state.secret_key, user, TokenKind.session, "sign-in", timedelta(hours=hours)
