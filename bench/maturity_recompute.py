@@ -72,12 +72,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from corpus import load_corpus
+from lmi_pages import make_content
 from serving import (
     HOST,
     mature_command,
@@ -111,15 +112,6 @@ REQUEST_TIMEOUT = 30.0  # seconds; one stuck request cannot hold a phase much pa
 HISTORY_TABLES = ("maturity_snapshot", "change_log")  # counted before and after the recompute
 
 SPACES = ["national", "regional", "sectors", "occupations"]
-SECTORS = ["Agriculture, environment and animal care", "Business and administration", "Construction",
-           "Creative industries", "Digital and technology", "Education and childcare", "Energy and utilities",
-           "Engineering and manufacturing", "Financial and professional services", "Health and social care",
-           "Hospitality and tourism", "Logistics and transport", "Public services", "Retail"]
-REGIONS = ["North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
-           "East of England", "London", "South East", "South West", "Wales", "Scotland", "Northern Ireland"]
-SOURCES = ["ONS Annual Survey of Hours and Earnings 2024", "Working Futures 2024-2035", "Employer Skills Survey 2022",
-           "Labour Force Survey", "Lightcast job postings", "DfE apprenticeship statistics"]
-CATEGORIES = ["Sector profile", "Occupation profile", "Regional LMI", "Pay and conditions"]
 
 
 # ---------------------------------------------------------------- options
@@ -198,30 +190,6 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def page_title(index: int) -> str:
     return f"Maturity bench page {index:06d}"
-
-
-def make_content(rng: random.Random, corpus: list[list[str]], link_titles: list[str]) -> str:
-    """Small Markdown: a heading, 60-150 words, 3-5 inline annotations, links and a category."""
-    document = rng.choices(corpus, weights=[len(d) for d in corpus])[0]
-    start = rng.randrange(max(1, len(document) - 20))
-    sentences = itertools.cycle(document[start:] + document[:start])
-    target, paragraphs, words = rng.randint(60, 150), [], 0
-    while words < target:
-        paragraph = " ".join(next(sentences) for _ in range(rng.randint(2, 3)))
-        paragraphs.append(paragraph)
-        words += len(paragraph.split())
-    sector, region = rng.choice(SECTORS), rng.choice(REGIONS)
-    valid_until = date(2026, 1, 1) + timedelta(days=rng.randrange(2 * 365))  # some have passed (today: late 2026)
-    facts = [f"- Sector: [[Sector::{sector}]]", f"- Region: [[Region::{region}]]",
-             f"- Review by [[Valid until::{valid_until.isoformat()}]]"]
-    optional = [f"- Source: [[Source::{rng.choice(SOURCES)}]]",
-                f"- Median pay: [[Median pay::{rng.randrange(17_000, 62_000)} GBP]]"]
-    facts += rng.sample(optional, rng.randint(0, len(optional)))
-    blocks = [f"## {sector} in {region}", paragraphs[0], "\n".join(facts), *paragraphs[1:]]
-    if link_titles:
-        blocks.append("See also " + " and ".join(f"[[{title}]]" for title in link_titles) + ".")
-    blocks.append(f"[[Category:{rng.choice(CATEGORIES)}]]")
-    return "\n\n".join(blocks) + "\n"
 
 
 # ---------------------------------------------------------------- environment
