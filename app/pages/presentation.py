@@ -15,11 +15,14 @@ from app.pages import links
 from app.pages.diff import hunks, line_stats, unified_diff
 from app.pages.models import Page, PageCategory, Revision
 from app.pages.schemas import (
-    AnnotationRead, AuthorRead, DiffRead, HunkRead, LinkRead, PageListItem, PageRead, RevisionRead, RevisionSummary,
+    AnnotationProblem, AnnotationRead, AuthorRead, DiffRead, HunkRead, LinkRead, PageListItem, PageRead, PreviewRead,
+    RevisionRead, RevisionSummary,
 )
 from app.pages.service import current_revision, etag
 from app.pages.wikitext import extract, render_html
 from app.semantics import service as semantics_service
+from app.semantics.annotations import Annotation
+from app.semantics.exceptions import InvalidAnnotations
 from app.semantics.models import PageAnnotation
 from app.semantics.ontology import get_ontology
 
@@ -77,6 +80,33 @@ def annotation_reads(rows: list[PageAnnotation]) -> list[AnnotationRead]:
         )
         for row in rows
     ]
+
+
+def typed_annotation_read(annotation: Annotation) -> AnnotationRead:
+    return AnnotationRead(
+        property=annotation.property.label, property_iri=str(annotation.property.iri), value=annotation.value.text,
+        raw=annotation.raw, kind=annotation.value.kind.value, iri=annotation.value.iri, unit=annotation.value.unit,
+        origin=annotation.origin,
+    )
+
+
+def preview(session: Session, space_id: int, content: str, categories: list[str],
+            structured: list[tuple[str, str]]) -> PreviewRead:
+    """What saving this text would show, and which annotations it would refuse, saving nothing.
+
+    Each annotation is typed on its own, so one mistake does not hide the others' facts."""
+    html, link_status = render(session, space_id, content)
+    inline = [("content", [(a.property, a.value)], []) for a in extract(content).annotations]
+    given = [(f"annotations[{n}]", [], [pair]) for n, pair in enumerate(structured)]
+    typed: list[AnnotationRead] = []
+    problems: list[AnnotationProblem] = []
+    for where, text_pairs, structured_pairs in [*inline, *given]:
+        try:
+            typed.extend(typed_annotation_read(a) for a in semantics_service.type_all(text_pairs, structured_pairs))
+        except InvalidAnnotations as error:
+            problems.extend(AnnotationProblem.model_validate({**e, "field": where}) for e in error.extra["errors"])
+    return PreviewRead(html=html, links=link_status, categories=list(dict.fromkeys([*categories,
+                       *extract(content).categories])), annotations=typed, problems=problems)
 
 
 def page_read(session: Session, page: Page, redirected_from: str | None = None) -> PageRead:

@@ -15,8 +15,8 @@ from app.pages.dependencies import EditablePage, ReadableHistory, ReadablePage, 
 from app.pages.exceptions import BaseRevisionRequired, StaleETag
 from app.pages.recent_changes import recent_changes
 from app.pages.schemas import (
-    BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PageRead,
-    PageRevert, RevisionRead, RevisionSummary, WantedPageRead,
+    BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PagePreview, PageRead,
+    PageRevert, PreviewRead, RevisionRead, RevisionSummary, WantedPageRead,
 )
 from app.semantics import export, rdf, shapes
 from app.semantics.shapes import ShapeReport
@@ -222,6 +222,15 @@ def page_by_title(space_id: int, title: str, user: CurrentUser, session: Session
     read = presentation.page_read(session, access.page, redirected_from=old_title)
     _with_etag(response, read)
     return read
+
+
+@router.post("/spaces/{space_id}/preview", response_model=PreviewRead, responses=problem_responses(401, 404, 422))
+def preview_page(space_id: int, body: PagePreview, user: CurrentUser, session: SessionDep) -> PreviewRead:
+    """Render text as a page in this space would show it (wiki links resolved there) and type its annotations,
+    without saving anything: the editor's preview."""
+    space, _ = space_service.get_space(session, user, space_id)
+    return presentation.preview(session, space.id, body.content, body.categories,
+                                [(a.property, a.value) for a in body.annotations])
 
 
 @router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead],

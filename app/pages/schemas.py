@@ -244,6 +244,44 @@ class PageEdit(Schema):
     )
 
 
+class PagePreview(Schema):
+    """Text to render as it would be saved, without saving it."""
+
+    model_config = _with_examples({"content": _CONTENT_14, "categories": _CATEGORIES})
+
+    content: str = Field("", max_length=CONTENT_LIMIT)
+    categories: list[str] = CATEGORIES
+    annotations: list[AnnotationIn] = Field(default_factory=list, max_length=200)
+
+
+class AnnotationProblem(Schema):
+    """An annotation that saving would refuse, and what it would accept."""
+
+    model_config = _with_examples({
+        "field": "content", "annotation": "[[Median pay::about 27k]]",
+        "message": "'about 27k' is not an amount of money.", "accepted": "an amount such as £27,500 or 27500 GBP",
+        "suggestions": [],
+    })
+
+    field: str = Field(description="'content' for [[P::V]] in the text, or annotations[i].")
+    annotation: str
+    message: str
+    accepted: str
+    suggestions: list[str] = Field(default_factory=list, description="Close matches, e.g. a concept's label.")
+
+
+class PreviewRead(Schema):
+    model_config = _with_examples({
+        "html": _HTML_14, "links": _LINKS, "categories": _CATEGORIES, "annotations": [], "problems": [],
+    })
+
+    html: str = Field(description="Sanitised HTML, exactly as the page would show it.")
+    links: list[LinkRead]
+    categories: list[str]
+    annotations: list[AnnotationRead] = Field(description="The annotations, typed as saving would type them.")
+    problems: list[AnnotationProblem] = Field(description="Annotations that saving would refuse (422); fix them first.")
+
+
 class PageMove(Schema):
     model_config = _with_examples(
         {"title": "Health and care jobs in the North East", "summary": "Shorter title, as in the careers guide"},

@@ -20,7 +20,8 @@ from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
 from app.quality.schemas import (
-    ApprovalPut, ApprovalRead, ContributionRead, MaturityPoint, MaturityRead, RatingPut, RatingRead, Scores,
+    ApprovalPut, ApprovalRead, ContributionRead, CriterionRead, MaturityPoint, MaturityRead, RatingPut, RatingRead,
+    Scores, criteria,
 )
 
 router = APIRouter(prefix="/api", tags=["quality"])
@@ -148,6 +149,12 @@ def withdraw_approval(access: ReadablePage, user: ManagerUser, session: SessionD
     service.withdraw_approval(session, user, access)
     scoring.refresh(session, access.page.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/quality/criteria", response_model=list[CriterionRead], responses=problem_responses(401))
+def rating_criteria(_user: CurrentUser) -> list[CriterionRead]:
+    """The LMI quality criteria a rating scores, in order, with what each means (for rating forms)."""
+    return criteria()
 
 
 @router.get("/quality/overview", response_model=overview.Overview, responses=problem_responses(401))

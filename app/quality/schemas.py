@@ -32,6 +32,23 @@ class Scores(BaseModel):
         return self
 
 
+class CriterionRead(BaseModel):
+    """One LMI quality criterion a rating scores (1-5), for rating forms."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"key": "reliability", "label": "Reliability", "description": "Sound sources, figures checkable."}]})
+
+    key: str = Field(description="The field name in `scores`.")
+    label: str
+    description: str
+
+
+def criteria() -> list[CriterionRead]:
+    """The criteria as the Scores schema defines them (one source for the API and the forms)."""
+    return [CriterionRead(key=name, label=name.capitalize(), description=field.description or "")
+            for name, field in Scores.model_fields.items()]
+
+
 class RatingPut(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "scores": {"currency": 4, "reliability": 5}, "comment": "Figures match ASHE 2025.", "anonymous": False}]})
