@@ -201,6 +201,52 @@ def reindex() -> None:
     click.echo(f"indexed {count} pages", err=True)
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def backup(file: str) -> None:
+    """Write the whole service state to FILE (a zip; safe while servers run). Restore it with `mature restore`."""
+    from pathlib import Path
+
+    from app.operations.archive import ArchiveError
+    from app.operations.backup import write_backup
+
+    settings = Settings()
+    database = _database(settings)
+    with progress_reporter("backup tables") as progress:
+        try:
+            report = write_backup(database.engine, settings, Path(file), progress)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+    database.dispose()
+    key = "with" if report.secret_key_included else "without (keep MATURE_SECRET_KEY with it)"
+    click.echo(f"backed up {report.rows} rows of {report.tables} tables at schema revision {report.revision} "
+               f"to {file}, {key} the secret key", err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the data of a database that is not empty.")
+def restore(file: str, force: bool) -> None:
+    """Restore a `mature backup` FILE into an empty database (stop the servers first), then rebuild search."""
+    from pathlib import Path
+
+    from app.operations.archive import ArchiveError
+    from app.operations.restore import restore_backup
+
+    settings = Settings()
+    database = _database(settings)
+    with progress_reporter("restore tables") as progress:
+        try:
+            report = restore_backup(database.engine, settings, Path(file), force, progress)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+    database.dispose()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"restored {report.rows} rows of {report.tables} tables (schema revision {report.revision}); "
+               f"search index rebuilt with {report.indexed_pages} pages", err=True)
+
+
 @main.group()
 def webhooks() -> None:
     """Webhook delivery."""
@@ -336,3 +382,57 @@ def reports_snapshot(username: str) -> None:
             raise click.ClickException(f"'{username}' is not an active manager or admin; name one with --as")
         taken = history.take_all(session, None, viewer)
     click.echo(f"took {len(taken)} snapshots", err=True)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bring content in from other systems."""
+
+
+@import_group.command("mediawiki")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--space", "space_key", required=True, help="Key of the space to import into.")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
+              help='TOML file with a [properties] table: "Wiki property" = "Ontology property".')
+@click.option("--as", "username", help="The admin the import is done as (default: the first active admin).")
+@click.option("--max-page-chars", type=click.IntRange(min=1), default=None,
+              help="Pages with a larger revision are reported and not imported (default: the page limit).")
+def import_mediawiki(file: str, space_key: str, mapping_file: str | None, username: str | None,
+                     max_page_chars: int | None) -> None:
+    """Import a MediaWiki XML export (schema 0.10/0.11) with full history; prints the report as JSON.
+
+    Re-running adds only what is new; an interrupted run resumes where it stopped."""
+    import json
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.auth.models import Role, Space, User
+    from app.errors import ProblemError
+    from app.pages.schemas import CONTENT_LIMIT
+    from app.wikiimport.importer import ImportOptions, import_dump, parse_mapping
+
+    database = _database(Settings())
+    try:
+        with database.transaction(write=False) as session:
+            query = select(User).where(User.role == Role.admin, User.is_active.is_(True))
+            admin = session.scalar(query.where(User.username == username) if username else query.order_by(User.id))
+            space = session.scalar(select(Space).where(Space.key == space_key))
+        if admin is None:
+            raise click.ClickException(f"'{username}' is not an active admin" if username else
+                                       "there is no active admin; create one with `mature user add NAME --role admin`")
+        if space is None:
+            raise click.ClickException(f"there is no space '{space_key}'; see GET /api/spaces")
+        try:
+            mapping = parse_mapping(Path(mapping_file).read_text("utf-8"), mapping_file) if mapping_file else {}
+            options = ImportOptions(mapping=mapping, max_page_chars=max_page_chars or CONTENT_LIMIT)
+            with progress_reporter("pages") as progress:
+                report = import_dump(database, admin, space.id, Path(file), options, progress)
+        except ProblemError as error:
+            raise click.ClickException(error.detail) from None
+    finally:
+        database.dispose()
+    click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    click.echo(f"{report.pages_created} pages created, {report.pages_updated} updated, {report.redirects} redirects, "
+               f"{report.revisions_imported} revisions imported, {len(report.problems)} problem(s), "
+               f"{report.pages_per_second} pages/s", err=True)

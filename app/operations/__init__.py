@@ -1,0 +1,1 @@
+"""Operating the service: backup and restore of its whole state."""
