@@ -1,0 +1,82 @@
+"""<mature-dashboard> in a real browser: a manager sees the maturity overview and review queues, opens the
+skills-gap report with both charts and downloads its CSV; an adviser is told in words why the report is not
+theirs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from tests.e2e.shots import Widget
+
+
+def dashboard_widget(page):
+    widget = page.locator("mature-dashboard")
+    widget.get_by_role("group", name="Review queues").get_by_role("button").first.wait_for()
+    return widget
+
+
+def test_manager_reviews_queues_and_downloads_the_gap_report(page, logged_in, screenshot) -> None:
+    logged_in(page, "carol")
+    dashboard = dashboard_widget(page)
+
+    # The overview counts the organisation's pages; the stale queue (shown first) says why each page is there.
+    figures = dashboard.get_by_role("list", name="Figures")
+    assert re.search(r"\d+pages you may read", figures.text_content())
+    stale = dashboard.get_by_role("button", name=re.compile(r"^Stale \(\d+\)$"))
+    assert stale.get_attribute("aria-pressed") == "true"
+    queue = dashboard.get_by_role("list", name="Stale pages")
+    queue.wait_for()
+    first = queue.locator("li").first
+    assert re.search(r"Valid until .* has passed|Not edited or rated since", first.text_content())
+    assert int(re.search(r"\((\d+)\)", stale.text_content()).group(1)) >= queue.locator("li").count() > 0
+
+    # Another queue, by keyboard.
+    conflicting = dashboard.get_by_role("button", name=re.compile(r"^Conflicting ratings"))
+    conflicting.focus()
+    conflicting.press("Enter")
+    assert conflicting.get_attribute("aria-pressed") == "true" and stale.get_attribute("aria-pressed") == "false"
+    dashboard.get_by_text("Colleagues' ratings disagree.").wait_for()
+
+    # The skills-gap report of the North East team, with its charts.
+    dashboard.get_by_label("Required-expertise profile").select_option(label="Apprenticeship season 2027 — North East")
+    dashboard.get_by_role("button", name="Show report").click()
+    table = dashboard.locator(".report-table table")
+    table.wait_for()
+    apprenticeships = table.locator("tbody tr").filter(has_text="Apprenticeships")
+    assert "Alice Okafor (3.5)" in apprenticeships.text_content()
+    assert "Single point of failure" in apprenticeships.text_content()
+    employer = table.locator("tbody tr").filter(has_text="Employer engagement")
+    assert "External: Priya Shah (5)" in employer.text_content()
+    for kind in ("gap", "heatmap"):
+        chart = dashboard.locator(f"img.chart-{kind}")
+        assert chart.get_attribute("src").startswith("blob:")
+        assert "the same figures are in the table below" in chart.get_attribute("alt")
+        chart.evaluate("img => img.decode()")
+        assert chart.evaluate("img => img.naturalWidth") > 200  # the SVG rendered as an image
+    screenshot(Widget(page.locator("mature-dashboard")), "gap-report")
+
+    # The CSV, fetched with the token and saved by the browser.
+    with page.expect_download() as download_info:
+        dashboard.get_by_role("button", name="Download CSV").click()
+    download = download_info.value
+    assert re.fullmatch(r"skills-gap-\d+-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    rows = {row["topic"]: row for row in csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read()))}
+    assert set(rows) == {"Apprenticeships", "Employer engagement", "Pay and earnings", "Vacancies and recruitment"}
+    assert (rows["Apprenticeships"]["required"], rows["Apprenticeships"]["available"], rows["Apprenticeships"]["gap"]) \
+        == ("2", "1", "1")
+    assert rows["Apprenticeships"]["people"] == "Alice Okafor (3.5)"
+    assert rows["Employer engagement"]["external_contacts"] == "Priya Shah (5)"
+    assert dashboard.get_by_role("link", name=download.suggested_filename).is_visible()
+
+
+def test_an_adviser_is_told_in_words_that_the_report_is_for_managers(page, logged_in, screenshot) -> None:
+    logged_in(page, "alice")
+    dashboard = dashboard_widget(page)
+    alert = dashboard.get_by_role("alert")
+    alert.wait_for()
+    assert "This needs one of these roles: manager, admin. You are 'adviser'." in alert.text_content()
+    assert dashboard.get_by_label("Required-expertise profile").is_hidden()
+    assert dashboard.get_by_role("list", name="Figures").is_visible()  # her own part of the overview still shows
+    screenshot(Widget(page.locator("mature-dashboard")), "adviser-refused")
