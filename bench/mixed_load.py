@@ -166,9 +166,10 @@ class Mix:
             "read": self.read, "search": self.search, "rating": self.rating, "edit": self.edit,
             "who knows": self.who_knows, "sparql": self.sparql}
         self.edits = itertools.count()
+        self._first_round = iter(WEIGHTS)  # every operation at least once, however short the run
 
     def pick(self) -> Callable[[httpx.AsyncClient], Awaitable[None]]:
-        name = self.rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+        name = next(self._first_round, None) or self.rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
         return self.operations[name]
 
     def _auth(self, editor: bool = False) -> dict[str, str]:
