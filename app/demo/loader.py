@@ -24,6 +24,7 @@ from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.pages.titles import title_key
 from app.people import demo as people_demo
+from app.quality import demo as quality_demo
 from app.quality import scoring
 from app.reports import demo as reports_demo
 from app.tagging import demo as tagging_demo
@@ -54,6 +55,7 @@ def load_demo(session: Session, progress: Callable[[int, int, str], None] = lamb
         scoring.refresh(session, page_id)
     people_demo.load_people(session, DEMO_DIR / "people.toml")
     tagging_demo.load(session, DEMO_DIR / "bookmarks.toml")
+    quality_demo.load(session, DEMO_DIR / "ratings.toml")
     reports_demo.load(session, DEMO_DIR / "reports.toml")
     return report
 

@@ -32,12 +32,22 @@ def test_manager_reviews_queues_and_downloads_the_gap_report(page, logged_in, sc
     assert re.search(r"Valid until .* has passed|Not edited or rated since", first.text_content())
     assert int(re.search(r"\((\d+)\)", stale.text_content()).group(1)) >= queue.locator("li").count() > 0
 
-    # Another queue, by keyboard.
+    # The other queues, by keyboard: the demo's low-rated page and the page whose raters disagree.
+    low = dashboard.get_by_role("button", name=re.compile(r"^Low rated \(\d+\)$"))
+    low.focus()
+    low.press("Enter")
+    assert low.get_attribute("aria-pressed") == "true" and stale.get_attribute("aria-pressed") == "false"
+    digital = dashboard.get_by_role("list", name="Low rated pages").locator("li").filter(
+        has_text="Digital and cyber security careers")
+    assert re.search(r"Rated \d\.\d out of 5 on average by \d+ colleagues", digital.text_content())
+    low.press("Tab")
+    page.keyboard.press("Tab")
     conflicting = dashboard.get_by_role("button", name=re.compile(r"^Conflicting ratings"))
-    conflicting.focus()
-    conflicting.press("Enter")
-    assert conflicting.get_attribute("aria-pressed") == "true" and stale.get_attribute("aria-pressed") == "false"
-    dashboard.get_by_text("Colleagues' ratings disagree.").wait_for()
+    assert conflicting.evaluate("node => node === node.getRootNode().activeElement")
+    page.keyboard.press("Enter")
+    teaching = dashboard.get_by_role("list", name="Conflicting ratings pages").locator("li").filter(
+        has_text="Teaching and teacher training routes")
+    assert "colleagues disagree" in teaching.text_content()
 
     # The skills-gap report of the North East team, with its charts.
     dashboard.get_by_label("Required-expertise profile").select_option(label="Apprenticeship season 2027 — North East")
