@@ -8,6 +8,8 @@ import csv
 import io
 import re
 
+import httpx
+
 from tests.e2e.shots import Widget
 
 
@@ -17,7 +19,10 @@ def dashboard_widget(page):
     return widget
 
 
-def test_manager_reviews_queues_and_downloads_the_gap_report(page, logged_in, screenshot) -> None:
+def test_manager_reviews_queues_and_downloads_the_gap_report(page, logged_in, screenshot, live, api_token) -> None:
+    asked = httpx.get(f"{live}/api/experts", params={"q": "green hydrogen"},
+                      headers={"Authorization": f"Bearer {api_token('erin')}"})
+    assert asked.json()["outcome"] == "unanswered"  # recorded as a demand signal
     logged_in(page, "carol")
     dashboard = dashboard_widget(page)
 
@@ -79,6 +84,11 @@ def test_manager_reviews_queues_and_downloads_the_gap_report(page, logged_in, sc
     assert rows["Apprenticeships"]["people"] == "Alice Okafor (3.5)"
     assert rows["Employer engagement"]["external_contacts"] == "Priya Shah (5)"
     assert dashboard.get_by_role("link", name=download.suggested_filename).is_visible()
+
+    # Where expertise is wanted: the question nobody could answer, and topics whose pages need work.
+    searches = dashboard.locator("ul.demand-searches")
+    assert "“green hydrogen” (no topic of the scheme): asked 1 time, 1 unanswered" in searches.text_content()
+    assert dashboard.locator("ul.demand-knowledge li").count() > 0
 
 
 def test_an_adviser_is_told_in_words_that_the_report_is_for_managers(page, logged_in, screenshot) -> None:

@@ -28,6 +28,7 @@ const QUEUES = [
   ["conflicting", "Conflicting ratings", "Colleagues' ratings disagree"],
 ];
 const QUEUE_PAGE = 10;
+const DEMAND_DAYS = 90;
 
 const CSS = `
 [hidden] { display: none !important; }
@@ -96,6 +97,7 @@ class MatureDashboard extends HTMLElement {
     this.queueBox = el("div", { "aria-live": "polite" });
     this.profileSelect = el("select", { id: "profile" });
     this.reportBox = el("div", { class: "stack", "aria-live": "polite" });
+    this.demandSection = el("section", { "aria-labelledby": "demand-heading", hidden: true });
     const reportForm = el("form", { class: "row", "aria-label": "Skills-gap report", onsubmit: (e) => {
       e.preventDefault();
       if (this.profileSelect.value) this.openReport(Number(this.profileSelect.value));
@@ -108,7 +110,8 @@ class MatureDashboard extends HTMLElement {
       el("section", { "aria-labelledby": "queues-heading" },
          el("h3", { id: "queues-heading" }, "Review queues"), this.queueButtons, this.queueProblem, this.queueBox),
       el("section", { "aria-labelledby": "report-heading" },
-         el("h3", { id: "report-heading" }, "Skills-gap report"), reportForm, this.reportProblem, this.reportBox)));
+         el("h3", { id: "report-heading" }, "Skills-gap report"), reportForm, this.reportProblem, this.reportBox),
+      this.demandSection));
   }
 
   load() {
@@ -210,6 +213,7 @@ class MatureDashboard extends HTMLElement {
                                           el("code", {}, "POST /api/reports/profiles"), " (docs/reports.md)."));
         return;
       }
+      this.loadDemand();
       const wanted = Number(this.getAttribute("profile-id"));
       if (wanted && profiles.some((p) => p.id === wanted)) {
         this.profileSelect.value = String(wanted);
@@ -219,6 +223,29 @@ class MatureDashboard extends HTMLElement {
       this.reportForm.hidden = true;
       this.reportBox.replaceChildren();
       showProblem(this.reportProblem, error);
+    }
+  }
+
+  /** Demand signals: questions nobody could answer well, and topics whose pages are stale or immature. */
+  async loadDemand() {
+    const box = el("div", { class: "stack" });
+    this.demandSection.replaceChildren(el("h3", { id: "demand-heading" }, `Where expertise is wanted (last ${DEMAND_DAYS} days)`), box);
+    this.demandSection.hidden = false;
+    try {
+      const demand = await this.api.get("/api/reports/demand", { days: DEMAND_DAYS, limit: 10 });
+      const searches = demand.searches.map((d) => el("li", {},
+        el("strong", {}, `“${d.query}”`), d.topic ? ` (${d.topic.label})` : " (no topic of the scheme)",
+        `: asked ${plural(d.asked, "time")}, ${d.unanswered} unanswered, ${d.weak} weak`));
+      const knowledge = demand.knowledge.map((d) => el("li", {},
+        el("strong", {}, d.topic.label), `: ${plural(d.pages, "page")}, ${d.stale_pages} stale, ${d.immature_pages} immature`));
+      box.append(el("h4", {}, "“Who knows about…” questions without a good answer"),
+        searches.length ? el("ul", { class: "demand-searches" }, ...searches) : el("p", {}, "None: every question found someone."),
+        el("h4", {}, "Topics whose pages need work"),
+        knowledge.length ? el("ul", { class: "demand-knowledge" }, ...knowledge) : el("p", {}, "None."));
+    } catch (error) {
+      const problem = el("div");
+      box.append(problem);
+      showProblem(problem, error);
     }
   }
 
