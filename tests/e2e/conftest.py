@@ -135,12 +135,16 @@ def api_token(live: str) -> Callable[[str], str]:
 
 @pytest.fixture
 def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
-    """screenshot(page, "name"): save a PNG under test-artifacts/e2e/ and print where."""
+    """screenshot(page or locator, "name"): save a PNG under test-artifacts/e2e/ and print where."""
 
-    def take(page: object, name: str, *, full_page: bool = True) -> Path:
+    def take(target: object, name: str, *, full_page: bool = True) -> Path:
+        """`target` is a page (the whole page) or a locator (just that element, e.g. one widget)."""
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTEFACTS / f"{request.node.name}-{name}.png".replace("/", "_")
-        page.screenshot(path=str(path), full_page=full_page)
+        if hasattr(target, "goto"):
+            target.screenshot(path=str(path), full_page=full_page)
+        else:
+            target.screenshot(path=str(path))
         print(f"screenshot: {path}")
         return path
 

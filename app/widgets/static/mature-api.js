@@ -237,7 +237,7 @@ export const baseStyles = `
 :host { display: block; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
         color: #1b1b1b; --mature-accent: #0b5cad; --mature-muted: #4a4a4a; --mature-border: #8a8a8a;
         --mature-bg: #ffffff; --mature-soft: #f2f5f9; }
-:host([hidden]) { display: none; }
+:host([hidden]), [hidden] { display: none !important; }
 * { box-sizing: border-box; }
 .card { background: var(--mature-bg); border: 1px solid var(--mature-border); border-radius: 6px; padding: 1rem; }
 h2, h3, h4 { line-height: 1.25; margin: 0.6em 0 0.4em; }
