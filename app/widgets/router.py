@@ -35,9 +35,11 @@ def static_file(name: str) -> Path:
 
 def serve(request: Request, path: Path) -> Response:
     """The file with its type and an ETag, or 304 when the browser's copy is current."""
-    response = FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers={"Cache-Control": CACHE_CONTROL})
-    etag = response.headers.get("etag")
-    if etag and etag in request.headers.get("if-none-match", ""):
+    stat = path.stat()
+    response = FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers={"Cache-Control": CACHE_CONTROL},
+                            stat_result=stat)
+    etag = response.headers["etag"]
+    if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
     return response
 
