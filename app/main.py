@@ -23,6 +23,7 @@ from app.following.router import router as following_router
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
 from app.people.topic_router import IMPORT_LIMIT
+from app.wikiimport.router import DUMP_LIMIT, router as wikiimport_router
 from app.people.skos import seed_topic_scheme
 from app.quality.router import router as quality_router
 from app.quality.usage import ViewCounter
@@ -114,7 +115,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.database = database
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, per_path={"/api/topics/import": IMPORT_LIMIT})
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, per_path={"/api/topics/import": IMPORT_LIMIT,
+                                                                              "/api/admin/imports/mediawiki": DUMP_LIMIT})
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
@@ -122,7 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["ETag", "Location"],
         )
     for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
-                   tagging_router, people_router, following_router, reports_router):
+                   tagging_router, people_router, following_router, reports_router, wikiimport_router):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))

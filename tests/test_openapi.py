@@ -22,8 +22,9 @@ from app.pages import schemas as page_schemas
 from app.search import schemas as search_schemas
 from app.tagging import schemas as tagging_schemas
 from app.pagination import Page, decode_cursor
+from app.wikiimport import schemas as wikiimport_schemas
 
-SCHEMA_MODULES: tuple[ModuleType, ...] = (auth_schemas, page_schemas)
+SCHEMA_MODULES: tuple[ModuleType, ...] = (auth_schemas, page_schemas, wikiimport_schemas)
 # Modules whose models appear as `Page[Item]` lists (besides SCHEMA_MODULES).
 PAGE_ITEM_MODULES: tuple[ModuleType, ...] = (*SCHEMA_MODULES, search_schemas, tagging_schemas)
 

@@ -59,7 +59,7 @@ def revision_summary(revision: Revision, author: AuthorRead) -> RevisionSummary:
         id=revision.id, number=revision.number, parent_id=revision.parent_id, title=revision.title,
         summary=revision.summary, minor=revision.minor, kind=revision.kind,
         reverted_to_id=revision.reverted_to_id, size=revision.size, author=author,
-        created_at=revision.created_at,
+        created_at=revision.created_at, imported_author=revision.imported_author,
     )
 
 

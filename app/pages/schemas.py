@@ -324,6 +324,9 @@ class RevisionSummary(Schema):
     size: int
     author: AuthorRead
     created_at: datetime
+    imported_author: str | None = Field(
+        None, description="Imported from another wiki: the author's name there (`author` is who imported it).",
+        examples=[None])
 
 
 class RevisionRead(RevisionSummary):

@@ -1,0 +1,64 @@
+"""Wikitext -> Markdown in the service's wiki syntax (no database)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.pages.wikitext import extract, plain_text
+from app.semantics.ontology import get_ontology
+from app.wikiimport.convert import WikitextConverter
+
+
+@pytest.fixture(scope="module")
+def converter() -> Iterator[WikitextConverter]:
+    with WikitextConverter(get_ontology(), {"Head count": "Employment count"}) as converter:
+        yield converter
+
+
+def convert(converter: WikitextConverter, text: str):
+    return converter.convert_all([text])[0]
+
+
+def test_links_keep_their_target_and_label(converter) -> None:
+    result = convert(converter, "See [[care workers]], [[Nurses#Pay|nurses' pay]] and [[Apprenticeships]]s.")
+    assert result.markdown.strip() == "See [[Care workers|care workers]], [[Nurses|nurses' pay]] and [[Apprenticeships]]s."
+    assert [link.title for link in extract(result.markdown).links] == ["Care workers", "Nurses", "Apprenticeships"]
+
+
+def test_links_inside_tables_stay_in_their_cell(converter) -> None:
+    text = '{| class="wikitable"\n! Job !! Route\n|-\n| [[Care workers|Carer]] || [[Apprenticeships]]\n|}'
+    markdown = convert(converter, text).markdown
+    assert "| Job" in markdown and "[[Care workers|Carer]]" in markdown
+    assert [link.label for link in extract(markdown).links] == ["Carer", "Apprenticeships"]
+
+
+def test_set_parser_function_becomes_structured_annotations(converter) -> None:
+    result = convert(converter, "Intro.\n{{#set:Region=North East|Head count=1,200|Colour=blue}}")
+    assert result.structured == [("Region", "North East"), ("Employment count", "1,200")]
+    assert "Colour" in plain_text(result.markdown) and "Region" not in plain_text(result.markdown)
+    assert [a.property for a in result.annotations if a.unknown_property] == ["Colour"]
+
+
+def test_an_invalid_value_of_a_known_property_stays_text(converter) -> None:
+    result = convert(converter, "Valid until [[Valid until::sometime soon]].")
+    assert extract(result.markdown).annotations == []
+    assert "[[Valid until::sometime soon]]" in plain_text(result.markdown)
+    assert not result.annotations[0].kept and not result.annotations[0].unknown_property
+
+
+def test_templates_files_and_category_links_are_shown_not_lost(converter) -> None:
+    text = "{{Infobox job|title=Nurse}}\n[[File:Chart.png|thumb|Pay]] [[:Category:Jobs|all jobs]] [[Category:Jobs|sort]]"
+    result = convert(converter, text)
+    shown = plain_text(result.markdown)
+    assert "{{Infobox job|title=Nurse}}" in shown and "[[File:Chart.png|thumb|Pay]]" in shown and "all jobs" in shown
+    assert extract(result.markdown).categories == ["Jobs"]
+    assert result.templates == ["Infobox job"]
+
+
+def test_the_same_text_is_converted_once(converter) -> None:
+    texts = ["''one''", "'''two'''", "''one''"]
+    first = converter.convert_all(texts)
+    assert [r.markdown.strip() for r in first] == ["*one*", "**two**", "*one*"]
+    assert first[0] is first[2]
