@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import re
+import shutil
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +37,8 @@ from whoosh.query import And, Every, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Hit, Results, Searcher
 
+log = logging.getLogger(__name__)
+
 SCHEMA_VERSION = 1
 INDEX_NAME = f"pages_v{SCHEMA_VERSION}"  # a new schema version starts a new index (then rebuilt)
 
@@ -48,6 +52,10 @@ _MARK_START, _MARK_END = "\x02", "\x03"
 
 class IndexBusy(Exception):
     """Another process holds the index's single writer lock; try again later."""
+
+
+class IndexDamaged(OSError):
+    """The index folder is missing or its files cannot be read; the indexer rebuilds it from the database."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +305,7 @@ class PageIndex:
         self._segments: dict[str, list[DocInfo | None]] = {}
         self._cache = _Cache()
         self.created = False  # True when this process found no index and made an empty one
+        self.damaged = False  # a read or write found the files missing or unreadable; cleared once rebuilt
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -324,17 +333,80 @@ class PageIndex:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
+        """Let go of the files (never raises: they may be gone already)."""
         with self._lock:
             if self._view is not None:
-                self._view.searcher.close()
+                with suppress(Exception):
+                    self._view.searcher.close()
             self._view, self._ix, self._generation = None, None, -1
             self._segments.clear()
 
+    # -- damage: detected here, repaired by the indexer (app/search/indexer.py) ----------------------
+
+    def exists(self) -> bool:
+        """Cheap (one directory listing): are the index's table-of-contents files there at all?"""
+        return self.directory.is_dir() and any(self.directory.glob(f"_{INDEX_NAME}_*.toc"))
+
+    def intact(self) -> bool:
+        """The files are there and every document reads back (a full read: at start-up and after an error)."""
+        if not self.exists():
+            return False
+        try:
+            view = _View(index.open_dir(self.directory, indexname=INDEX_NAME), {})
+            try:
+                reader = view.searcher.reader()
+                for docnum in reader.all_doc_ids():
+                    reader.stored_fields(docnum)
+                view.searcher.search(Every(), limit=1)
+            finally:
+                view.searcher.close()
+        except Exception:
+            return False
+        return True
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Tell a deleted or damaged index (IndexDamaged, repaired by the indexer) from a bug (re-raised)."""
+        if self.damaged:
+            raise IndexDamaged(f"the search index in {self.directory} is being rebuilt from the database")
+        try:
+            yield
+        except IndexBusy:
+            raise
+        except Exception as exc:
+            self.close()
+            if self.intact():
+                raise
+            self.damaged = True
+            log.error("the search index in %s is missing or damaged (%s: %s); rebuilding it from the database",
+                      self.directory, type(exc).__name__, exc)
+            raise IndexDamaged(f"the search index in {self.directory} is missing or damaged") from exc
+
+    def reset_if_broken(self) -> bool:
+        """Start an empty index in place of a missing or damaged one; False if it is (now) intact.
+
+        Under the creation lock, so of several processes noticing the damage only the first resets it.
+        """
+        with self._lock:
+            self.close()
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with self._creation_lock():
+                if self.intact():
+                    return False
+                for path in self.directory.iterdir():
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    elif path.name != ".create.lock":
+                        path.unlink(missing_ok=True)
+                self._ix = index.create_in(self.directory, make_schema(), indexname=INDEX_NAME)
+            return True
+
     def is_empty(self) -> bool:
-        return self.open().doc_count() == 0
+        return self.doc_count() == 0
 
     def doc_count(self) -> int:
-        return self.open().doc_count()
+        with self._lock, self._guard():
+            return self.open().doc_count()
 
     def size_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.directory.glob("*") if path.is_file())
@@ -356,7 +428,7 @@ class PageIndex:
 
     def apply(self, documents: Iterable[IndexDocument], removed: Iterable[int]) -> None:
         """Replace these pages' entries and drop the removed pages', in one commit (or none)."""
-        with self._writer(limitmb=64) as writer:
+        with self._guard(), self._writer(limitmb=64) as writer:
             for page_id in removed:
                 writer.delete_by_term("page", str(page_id))
             for doc in documents:
@@ -389,7 +461,7 @@ class PageIndex:
         return self._view
 
     def search(self, request: SearchRequest) -> SearchResults:
-        with self._lock:
+        with self._lock, self._guard():
             view = self._current_view()
             allowed = view.allowed(request)
             ordered, facets, matched = self._matches(view, request, allowed)
@@ -534,7 +606,7 @@ class PageIndex:
         words = [word.lower()[:24] for word in re.findall(r"\w+", prefix)]
         if not words:
             return []
-        with self._lock:
+        with self._lock, self._guard():
             view = self._current_view()
             allowed = view.allowed(SearchRequest(text="", readable_spaces=readable_spaces))
             if not allowed:
@@ -551,7 +623,7 @@ class PageIndex:
 
     def all_page_ids(self) -> set[int]:
         """Every live page in the index (for consistency checks and tests)."""
-        with self._lock:
+        with self._lock, self._guard():
             return {info.page_id for info in self._current_view().infos if info is not None}
 
 

@@ -15,7 +15,7 @@ from app.background import Loop
 from app.db import Database
 from app.pages.models import Page
 from app.search import documents, queue
-from app.search.index import IndexBusy, PageIndex
+from app.search.index import INDEX_NAME, IndexBusy, PageIndex
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,29 @@ class Indexer:
     def __init__(self, database: Database, index: PageIndex) -> None:
         self.database = database
         self.index = index
-        self._loop = Loop("search-indexer", self.drain, POLL_SECONDS, first=self.ensure_ready)
+        self._loop = Loop("search-indexer", self.step, POLL_SECONDS, first=self.ensure_ready)
+        self._rebuild_pending = False  # this process reset the index and owes it a rebuild
+
+    def step(self) -> None:
+        """One round of the background loop: repair a deleted or damaged index, then drain the queue."""
+        if self.index.damaged or self._rebuild_pending or not self.index.exists():
+            self.repair()
+        self.drain()
+
+    def repair(self, first_start: bool = False) -> None:
+        """Replace a deleted or damaged index with one rebuilt from the database (searches answer 503 meanwhile)."""
+        self.index.damaged = True
+        had_files = self.index.directory.is_dir() and any(self.index.directory.glob(f"*{INDEX_NAME}*"))
+        if self.index.reset_if_broken():
+            if had_files or not first_start:
+                log.warning("search index at %s was missing or damaged: rebuilding it from the database",
+                            self.index.directory)
+            self._rebuild_pending = True
+        if self._rebuild_pending:
+            count = self.rebuild()  # IndexBusy: tried again on the next round
+            self._rebuild_pending = False
+            log.warning("search index at %s rebuilt: %d pages", self.index.directory, count)
+        self.index.damaged = False
 
     def drain(self, batch: int = DRAIN_BATCH) -> int:
         """Index every queued page; returns how many entries were processed (0 if another holds the lock)."""
@@ -71,7 +93,12 @@ class Indexer:
 
     def ensure_ready(self) -> None:
         """At start-up: build a missing index from the database, then drain what crashes left queued."""
-        if self.index.is_empty():
+        if not self.index.intact():  # a full read, so damaged files are found before anyone searches
+            try:
+                self.repair(first_start=True)
+            except IndexBusy:
+                return  # another process is building it
+        elif self.index.is_empty():
             with self.database.transaction(write=False) as session:
                 has_pages = session.scalar(select(Page.id).where(Page.deleted_at.is_(None)).limit(1)) is not None
             if has_pages:

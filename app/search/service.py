@@ -125,7 +125,11 @@ def search(session: Session, index: PageIndex, user: User, params: SearchParams,
 
 
 def suggest(session: Session, index: PageIndex, user: User, text: str, limit: int) -> SuggestResponse:
-    found = index.suggest(text, readable_spaces(session, user), limit)
+    try:
+        found = index.suggest(text, readable_spaces(session, user), limit)
+    except OSError as exc:
+        raise SearchUnavailable("The search index cannot be read right now; it is rebuilt automatically. "
+                                "Try again in a minute.") from exc
     spaces = _spaces(session, {space_id for _, space_id, _ in found})
     return SuggestResponse(query=text, suggestions=[
         TitleSuggestion(page_id=page_id, title=title, url=f"/api/pages/{page_id}", space=spaces[space_id])
