@@ -17,6 +17,8 @@ ROW = 28
 LABEL_WIDTH = 260
 BAR_WIDTH = 420
 MARGIN = 20
+TITLE_CHAR_WIDTH = 9.5       # a 16px bold character, generously
+LABEL_REACH_PER_CHAR = 5     # an 11px character rotated 45 degrees: its width times cos 45, generously
 COLOURS = {"required": "#c9d3df", "available": "#2f6f9f", "gap": "#c0392b", "text": "#1d2733"}
 
 ET.register_namespace("", SVG_NS)
@@ -93,7 +95,10 @@ def heatmap(title: str, topics: list[tuple[str, int]], rows: list[HeatmapRow]) -
     shaded by how much of the requirement they would cover."""
     cell_w, cell_h, head = 46, 26, 180
     left = 200
-    width = left + cell_w * max(len(topics), 1) + MARGIN
+    # Wide enough for the title and for the last column's label, which rises to the right at 45 degrees.
+    label_reach = max((len(_clip(label, 30)) for label, _ in topics), default=0) * LABEL_REACH_PER_CHAR
+    width = round(max(left + cell_w * (max(len(topics), 1) - 0.5) + label_reach,
+                      MARGIN + len(title) * TITLE_CHAR_WIDTH) + MARGIN)
     height = MARGIN + 30 + head + cell_h * max(len(rows), 1) + MARGIN
     root = _svg(width, height, title)
     _text(root, MARGIN, MARGIN + 8, title, size=16, weight="bold")
