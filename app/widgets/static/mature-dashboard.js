@@ -153,7 +153,7 @@ class MatureDashboard extends HTMLElement {
       el("ul", { class: "figures", "aria-label": "Figures" },
          el("li", {}, el("strong", {}, String(overview.pages)), "pages you may read"),
          el("li", {}, el("strong", {}, String(overview.spaces.length)), "spaces"),
-         el("li", {}, el("strong", {}, String(waiting)), "waiting for review")),
+         el("li", {}, el("strong", {}, String(waiting)), "in the review queues")),
       el("table", {}, el("caption", { class: "muted" }, "Pages per knowledge-maturing phase"),
          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Phase"), el("th", { scope: "col", class: "num" }, "Pages"),
                                   el("td", {}))),
