@@ -101,3 +101,23 @@ def test_a_tag_without_a_person_is_explained_in_words(page, logged_in) -> None:
     alert = people.get_by_role("alert")
     alert.wait_for()
     assert "Choose the person from the suggestions" in alert.text_content()
+
+
+def test_markup_in_a_new_topic_is_shown_as_text_never_as_html(page, logged_in) -> None:
+    logged_in(page, "erin")
+    people = people_widget(page)
+    words = '<img src=x onerror="document.title=\'pwned\'"> outreach'
+    people.get_by_role("combobox", name="Colleague or contact").fill("Dev")
+    people.get_by_role("option", name="Dev Patel").click()
+    people.get_by_role("combobox", name="Topic", exact=True).fill(words)
+    people.get_by_role("button", name="Tag", exact=True).click()
+    notice = people.get_by_role("status").filter(has_text="You tagged")
+    notice.wait_for()
+    assert notice.text_content() == f"You tagged Dev Patel with {words}. The topic is new: it is proposed as a candidate."
+
+    people.get_by_role("combobox", name="Topic or words").fill("outreach")
+    people.get_by_role("button", name="Find").click()
+    people.get_by_role("button", name="Dev Patel").click()
+    topic = people.get_by_role("list", name="Dev Patel's topics").locator("li.topic").filter(has_text="outreach")
+    assert topic.locator("strong").text_content() == words
+    assert people.locator("img").count() == 0 and page.title() != "pwned"
