@@ -35,6 +35,8 @@ def test_write_a_page_preview_it_and_read_it_with_its_facts(page, logged_in, scr
     editor.get_by_label("Edit summary").fill("First notes from the Teesside jobs fair")
     editor.get_by_role("button", name="Create page").click()
     expect(editor.get_by_role("status")).to_contain_text("Created “Care work in Teesside”")
+    expect(editor.get_by_role("button", name="Save", exact=True)).to_be_visible()
+    expect(editor.get_by_label("Space", exact=True)).to_be_hidden()
 
     viewer = page.locator("mature-page")
     expect(viewer.get_by_role("heading", name="Care work in Teesside")).to_be_visible()
@@ -42,6 +44,7 @@ def test_write_a_page_preview_it_and_read_it_with_its_facts(page, logged_in, scr
     expect(facts).to_contain_text("Median pay")
     expect(facts).to_contain_text("£23,900")
     expect(viewer.get_by_label("Categories")).to_contain_text("Health and social care")
+    assert "null" not in viewer.inner_text() and "null" not in preview.inner_text()
     viewer.get_by_role("button", name="Why this score?").click()
     expect(viewer.locator(".explanation")).to_contain_text("What counted")
     screenshot(page, "viewer")

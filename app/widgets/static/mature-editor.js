@@ -114,8 +114,7 @@ export class MatureEditor extends HTMLElement {
     this.$("conflict").hidden = true;
     this.$("preview").hidden = true;
     const creating = !this.pageId;
-    this.$("space-field").hidden = !creating;
-    this.$("save").textContent = creating ? "Create page" : "Save";
+    this.mode(creating);
     try {
       const [ontology, spaces, page] = await Promise.all([
         this.ontology || this.api.get("/api/ontology"),
@@ -129,6 +128,12 @@ export class MatureEditor extends HTMLElement {
     } catch (error) {
       this.showProblem(error);
     }
+  }
+
+  /** Creating shows the space choice and "Create page"; editing shows "Save". */
+  mode(creating) {
+    this.$("space-field").hidden = !creating;
+    this.$("save").textContent = creating ? "Create page" : "Save";
   }
 
   startNew(spaces) {
@@ -147,6 +152,7 @@ export class MatureEditor extends HTMLElement {
   }
 
   startEdit(page, etag) {
+    this.mode(false);
     this.page = page;
     this.etag = etag || page.etag;
     this.$("title").value = page.title;
@@ -209,7 +215,7 @@ export class MatureEditor extends HTMLElement {
         { content: this.$("content").value, categories: this.categories() });
       const html = el("div", {});
       setSanitisedHtml(html, result.html);
-      box.replaceChildren(
+      box.replaceChildren(...[
         el("h4", {}, "Preview"),
         result.problems.length ? el("div", { class: "problem", role: "alert" },
           el("strong", {}, "Saving would refuse these facts:"),
@@ -219,7 +225,8 @@ export class MatureEditor extends HTMLElement {
         result.annotations.length ? el("dl", { "aria-label": "Facts" },
           ...result.annotations.flatMap((a) => [el("dt", {}, a.property), el("dd", {}, a.value)])) : null,
         result.links.some((l) => !l.exists) ? el("p", { class: "muted" },
-          `Links to pages not written yet: ${result.links.filter((l) => !l.exists).map((l) => l.title).join(", ")}.`) : null);
+          `Links to pages not written yet: ${result.links.filter((l) => !l.exists).map((l) => l.title).join(", ")}.`) : null,
+      ].filter(Boolean));
       box.hidden = false;
     } catch (error) {
       this.showProblem(error);

@@ -106,7 +106,7 @@ export class MaturePage extends HTMLElement {
     const article = el("article", { "aria-label": `Text of ${page.title}` });
     setSanitisedHtml(article, page.html);
     article.addEventListener("click", (event) => this.followWikiLink(event));
-    this.body.replaceChildren(
+    this.body.replaceChildren(...[
       el("div", { class: "head" },
         el("h3", {}, page.title),
         el("div", { class: "row" },
@@ -122,7 +122,7 @@ export class MaturePage extends HTMLElement {
       el("div", { class: "layout" }, article, this.factBox(page.annotations)),
       this.history(page, revisions),
       this.hasAttribute("no-rating") ? null : this.ratingForm(page, criteria, myRating),
-    );
+    ].filter(Boolean));
   }
 
   badge(maturity) {

@@ -75,7 +75,7 @@ export class MatureSearch extends HTMLElement {
       id: "q", type: "search", role: "combobox", autocomplete: "off", "aria-autocomplete": "list",
       "aria-expanded": "false", "aria-controls": "suggestions", placeholder: "e.g. engineering apprenticeships",
       oninput: () => this.suggestSoon(), onkeydown: (event) => this.onKey(event),
-      onblur: () => setTimeout(() => this.closeSuggestions(), 150) });
+      onblur: () => this.closeSuggestions() });
     const form = el("form", { role: "search", "aria-label": "Search LMI pages" },
       el("div", { class: "combo" },
         el("label", { for: "q" }, "Search LMI pages"),
@@ -198,9 +198,11 @@ export class MatureSearch extends HTMLElement {
   async suggest() {
     const typed = this.$("q").value.trim();
     if (!typed) return this.closeSuggestions();
+    const asked = this.generation;
     try {
       const answer = await apiFor(this).get("/api/search/suggest", { q: typed, limit: 8 });
-      if (this.$("q").value.trim() !== typed) return; // typed on meanwhile
+      // Typed on, searched or left the box meanwhile: this answer is out of date.
+      if (asked !== this.generation || this.$("q").value.trim() !== typed || this.root.activeElement !== this.$("q")) return;
       this.suggestions = answer.suggestions;
       this.active = -1;
       const list = this.$("suggestions");
@@ -245,6 +247,8 @@ export class MatureSearch extends HTMLElement {
   }
 
   closeSuggestions() {
+    clearTimeout(this.timer);
+    this.generation = (this.generation || 0) + 1;
     const list = this.$("suggestions");
     if (!list) return;
     list.hidden = true;
