@@ -55,7 +55,8 @@ def test_manager_reviews_queues_and_downloads_the_gap_report(page, logged_in, sc
     assert "colleagues disagree" in teaching.text_content()
 
     # The skills-gap report of the North East team, with its charts.
-    dashboard.get_by_label("Required-expertise profile").select_option(label="Apprenticeship season 2027 — North East")
+    profile = dashboard.get_by_label("Required-expertise profile")
+    profile.select_option(label="Apprenticeship season 2027 — North East")
     dashboard.get_by_role("button", name="Show report").click()
     table = dashboard.locator(".report-table table")
     table.wait_for()

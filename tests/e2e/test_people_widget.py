@@ -113,7 +113,8 @@ def test_markup_in_a_new_topic_is_shown_as_text_never_as_html(page, logged_in) -
     people.get_by_role("button", name="Tag", exact=True).click()
     notice = people.get_by_role("status").filter(has_text="You tagged")
     notice.wait_for()
-    assert notice.text_content() == f"You tagged Dev Patel with {words}. The topic is new: it is proposed as a candidate."
+    assert notice.text_content() == (f"You tagged Dev Patel with {words}. "
+                                     "The topic is new: it is proposed as a candidate.")
 
     people.get_by_role("combobox", name="Topic or words").fill("outreach")
     people.get_by_role("button", name="Find").click()
