@@ -25,6 +25,7 @@ def test_tag_a_colleague_find_them_and_they_hide_the_tag(new_page, logged_in, sc
     people.get_by_role("option", name="Skills Bootcamps").wait_for()
     topic.press("ArrowDown")
     assert people.get_by_role("option", name="Skills Bootcamps").get_attribute("aria-selected") == "true"
+    screenshot(Widget(alice.locator("mature-people")), "topic-suggestions")
     topic.press("Enter")
     assert topic.input_value() == "Skills Bootcamps"
     people.get_by_label("Level").select_option("4")

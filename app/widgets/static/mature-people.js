@@ -29,6 +29,7 @@ const CSS = `
 section { border-top: 1px solid #d0d0d0; padding-top: 0.5rem; }
 section:first-of-type { border-top: none; padding-top: 0; }
 form.row { align-items: flex-end; }
+.fields { align-items: flex-start; } /* labels stay level while one field shows its suggestions */
 form .field { display: flex; flex-direction: column; gap: 0.2rem; min-width: 12rem; flex: 1 1 12rem; }
 .combo { position: relative; }
 .combo input { width: 100%; }
@@ -216,7 +217,7 @@ class MaturePeople extends HTMLElement {
       this.topic.close();
       this.tagPerson();
     } },
-    el("div", { class: "row" }, this.person.field, this.topic.field,
+    el("div", { class: "row fields" }, this.person.field, this.topic.field,
        el("div", { class: "field" }, el("label", { for: "tag-level" }, "Level"), this.level)),
     el("div", { class: "field" }, el("label", { for: "tag-note" }, "Evidence"), this.note),
     el("p", { class: "muted" }, "Choose a topic from the suggestions so that colleagues find it; new words are ",
