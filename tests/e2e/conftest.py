@@ -8,7 +8,9 @@ Screenshots go to test-artifacts/e2e/ (kept by CI as artefacts, ignored by git).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from app.demo.loader import load_demo
 from app.people.skos import seed_topic_scheme
 from tests.conftest import SECRET, settings_for
 from tests.live_server import LiveServer
+from tests.postgres import free_port
 
 CHROMIUM = Path(os.environ.get("MATURE_E2E_CHROMIUM", "/usr/bin/chromium"))
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
@@ -44,8 +47,48 @@ def missing_browser() -> str | None:
     return None
 
 
+class HostSite:
+    """Another web site that embeds the widgets: its own origin (another port), pages set by the test.
+
+    Served for real on 127.0.0.1, because Chromium refuses pages from a public address (which a faked
+    origin would be) loading scripts from the loopback address the test service listens on."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+                body = pages.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "not found").encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.port = self.server.server_address[1]
+        self.origin = f"http://127.0.0.1:{self.port}"  # on the service's CORS allow-list
+        self.other_origin = f"http://localhost:{self.port}"  # the same site under a name that is not
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def host_site() -> Iterator[HostSite]:
+    site = HostSite()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory, host_site: HostSite) -> Iterator[str]:
     """The service's URL: uvicorn on 127.0.0.1 with the demo organisation loaded, stopped at the end."""
     if (why := missing_browser()) is not None:
         if browser_required():
@@ -59,7 +102,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_demo(session)
     seed_topic_scheme(database)  # what `mature serve --demo` does at start-up outside tests
     database.dispose()
-    server = LiveServer(url, tmp, SECRET, workers=1)
+    previous = os.environ.get("MATURE_CORS_ORIGINS")
+    os.environ["MATURE_CORS_ORIGINS"] = host_site.origin  # LiveServer passes the environment on
+    try:
+        server = LiveServer(url, tmp, SECRET, workers=1)
+    finally:
+        if previous is None:
+            del os.environ["MATURE_CORS_ORIGINS"]
+        else:
+            os.environ["MATURE_CORS_ORIGINS"] = previous
     try:
         server.wait_until_up()
         yield server.url

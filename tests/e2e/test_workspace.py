@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import DEMO_PASSWORD
 
 
@@ -45,3 +49,31 @@ def test_an_expired_token_asks_to_sign_in_again(page) -> None:
     alert.wait_for()
     assert "sign in again" in alert.text_content().lower()
     assert page.evaluate("localStorage.getItem('mature-token')") is None
+
+
+def embed_search(page, host_site, origin: str, live: str, token: str) -> None:
+    """An intranet page at `origin` that embeds the search widget from the service."""
+    host_site.pages["/lmi"] = (
+        '<!doctype html><html lang="en"><title>Intranet</title><h1>Our intranet</h1>'
+        f'<script type="module" src="{live}/widgets/mature-search.js"></script>'
+        f'<mature-search token="{token}" query="offshore wind"></mature-search></html>')
+    page.goto(f"{origin}/lmi")
+
+
+def test_a_site_on_the_cors_allow_list_embeds_a_widget(page, live, host_site, api_token, screenshot) -> None:
+    embed_search(page, host_site, host_site.origin, live, api_token("alice"))
+
+    results = page.locator("mature-search").get_by_role("list", name="Results")
+    expect(results.get_by_role("button", name=re.compile("Offshore wind"))).to_be_visible()
+    assert page.evaluate("location.origin") == host_site.origin != live
+    screenshot(page, "embedded")
+
+
+def test_a_site_not_on_the_allow_list_cannot_load_the_widgets(page, live, host_site, api_token) -> None:
+    blocked: list[str] = []
+    page.on("requestfailed", lambda request: blocked.append(request.url))
+    embed_search(page, host_site, host_site.other_origin, live, api_token("alice"))
+
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("customElements.get('mature-search') === undefined")
+    assert f"{live}/widgets/mature-search.js" in blocked

@@ -26,7 +26,8 @@
  *   A network failure throws ApiProblem with status 0.
  *
  *   apiFor(element)        a MatureApi from the element's `api-base` and `token` attributes, falling back
- *                          to localStorage["mature-token"] and the page's own origin.
+ *                          to localStorage["mature-token"] and the origin the widget scripts were loaded from
+ *                          (same-origin on the service's own pages; the service when another site embeds them).
  *   showProblem(box, err)  renders an error in words (role="alert", textContent only).
  *   el(tag, attrs, ...children)  tiny DOM builder: attributes and text only, never innerHTML.
  *   baseStyles             CSS for a widget's shadow root (contrast, focus outlines, buttons, forms).
@@ -164,9 +165,13 @@ function storedToken() {
   }
 }
 
-/** A client for a widget: its `api-base` and `token` attributes, else the stored token and this origin. */
+/** Where the widget scripts came from: the service, also when a page on another origin embeds them. */
+export const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
+
+/** A client for a widget: its `api-base` and `token` attributes, else the stored token and the service the
+ *  scripts were loaded from (the page's own origin when the service serves the page). */
 export function apiFor(element) {
-  const base = element.getAttribute("api-base") || "";
+  const base = element.getAttribute("api-base") || SCRIPT_ORIGIN;
   const token = element.getAttribute("token") || storedToken();
   return new MatureApi({ base, token });
 }
