@@ -32,6 +32,7 @@ from app.pages import service as pages
 from app.pages.models import Page, PageAlias, Revision
 from app.pages.schemas import CONTENT_LIMIT
 from app.pages.titles import InvalidTitle, normalise_title, title_key
+from app.quality import scoring
 from app.semantics.ontology import get_ontology
 from app.wikiimport.convert import ConversionError, Converted, WikitextConverter
 from app.wikiimport.dump import DumpError, DumpPage, DumpRevision, SiteInfo, read_dump
@@ -241,8 +242,8 @@ class _Importer:
             return
         job = _PageImport(self, page, converter)
         try:
-            with self.database.transaction() as session:
-                job.run(session)
+            with self.database.transaction() as session, scoring.deferred_refreshes(session):
+                job.run(session)  # maturity is scored once, on the final state with the source wiki's dates
         except PageProblem as problem:
             self.report.problem(page, str(problem))
         except ProblemError as error:  # refused by the pages service (title, annotations ...): nothing kept

@@ -249,3 +249,15 @@ def test_imported_pages_of_a_members_only_space_stay_private(client, session: Se
     assert client.get(f"/api/pages/{care.id}", headers=outsider.headers).status_code == 404
     listed = client.get("/api/pages", params={"space_id": space.id}, headers=outsider.headers)
     assert listed.status_code in (200, 404) and (listed.status_code == 404 or listed.json()["items"] == [])
+
+
+def test_maturity_is_scored_once_on_the_imported_history(
+        database: TransactionalDatabase, session: Session, admin: User) -> None:
+    from app.quality.models import MaturitySnapshot, PageMaturity
+
+    space = make_space(session, admin)
+    import_dump(database, admin, space.id, DUMPS[0])
+    notes = page_named(session, space.id, "Vacancy notes")
+    assert session.get(PageMaturity, notes.id) is not None
+    assert session.scalar(select(func.count()).select_from(MaturitySnapshot).where(
+        MaturitySnapshot.page_id == notes.id)) == 1  # not one per imported revision
