@@ -259,7 +259,7 @@ input, select, textarea { border: 1px solid var(--mature-border); border-radius:
                           background: #fff; }
 textarea { width: 100%; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 14px; }
 label { font-weight: 600; }
-:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; box-shadow: 0 0 0 5px #1b1b1b33; }
+:focus-visible { outline: 3px solid #0b0c0c; outline-offset: 2px; box-shadow: 0 0 0 6px #ffbf47; }
 .muted { color: var(--mature-muted); font-size: 0.9em; }
 .row { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
 .stack > * + * { margin-top: 0.75rem; }
