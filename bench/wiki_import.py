@@ -15,7 +15,7 @@ What it does:
    runs the migrations, creates an admin and a space.
 3. Imports the dump with app.wikiimport.importer.import_dump (what the CLI and the admin API run) and
    prints pages/s and revisions/s overall, and the seconds spent converting wikitext (mwparserfromhell +
-   pandoc) apart from the database work. Then runs the same import again (idempotent: nothing to write).
+   pandoc, in a worker thread overlapping the database work). Then runs the same import again (idempotent: nothing to write).
 """
 
 from __future__ import annotations
@@ -131,12 +131,12 @@ def write_dump(path: Path, pages: int, revisions: int, rng: random.Random) -> in
 
 
 class ConversionClock:
-    """Seconds spent in wikitext conversion, apart from the database work around it."""
+    """Seconds spent converting wikitext (in the importer's worker thread, overlapping the database work)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.texts = 0
-        self._original = convert.WikitextConverter.convert_all
+        self._original = convert.WikitextConverter._convert_batch
         clock = self
 
         def timed(converter, texts):
@@ -147,7 +147,7 @@ class ConversionClock:
                 clock.seconds += time.perf_counter() - started
                 clock.texts += len(texts)
 
-        convert.WikitextConverter.convert_all = timed  # type: ignore[method-assign]
+        convert.WikitextConverter._convert_batch = timed  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> None:

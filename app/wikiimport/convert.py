@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from app.semantics.ontology import Ontology
 
 LUA_SCRIPT = Path(__file__).with_name("pandoc_batch.lua")
 _FILE_NAMESPACES = {"file", "image", "media"}
+CACHE_TEXTS = 5_000  # converted texts kept: well over the pages the importer reads ahead
 _PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -116,6 +118,7 @@ class WikitextConverter:
         self.batch_size = batch_size
         self._pandoc: Pandoc | None = None
         self._cache: dict[str, Converted | ConversionError] = {}
+        self._lock = threading.Lock()
 
     def __enter__(self) -> WikitextConverter:
         return self
@@ -129,14 +132,15 @@ class WikitextConverter:
             self._pandoc = None
 
     def convert_all(self, texts: Sequence[str]) -> list[Converted | ConversionError]:
-        """Convert many texts with as few pandoc round trips as possible."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        for start in range(0, len(todo), self.batch_size):
-            self._convert_batch(todo[start:start + self.batch_size])
-        results = [self._cache[t] for t in texts]
-        if len(self._cache) > 20_000:  # a long import keeps memory bounded
-            self._cache.clear()
-        return results
+        """Convert many texts with as few pandoc round trips as possible (thread-safe: the importer
+        converts the next pages in a worker thread)."""
+        with self._lock:
+            if len(self._cache) > CACHE_TEXTS:  # a long import keeps memory bounded
+                self._cache.clear()
+            todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            for start in range(0, len(todo), self.batch_size):
+                self._convert_batch(todo[start:start + self.batch_size])
+            return [self._cache[t] for t in texts]
 
     def _convert_batch(self, texts: list[str]) -> None:
         prepared = [self._prepare(text) for text in texts]

@@ -13,9 +13,12 @@ anything is written, so a broken file changes nothing.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,7 @@ from app.wikiimport.models import ImportedRevision
 MAIN_NAMESPACE = 0
 CATEGORY_NAMESPACE = 14
 EXAMPLES = 3
+PREFETCH_PAGES = 25  # pages whose wikitext is converted while the previous ones are written
 Progress = Callable[[int, int, str], None]
 
 
@@ -213,15 +217,41 @@ class _Importer:
         self.options, self.report, self.progress, self.total = options, report, progress, total
         self.redirects: list[_Redirect] = []
 
-    def run(self, pages_iter: Any, converter: WikitextConverter) -> None:
+    def run(self, pages_iter: Iterator[DumpPage], converter: WikitextConverter) -> None:
+        """Import chunk by chunk while a worker thread converts the next chunk's wikitext (pandoc runs
+        in its own process, so conversion and database work overlap)."""
         done = 0
-        for page in pages_iter:
-            self.one_page(page, converter)
-            done += 1
-            if self.progress is not None:
-                self.progress(done, self.total, page.title)
+        chunks = _chunks(pages_iter, PREFETCH_PAGES)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikitext") as pool:
+            ahead = self._prefetch(pool, converter, next(chunks, None))
+            while ahead is not None:
+                chunk, converting = ahead
+                ahead = self._prefetch(pool, converter, next(chunks, None))
+                with suppress(ConversionError):  # a failed batch is retried, and reported, page by page
+                    converting.result()
+                for page in chunk:
+                    self.one_page(page, converter)
+                    done += 1
+                    if self.progress is not None:
+                        self.progress(done, self.total, page.title)
         for redirect in self.redirects:
             self.one_redirect(redirect)
+
+    def _prefetch(self, pool: ThreadPoolExecutor, converter: WikitextConverter,
+                  chunk: list[DumpPage] | None) -> tuple[list[DumpPage], Future[Any]] | None:
+        """Start converting the revisions of a chunk that the ledger does not have yet."""
+        if chunk is None:
+            return None
+        wanted = [page for page in chunk if page.namespace == MAIN_NAMESPACE and page.redirect is None
+                  and page.size <= self.options.max_page_chars]
+        known: set[int] = set()
+        if wanted:
+            with self.database.transaction(write=False) as session:
+                known = set(session.scalars(select(ImportedRevision.source_revision_id).where(
+                    ImportedRevision.space_id == self.space.id, ImportedRevision.source == self.site.source,
+                    ImportedRevision.source_page_id.in_([page.id for page in wanted]))))
+        texts = [r.text for page in wanted for r in page.revisions if r.id not in known]
+        return chunk, pool.submit(converter.convert_all, texts)
 
     def one_page(self, page: DumpPage, converter: WikitextConverter) -> None:
         """Triage, then import the page in its own transaction; a problem skips this page only."""
@@ -385,6 +415,11 @@ class _PageImport:
         self.counts["revisions_imported"] += 1
         self.session.add(self.importer.ledger_row(self.page, revision, target.id, saved.id, "imported"))
         return target
+
+
+def _chunks(pages_iter: Iterator[DumpPage], size: int) -> Iterator[list[DumpPage]]:
+    while chunk := list(itertools.islice(pages_iter, size)):
+        yield chunk
 
 
 def _key_or_problem(title: str) -> str:
