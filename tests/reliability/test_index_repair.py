@@ -138,6 +138,7 @@ def wait_for_all_pages(server: LiveServer, headers: dict[str, str]) -> list[int]
         time.sleep(0.1)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the in-process tests above run on both databases
 def test_the_running_server_rebuilds_a_deleted_then_a_damaged_folder_and_at_start_up(live):
     url, data_dir, headers = live
     server = LiveServer(url, data_dir, SECRET, workers=2)
