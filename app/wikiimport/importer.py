@@ -192,7 +192,11 @@ def import_dump(database: Database, user: User, space_id: int, path: Path, optio
         get_ontology(), options.mapping, category_names=[site.namespaces.get(CATEGORY_NAMESPACE, "Category")],
     ) as converter:
         _, pages_iter = read_dump(stream)
-        importer.run(pages_iter, converter)
+        try:
+            importer.run(pages_iter, converter)
+        except DumpError as error:  # the file changed since it was checked
+            raise InvalidDump(f"{error} The pages before this point were imported; run the import again "
+                              "with a complete file to finish.") from None
     report.seconds = time.perf_counter() - started
     return report
 

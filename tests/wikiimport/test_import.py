@@ -261,3 +261,20 @@ def test_maturity_is_scored_once_on_the_imported_history(
     assert session.get(PageMaturity, notes.id) is not None
     assert session.scalar(select(func.count()).select_from(MaturitySnapshot).where(
         MaturitySnapshot.page_id == notes.id)) == 1  # not one per imported revision
+
+
+def test_a_newer_dump_adds_only_the_newer_revisions(
+        database: TransactionalDatabase, session: Session, admin: User, tmp_path: Path) -> None:
+    space = make_space(session, admin)
+    text = DUMPS[0].read_text("utf-8")
+    start = text.index("<title>Vacancy notes</title>")
+    end = text.index("</page>", start)
+    cut = text.index("<revision>", text.index("<comment>Monthly update 7</comment>", start) - 400)
+    older = tmp_path / "older.xml"
+    older.write_text(text[:cut] + text[end:], "utf-8")  # the wiki as it was after the sixth update
+    first = import_dump(database, admin, space.id, older)
+    notes = page_named(session, space.id, "Vacancy notes")
+    assert first.revisions_imported == 11 and len(history(session, notes)) == 6
+    newer = import_dump(database, admin, space.id, DUMPS[0])
+    assert (newer.pages_created, newer.pages_updated, newer.revisions_imported) == (0, 1, 6)
+    assert [r.summary for r in history(session, notes)] == [f"Monthly update {i}" for i in range(1, 13)]
