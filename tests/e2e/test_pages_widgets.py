@@ -30,7 +30,7 @@ def test_write_a_page_preview_it_and_read_it_with_its_facts(page, logged_in, scr
     preview = editor.get_by_role("region", name="Preview")
     expect(preview.get_by_role("heading", name="Summary")).to_be_visible()
     expect(preview.get_by_label("Facts")).to_contain_text("23900 GBP")
-    screenshot(page, "editor-preview")
+    screenshot(editor, "editor-preview")
 
     editor.get_by_label("Edit summary").fill("First notes from the Teesside jobs fair")
     editor.get_by_role("button", name="Create page").click()
@@ -104,7 +104,15 @@ def test_a_conflict_from_a_second_tab_is_resolved_with_nothing_lost(new_page, lo
     changes = viewer.get_by_role("region", name="Changes")
     expect(changes).to_contain_text("£31,000 on average locally")
     expect(changes.locator(".delete")).to_contain_text("£31,000 on average.")
-    screenshot(first, "history-diff")
+    screenshot(viewer, "history-diff")
+
+    # The second tab still shows revision 2; a change to other lines is merged, and the editor says so.
+    other = second.locator("mature-editor")
+    other.get_by_label(re.compile("^Text")).fill(theirs.replace("Level 2 apprenticeship.", "Level 2 or 3 apprenticeship."))
+    other.get_by_role("button", name="Save").click()
+    expect(other.get_by_role("status")).to_contain_text("they did not overlap yours, so both are kept")
+    merged = other.get_by_label(re.compile("^Text")).input_value()
+    assert "£31,000 on average locally" in merged and "Level 2 or 3 apprenticeship." in merged
 
 
 def test_rate_a_page_by_keyboard_only(page, logged_in, screenshot) -> None:

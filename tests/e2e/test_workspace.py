@@ -13,12 +13,14 @@ def test_sign_in_shows_the_widgets_and_sign_out_hides_them(page, logged_in, scre
     page.goto("/")
     assert page.get_by_role("link", name="API documentation").get_attribute("href") == "/docs"
     assert page.locator("#widgets").is_hidden()
+    expect(page.get_by_role("link", name="Manager dashboard")).to_be_hidden()  # nothing to jump to yet
     screenshot(page, "signed-out")
 
     logged_in(page, "carol")
 
     assert page.locator("#me-name").text_content() == "Carol Singh"
     assert page.locator("#widgets").is_visible()
+    expect(page.get_by_role("link", name="Manager dashboard")).to_be_visible()
     assert page.evaluate("localStorage.getItem('mature-token')").startswith("mat_")
     screenshot(page, "signed-in")
 

@@ -27,6 +27,8 @@ textarea#content { min-height: 20rem; resize: vertical; }
 .hints p { margin: 0.3rem 0; }
 .preview { border: 1px dashed var(--mature-border); border-radius: 6px; padding: 0.5rem 0.75rem; }
 .preview dl dt { font-weight: 600; }
+.preview h1, .preview h2 { font-size: 1.15rem; }
+.preview h3, .preview h4, .preview h5, .preview h6 { font-size: 1rem; }
 .conflict { border: 2px solid #b3261e; border-radius: 6px; padding: 0.5rem 0.75rem; background: #fff8f7; }
 .conflict pre, .clash pre { white-space: pre-wrap; background: #fff; border: 1px solid #d0d0d0; padding: 0.4rem;
                             margin: 0.2rem 0; font-size: 13px; max-height: 16rem; overflow: auto; }

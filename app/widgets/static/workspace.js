@@ -8,7 +8,12 @@ function storedToken() {
   try { return localStorage.getItem(TOKEN_KEY); } catch { return null; }
 }
 
+function showWidgetLinks(shown) {
+  for (const link of document.querySelectorAll(".widget-link")) link.hidden = !shown;
+}
+
 function showSignedOut(problem) {
+  showWidgetLinks(false);
   $("login").hidden = false;
   $("signed-in").hidden = true;
   $("welcome").hidden = false;
@@ -29,6 +34,7 @@ async function start() {
     $("signed-in").hidden = false;
     $("welcome").hidden = true;
     $("widgets").hidden = false;
+    showWidgetLinks(true);
     document.body.dataset.user = me.username;
   } catch (error) {
     localStorage.removeItem(TOKEN_KEY);
