@@ -44,19 +44,19 @@ def serve(request: Request, path: Path) -> Response:
     return response
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def workspace(request: Request) -> Response:
     """The demo workspace: sign in and use every widget."""
     return serve(request, static_file("index.html"))
 
 
-@router.get("/widgets/")
+@router.api_route("/widgets/", methods=["GET", "HEAD"])
 def widget_list(request: Request) -> Response:
     """The workspace lists the widgets and how to embed them."""
     return serve(request, static_file("index.html"))
 
 
-@router.get("/widgets/{name}")
+@router.api_route("/widgets/{name}", methods=["GET", "HEAD"])
 def widget_file(name: str, request: Request) -> Response:
     """One widget module (or the shared client, mature-api.js)."""
     return serve(request, static_file(name))

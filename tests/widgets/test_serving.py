@@ -35,6 +35,8 @@ def test_each_widget_is_a_javascript_module_with_caching(client, name: str) -> N
     assert "max-age" in response.headers["cache-control"]
     again = client.get(f"/widgets/{name}", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
+    head = client.head(f"/widgets/{name}")
+    assert head.status_code == 200 and head.content == b""
 
 
 @pytest.mark.parametrize("name", ["nope.js", "..%2Fconfig.py", "../router.py", "%2E%2E/__init__.py"])
