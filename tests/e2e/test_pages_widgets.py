@@ -52,6 +52,18 @@ def test_write_a_page_preview_it_and_read_it_with_its_facts(page, logged_in, scr
     viewer.locator("article").get_by_role("link", name="Adult social care pay and progression").click()
     expect(viewer.get_by_role("heading", name="Adult social care pay and progression")).to_be_visible()
 
+    # Opening another page in the editor asks before unsaved text is thrown away.
+    text.fill(text.input_value() + "\nCare homes in Redcar are recruiting night staff.\n")
+    created_id = editor.get_attribute("page-id")
+    answers = iter([False, True])
+    page.on("dialog", lambda dialog: dialog.accept() if next(answers) else dialog.dismiss())
+    viewer.get_by_role("button", name="Edit").click()
+    assert editor.get_attribute("page-id") == created_id  # declined: still editing the new page
+    expect(editor.get_by_label("Title", exact=True)).to_have_value("Care work in Teesside")
+    assert "night staff" in text.input_value()
+    viewer.get_by_role("button", name="Edit").click()
+    expect(editor.get_by_label("Title", exact=True)).to_have_value("Adult social care pay and progression")
+
 
 def test_a_conflict_from_a_second_tab_is_resolved_with_nothing_lost(new_page, logged_in, screenshot, api_token,
                                                                    live) -> None:

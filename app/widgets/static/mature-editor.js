@@ -46,12 +46,26 @@ export class MatureEditor extends HTMLElement {
     this.load();
   }
 
-  attributeChangedCallback(_name, old, value) {
+  attributeChangedCallback(name, old, value) {
     if (this.quiet) {
       this.quiet = false; // our own page-id change after creating: the form already shows the page
       return;
     }
-    if (this.root && old !== value) this.load();
+    if (!this.root || old === value) return;
+    if (name === "page-id" && this.dirty() && !confirm("Your changes in the editor are not saved. Discard them and open the other page?")) {
+      this.quiet = true; // keep editing: put the attribute back without reloading
+      if (old === null) this.removeAttribute("page-id");
+      else this.setAttribute("page-id", old);
+      return;
+    }
+    this.load();
+  }
+
+  /** Text typed and not saved (compared with the page as loaded, or an empty new page). */
+  dirty() {
+    const area = this.$("content");
+    if (!area) return false;
+    return area.value !== (this.page ? this.page.content : "");
   }
 
   get pageId() {
