@@ -168,12 +168,13 @@ def main(argv: list[str] | None = None) -> None:
                 key="imported", name="Imported wiki", visibility=Visibility.members))
             space_id = space.id
         clock = ConversionClock()
-        last = [0.0]
+        began, last = time.perf_counter(), [0.0]
 
         def report_progress(done: int, total: int, _title: str) -> None:
-            if time.perf_counter() - last[0] > 10:
+            if time.perf_counter() - last[0] > 30:
                 last[0] = time.perf_counter()
-                progress(f"  {done}/{total} pages")
+                elapsed = last[0] - began
+                progress(f"  {done}/{total} pages in {elapsed:.0f} s ({done / elapsed:.2f} pages/s)")
 
         first = import_dump(database, admin, space_id, dump, progress=report_progress)
         conversion = {"seconds": round(clock.seconds, 1), "texts": clock.texts}

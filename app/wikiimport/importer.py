@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import space_service
@@ -282,6 +283,9 @@ class _Importer:
             self.report.problem(page, str(problem))
         except ProblemError as error:  # refused by the pages service (title, annotations ...): nothing kept
             self.report.problem(page, f"{error.detail} The page was not imported.")
+        except IntegrityError:  # another import of the same wiki wrote this page first
+            self.report.problem(page, "Another import into this space wrote the page at the same time; this run "
+                                      "left it alone. Run the import again to check it is complete.")
         else:
             job.count_into(self.report)
 
