@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, Engine, Table, bindparam, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
 from app.db import WRITE_OPTION
@@ -36,6 +38,8 @@ class RestoreReport:
     rows: int
     revision: str
     indexed_pages: int = 0
+    load_seconds: float = 0.0
+    index_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -76,6 +80,7 @@ def restore_backup(engine: Engine, settings: Settings, source_path: Path, force:
         upgrade(engine, manifest["schema_revision"])
         schema = {table.name: table for table in tables()}
         _check_tables(manifest, schema)
+        started = time.perf_counter()
         with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection, connection.begin():
             occupied = _occupied(connection, schema.values())
             if occupied and not force:
@@ -85,11 +90,18 @@ def restore_backup(engine: Engine, settings: Settings, source_path: Path, force:
                     "everything in it.")
             if occupied:
                 _empty(connection, list(schema.values()))
-            rows = _load(connection, source, manifest, schema, progress)
+            try:
+                rows = _load(connection, source, manifest, schema, progress)
+            except (DBAPIError, KeyError, ValueError) as exc:  # the transaction rolls back: nothing is kept
+                raise archive.ArchiveError(f"The archive's rows do not fit this database ({type(exc).__name__}: "
+                                           f"{str(exc).splitlines()[0][:300]}); nothing was restored.") from exc
             _reset_sequences(connection, schema.values())
-        report = RestoreReport(len(manifest["tables"]), rows, manifest["schema_revision"])
+        report = RestoreReport(len(manifest["tables"]), rows, manifest["schema_revision"],
+                               load_seconds=time.perf_counter() - started)
         report.warnings += _restore_secret_key(settings, source, manifest)
+    started = time.perf_counter()
     _rebuild_search_index(engine, settings, report)
+    report.index_seconds = time.perf_counter() - started
     return report
 
 

@@ -3,6 +3,7 @@ every table equal, old passwords and tokens still sign in, search finds the page
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
@@ -184,4 +185,34 @@ def test_a_damaged_or_foreign_archive_is_refused_before_anything_is_written(tmp_
     assert not_ours.exit_code != 0 and "not a `mature backup` archive" in not_ours.output
     engine = target.engine()
     assert inspect(engine).get_table_names() == []  # not even migrated
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_restore_that_fails_half_way_leaves_the_database_empty(backend, tmp_path, request, monkeypatch):
+    """One transaction: a row the database rejects (here, a rating of a page that does not exist, in the
+    last table loaded) undoes every row before it."""
+    source = new_service("sqlite", tmp_path, request, "source")
+    used_service(source)
+    file = tmp_path / "mature.backup"
+    assert run(monkeypatch, source, "backup", str(file)).exit_code == 0
+    broken = tmp_path / "broken.backup"
+    with zipfile.ZipFile(file) as original, zipfile.ZipFile(broken, "w") as copy:
+        manifest = json.loads(original.read("manifest.json"))
+        entry = next(entry for entry in manifest["tables"] if entry["name"] == "rating")
+        assert manifest["tables"].index(entry) > len(manifest["tables"]) // 2  # many tables are in by then
+        row = json.loads(original.read(entry["file"]).splitlines()[0])
+        row[entry["columns"].index("id")] = row[entry["columns"].index("page_id")] = 999_999
+        data = (json.dumps(row) + "\n").encode() + original.read(entry["file"])
+        entry.update(rows=entry["rows"] + 1, sha256=hashlib.sha256(data).hexdigest())
+        for item in original.namelist():
+            copy.writestr(item, data if item == entry["file"] else
+                          json.dumps(manifest).encode() if item == "manifest.json" else original.read(item))
+    target = new_service(backend, tmp_path, request, "target")
+
+    failed = run(monkeypatch, target, "restore", str(broken))
+    assert failed.exit_code != 0 and "do not fit this database" in failed.output and "nothing was restored" in \
+        failed.output, failed.output
+    engine = target.engine()
+    assert not any(snapshot(engine).values())
     engine.dispose()
