@@ -1,0 +1,98 @@
+"""The mixed case at a larger N than the per-feature race tests (tests/pages, tests/quality, tests/people):
+24 clients released at once against the two-worker server, a third editing different paragraphs of one
+page, a third rating that page, a third tagging one colleague with the same new topic. On both databases:
+no lost update, no duplicate, and the conflict rules of each feature hold while the others write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app import schema_migrations
+from app.auth import service as account_service
+from app.auth.models import MemberRole, Role, TokenKind, Visibility
+from app.db import Database, make_engine
+from app.pages import service as page_service
+from app.pages.models import Page, Revision
+from app.people import skos
+from app.people.models import Person, PersonTag, TopicConcept
+from app.quality import scoring
+from app.quality.models import PageMaturity, Rating
+from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.factories import make_space
+from tests.live_server import LiveServer, all_at_once
+
+EACH = 8  # clients per kind of write
+LINES = [f"Paragraph {n}: original text." for n in range(EACH)]
+NEW_TOPIC = "Green skills in construction"
+
+
+@pytest.fixture
+def live(backend: str, tmp_path, request: pytest.FixtureRequest):
+    url = fresh_database_url(backend, tmp_path, request)
+    database = Database(make_engine(settings_for(url, tmp_path)))
+    schema_migrations.upgrade(database.engine)
+    with database.transaction() as session:
+        skos.seed(session)
+        users = [account_service.create_user(session, f"colleague{n}", f"Colleague {n}", Role.adviser, None)
+                 for n in range(3 * EACH + 1)]
+        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        space = make_space(session, users[0], Visibility.organisation,
+                           members={u: MemberRole.editor for u in users[1:]})
+        page = page_service.create_page(session, users[0], space.id, "Shared page", "\n\n".join(LINES), [], "")
+        session.flush()
+        person = session.scalar(select(Person.id).where(Person.user_id == users[0].id))
+        state = {"database": database, "tokens": tokens[1:], "page": page.id, "base": page.current_revision_id,
+                 "person": person}
+    server = LiveServer(url, tmp_path, SECRET, workers=2)
+    try:
+        server.wait_until_up()
+        yield {**state, "server": server}
+    finally:
+        server.stop()
+        database.dispose()
+
+
+def test_edits_ratings_and_tags_all_at_once_keep_every_rule(live):
+    url, page = live["server"].url, live["page"]
+    auth = [{"Authorization": f"Bearer {token}"} for token in live["tokens"]]
+
+    def edit(n: int) -> Callable[[httpx.Client], httpx.Response]:
+        content = "\n\n".join(line.replace("original", f"edited by {n}") if i == n else line
+                              for i, line in enumerate(LINES))
+        return lambda client: client.patch(f"{url}/api/pages/{page}", headers={**auth[n], "If-Match": f'"rev-{live["base"]}"'},
+                                           json={"content": content, "on_conflict": "merge"})
+
+    def rate(n: int) -> Callable[[httpx.Client], httpx.Response]:
+        return lambda client: client.put(f"{url}/api/pages/{page}/ratings/mine", headers=auth[EACH + n],
+                                         json={"scores": {"reliability": 1 + n % 5, "currency": 5 - n % 5}})
+
+    def tag(n: int) -> Callable[[httpx.Client], httpx.Response]:
+        return lambda client: client.post(f"{url}/api/people/{live['person']}/tags", headers=auth[2 * EACH + n],
+                                          json={"topic": NEW_TOPIC, "level": 1 + n % 5})
+
+    responses = all_at_once([make(n) for n in range(EACH) for make in (edit, rate, tag)])
+    edits, ratings, tags = responses[0::3], responses[1::3], responses[2::3]
+    assert [r.status_code for r in edits] == [200] * EACH, [r.text for r in edits if r.status_code != 200]
+    assert [r.status_code for r in ratings] == [200] * EACH, [r.text for r in ratings if r.status_code != 200]
+    assert [r.status_code for r in tags] == [201] * EACH, [r.text for r in tags if r.status_code != 201]
+
+    final = httpx.get(f"{url}/api/pages/{page}", headers=auth[0]).json()["content"]
+    for n in range(EACH):  # no lost update: every paragraph edit is in the final text
+        assert f"Paragraph {n}: edited by {n} text." in final
+    assert len({r.json()["topic"]["id"] for r in tags}) == 1  # one new topic, however many typed it at once
+    with live["database"].transaction(write=False) as session:
+        chain = list(session.scalars(select(Revision).where(Revision.page_id == page).order_by(Revision.number)))
+        assert len(chain) == EACH + 1
+        assert [r.parent_id for r in chain] == [None] + [r.id for r in chain[:-1]]
+        assert session.get(Page, page).current_revision_id == chain[-1].id
+        current = session.scalars(select(Rating).where(Rating.page_id == page, Rating.superseded_at.is_(None))).all()
+        assert sorted(r.rater_id for r in current) == sorted({r.json()["rater"]["id"] for r in ratings})
+        assert session.get(PageMaturity, page).score == scoring.assess_page(session, session.get(Page, page)).score
+        topics = session.scalars(select(TopicConcept).where(TopicConcept.label_key == NEW_TOPIC.lower())).all()
+        assert len(topics) == 1
+        person_tags = session.scalars(select(PersonTag).where(PersonTag.person_id == live["person"])).all()
+        assert len(person_tags) == EACH and all(t.superseded_at is None for t in person_tags)
