@@ -228,6 +228,9 @@ def _restore_secret_key(settings: Settings, source: zipfile.ZipFile, manifest: d
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(source.read(archive.SECRET_KEY_MEMBER))
         path.chmod(0o600)
+    if settings.secret_key is None and settings.env == "production":
+        return ["MATURE_SECRET_KEY is not set: servers refuse to start in production without it. Set it to the "
+                "key in use when the backup was taken, or access tokens from before will not work."]
     if archive.key_fingerprint(settings.resolved_secret_key()) != manifest["secret_key_fingerprint"]:
         return ["The secret key differs from the one in use when the backup was taken: passwords still work, "
                 "but access tokens and webhook signatures from before do not. Set MATURE_SECRET_KEY to the "

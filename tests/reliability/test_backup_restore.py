@@ -216,3 +216,26 @@ def test_a_restore_that_fails_half_way_leaves_the_database_empty(backend, tmp_pa
     engine = target.engine()
     assert not any(snapshot(engine).values())
     engine.dispose()
+
+
+def test_restoring_under_another_secret_key_warns_that_old_tokens_stop_working(tmp_path, request, monkeypatch):
+    source = new_service("sqlite", tmp_path, request, "source")
+    tokens = used_service(source)
+    file = tmp_path / "mature.backup"
+    assert run(monkeypatch, source, "backup", str(file)).exit_code == 0
+    target = new_service("sqlite", tmp_path, request, "target")
+    other_key = "a-different-production-key-0123456789-abcdef"
+    target.env(monkeypatch)
+    monkeypatch.setenv("MATURE_SECRET_KEY", other_key)
+
+    restored = CliRunner().invoke(main, ["restore", str(file)])
+    assert restored.exit_code == 0, restored.output
+    assert "warning: The secret key differs" in restored.output and "MATURE_SECRET_KEY" in restored.output
+    assert not (target.data_dir / "secret_key").exists()  # the operator's key is left in charge
+    settings = Settings(env="development", database_url=target.url, data_dir=target.data_dir,
+                        secret_key=other_key, search_indexing=False, webhook_delivery=False)
+    with TestClient(create_app(settings)) as client:
+        old = client.get("/api/users/me", headers={"Authorization": f"Bearer {tokens['personal']}"})
+        assert old.status_code == 401
+        login = client.post("/api/auth/token", json={"username": "alice", "password": DEMO_PASSWORD})
+        assert login.status_code == 200, login.text
