@@ -15,7 +15,8 @@ What it does:
    runs the migrations, creates an admin and a space.
 3. Imports the dump with app.wikiimport.importer.import_dump (what the CLI and the admin API run) and
    prints pages/s and revisions/s overall, and the seconds spent converting wikitext (mwparserfromhell +
-   pandoc, in a worker thread overlapping the database work). Then runs the same import again (idempotent: nothing to write).
+   pandoc, in a worker thread overlapping the database work). Then runs the same import again
+   (idempotent: nothing to write).
 """
 
 from __future__ import annotations
@@ -86,13 +87,16 @@ def wikitext(rng: random.Random, sentences: list[str], title: str, titles: list[
     sector, region = rng.choice(SECTORS), rng.choice(REGIONS)
     body = " ".join(sentences[: 3 + 2 * version])
     links = " and ".join(f"[[{t}]]" for t in rng.sample(titles, 2))
-    lines = [f"'''{title}''' in the [[Region::{region}]] (provisional figures, ''version {version}'').",
+    lines = [f"'''{title}''' in the [[Region::{region}]] "
+             f"(provisional figures, ''version {version}'').",
              "", "== Summary ==", body, "", "== Facts ==",
-             f"* Sector: [[Sector::{sector}]]", f"* Median pay: [[Median pay::£{rng.randint(18, 60)},{rng.randint(0, 9)}00]]",
+             f"* Sector: [[Sector::{sector}]]",
+             f"* Median pay: [[Median pay::£{rng.randint(18, 60)},{rng.randint(0, 9)}00]]",
              f"* Employers: [[Employer count::{rng.randint(10, 5000)}]]", f"* See also {links}", ""]
     if with_table:
         lines += ['{| class="wikitable"', "! Role !! Starting pay", "|-",
-                  f"| Assistant || £{rng.randint(18, 25)},000", "|-", f"| Senior || £{rng.randint(25, 40)},000", "|}", ""]
+                  f"| Assistant || £{rng.randint(18, 25)},000", "|-",
+                  f"| Senior || £{rng.randint(25, 40)},000", "|}", ""]
     lines.append("[[Category:Occupation profile]]")
     return "\n".join(lines)
 

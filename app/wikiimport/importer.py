@@ -39,6 +39,7 @@ from app.pages.titles import InvalidTitle, normalise_title, title_key
 from app.quality import scoring
 from app.semantics.ontology import get_ontology
 from app.wikiimport.convert import ConversionError, Converted, WikitextConverter
+from app.wikiimport.exceptions import InvalidDump, InvalidMapping
 from app.wikiimport.dump import DumpError, DumpPage, DumpRevision, SiteInfo, read_dump
 from app.wikiimport.models import ImportedRevision
 
@@ -47,16 +48,6 @@ CATEGORY_NAMESPACE = 14
 EXAMPLES = 3
 PREFETCH_PAGES = 25  # pages whose wikitext is converted while the previous ones are written
 Progress = Callable[[int, int, str], None]
-
-
-class InvalidDump(ProblemError):
-    status = 422
-    title = "Unreadable MediaWiki export"
-
-
-class InvalidMapping(ProblemError):
-    status = 422
-    title = "Invalid property mapping"
 
 
 class PageProblem(Exception):

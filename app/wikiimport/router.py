@@ -11,20 +11,16 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app.auth.dependencies import AdminUser
 from app.db import read_only
-from app.errors import ProblemError, problem_responses
+from app.errors import problem_responses
 from app.pages.schemas import CONTENT_LIMIT
-from app.wikiimport.importer import ImportOptions, InvalidMapping, check_mapping, import_dump
+from app.wikiimport.exceptions import DumpTooLarge, InvalidMapping
+from app.wikiimport.importer import ImportOptions, check_mapping, import_dump
 from app.wikiimport.schemas import ImportReportRead
 
 DUMP_LIMIT = 1_000_000_000  # bytes: a careers wiki's full history; bigger ones go through `mature import mediawiki`
 XML_TYPES = ("application/xml", "text/xml")
 
 router = APIRouter(prefix="/api/admin/imports", tags=["import"])
-
-
-class DumpTooLarge(ProblemError):
-    status = 413
-    title = "Too large"
 
 
 async def dump_file(request: Request) -> AsyncIterator[Path]:
@@ -59,8 +55,9 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 def import_mediawiki(
     path: Annotated[Path, Depends(dump_file)], request: Request, admin: AdminUser,
     space_id: Annotated[int, Query(description="The space to import into.")],
-    map_: Annotated[list[str], Query(alias="map", description="'Wiki property=Ontology property': annotations "
-                                     "of a wiki property become annotations of the ontology property.")] = [],  # noqa: B006
+    map_: Annotated[list[str], Query(
+        alias="map", description="'Wiki property=Ontology property': annotations of a wiki property become "
+                                 "annotations of the ontology property.")] = [],  # noqa: B006
     max_page_chars: Annotated[int, Query(ge=1, le=CONTENT_LIMIT, description="Pages with a larger revision "
                                          "are reported and not imported.")] = CONTENT_LIMIT,
 ) -> ImportReportRead:

@@ -23,7 +23,8 @@ def convert(converter: WikitextConverter, text: str):
 
 def test_links_keep_their_target_and_label(converter) -> None:
     result = convert(converter, "See [[care workers]], [[Nurses#Pay|nurses' pay]] and [[Apprenticeships]]s.")
-    assert result.markdown.strip() == "See [[Care workers|care workers]], [[Nurses|nurses' pay]] and [[Apprenticeships]]s."
+    assert result.markdown.strip() == (
+        "See [[Care workers|care workers]], [[Nurses|nurses' pay]] and [[Apprenticeships]]s.")
     assert [link.title for link in extract(result.markdown).links] == ["Care workers", "Nurses", "Apprenticeships"]
 
 
@@ -49,7 +50,8 @@ def test_an_invalid_value_of_a_known_property_stays_text(converter) -> None:
 
 
 def test_templates_files_and_category_links_are_shown_not_lost(converter) -> None:
-    text = "{{Infobox job|title=Nurse}}\n[[File:Chart.png|thumb|Pay]] [[:Category:Jobs|all jobs]] [[Category:Jobs|sort]]"
+    text = ("{{Infobox job|title=Nurse}}\n"
+            "[[File:Chart.png|thumb|Pay]] [[:Category:Jobs|all jobs]] [[Category:Jobs|sort]]")
     result = convert(converter, text)
     shown = plain_text(result.markdown)
     assert "{{Infobox job|title=Nurse}}" in shown and "[[File:Chart.png|thumb|Pay]]" in shown and "all jobs" in shown

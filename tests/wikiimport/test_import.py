@@ -14,6 +14,7 @@ from app.pages.models import Page, PageCategory, Revision
 from app.pages.wikitext import plain_text
 from app.semantics import service as semantics_service
 from app.wikiimport import importer as importer_module
+from app.wikiimport.exceptions import InvalidMapping
 from app.wikiimport.importer import ImportOptions, import_dump
 from app.wikiimport.models import ImportedRevision
 from tests.conftest import TransactionalDatabase
@@ -33,7 +34,8 @@ def history(session: Session, page: Page) -> list[Revision]:
 
 
 def revision_count(session: Session, space_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Revision).join(Page, Page.id == Revision.page_id).where(Page.space_id == space_id))
+    return session.scalar(select(func.count()).select_from(Revision).join(Page, Page.id == Revision.page_id)
+                          .where(Page.space_id == space_id))
 
 
 @pytest.fixture
@@ -137,9 +139,9 @@ def test_a_mapping_file_turns_unknown_properties_into_ontology_annotations(
 
 
 def test_a_mapping_to_a_property_the_ontology_lacks_is_refused_before_importing() -> None:
-    with pytest.raises(importer_module.InvalidMapping, match="'Employer count' -> 'Head count'"):
+    with pytest.raises(InvalidMapping, match="'Employer count' -> 'Head count'"):
         importer_module.parse_mapping('[properties]\n"Employer count" = "Head count"\n')
-    with pytest.raises(importer_module.InvalidMapping, match="TOML"):
+    with pytest.raises(InvalidMapping, match="TOML"):
         importer_module.parse_mapping("[properties\n")
 
 

@@ -1,0 +1,18 @@
+"""Problems the MediaWiki import can answer."""
+
+from app.errors import ProblemError
+
+
+class InvalidDump(ProblemError):
+    status = 422
+    title = "Unreadable MediaWiki export"
+
+
+class InvalidMapping(ProblemError):
+    status = 422
+    title = "Invalid property mapping"
+
+
+class DumpTooLarge(ProblemError):
+    status = 413
+    title = "Too large"
