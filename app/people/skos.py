@@ -31,6 +31,7 @@ from app.people.models import (
     TopicLabel,
     TopicStatus,
 )
+from app.security import rdf_input
 from app.semantics.ontology import ONTOLOGY_DIR
 from app.semantics.vocabulary import LMI
 
@@ -117,6 +118,10 @@ def parse(body: bytes, media_type: str) -> Graph:
     rdf_format = PARSE_FORMATS.get(media_type.split(";")[0].strip().lower())
     if rdf_format is None:
         raise InvalidScheme(f"Send the scheme as one of: {', '.join(PARSE_FORMATS)} (Content-Type).")
+    try:
+        rdf_input.check_upload(body, rdf_format)
+    except rdf_input.UnsafeRdf as unsafe:
+        raise InvalidScheme(str(unsafe)) from None
     try:
         return Graph().parse(data=body, format=rdf_format)
     except Exception as exc:  # noqa: BLE001 (rdflib parsers raise many unrelated types for bad input)

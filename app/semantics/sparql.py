@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ GRAPH_FORMATS = {
 ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml",
            "text/xml": "application/sparql-results+xml"}
 MAX_RUNNING = 2  # queries evaluating at once per process; a runaway one cannot take every thread
+MAX_RESULT_BYTES = 64_000_000  # a serialised answer past this is refused: results stream at ~60 MB/s
 
 
 class QueryRefused(ProblemError):
@@ -121,7 +123,7 @@ def _run_with_deadline(store: GraphStore, text: str, graphs: list[ox.NamedNode],
     if not _slots.acquire(timeout=timeout):
         raise QueryBusy("Other queries are still running; try again in a few seconds.",
                         headers={"Retry-After": "5"})
-    future: Future[bytes] = _pool.submit(_evaluate, store, text, graphs, info, media)
+    future: Future[bytes] = _pool.submit(_evaluate, store, text, graphs, info, media, time.monotonic() + timeout)
     future.add_done_callback(lambda _: _slots.release())
     try:
         return future.result(timeout=timeout)
@@ -134,8 +136,42 @@ def _run_with_deadline(store: GraphStore, text: str, graphs: list[ox.NamedNode],
         raise QueryRefused(f"The query could not be evaluated: {error}") from None
 
 
-def _evaluate(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str) -> bytes:
+class _BoundedOutput:
+    """Where results are serialised: Oxigraph evaluates lazily as it writes, so refusing a write stops a query
+    that passed its deadline (the caller already has a 503; without this it ran on, holding its slot and
+    buffering gigabytes) or whose answer outgrew MAX_RESULT_BYTES."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline, self.parts, self.size = deadline, [], 0
+        self.too_large = False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        self.too_large = self.size > MAX_RESULT_BYTES
+        if self.too_large or time.monotonic() > self.deadline:
+            raise OSError("query stopped")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _evaluate(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str,
+              deadline: float) -> bytes:
     results = store.store.query(text, default_graph=graphs, named_graphs=graphs)
-    if info.form in ("CONSTRUCT", "DESCRIBE"):
-        return results.serialize(format=GRAPH_FORMATS[media])
-    return results.serialize(format=SOLUTION_FORMATS[media])
+    output = _BoundedOutput(deadline)
+    formats = GRAPH_FORMATS if info.form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS
+    try:
+        results.serialize(output=output, format=formats[media])
+        stopped = False
+    except OSError:
+        stopped = True
+    del results  # dropped here: pyoxigraph results must not travel to another thread inside a traceback
+    if stopped:
+        if output.too_large:
+            raise QueryRefused(f"The answer is over {MAX_RESULT_BYTES:,} bytes. Add a LIMIT, select fewer "
+                               "variables, or page through it with LIMIT and OFFSET.") from None
+        raise QueryTimeout(f"The query ran past its time limit and was stopped. Narrow it (add a LIMIT, bind "
+                           "variables, or filter earlier) and try again.", headers={"Retry-After": "5"}) from None
+    return b"".join(output.parts)
