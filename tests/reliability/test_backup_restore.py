@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from app.demo.loader import load_demo
 from app.main import create_app
 from app.operations import archive
 from app.operations.backup import tables
+from tests.conftest import fresh_database_url
 
 DEMO_PASSWORD = "mature-demo"
 
@@ -33,11 +35,10 @@ class Service:
     url: str
     data_dir: Path
 
-    def env(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("MATURE_DATABASE_URL", self.url)
-        monkeypatch.setenv("MATURE_DATA_DIR", str(self.data_dir))
-        monkeypatch.setenv("MATURE_ENV", "development")  # the secret key lives in the data folder
-        monkeypatch.delenv("MATURE_SECRET_KEY", raising=False)
+    def env(self) -> dict[str, str | None]:
+        return {"MATURE_DATABASE_URL": self.url, "MATURE_DATA_DIR": str(self.data_dir),
+                "MATURE_ENV": "development",  # the secret key lives in the data folder
+                "MATURE_SECRET_KEY": None}
 
     def settings(self) -> Settings:
         return Settings(env="development", database_url=self.url, data_dir=self.data_dir, search_indexing=False,
@@ -47,17 +48,41 @@ class Service:
         return make_engine(self.settings())
 
 
-def new_service(backend: str, tmp_path: Path, request: pytest.FixtureRequest, name: str) -> Service:
-    from tests.conftest import fresh_database_url
+@dataclass
+class Backup:
+    source: Service
+    tokens: dict[str, str]  # issued before the backup
+    file: Path
+    rows: dict[str, list[list[object]]]  # the source's tables when it was taken
 
-    data_dir = tmp_path / name
-    data_dir.mkdir()
-    return Service(fresh_database_url(backend, data_dir, request), data_dir)
+
+def new_service(backend: str, folder: Path, request: pytest.FixtureRequest) -> Service:
+    folder.mkdir(parents=True)
+    return Service(fresh_database_url(backend, folder, request), folder)
 
 
-def run(monkeypatch: pytest.MonkeyPatch, service: Service, *args: str):
-    service.env(monkeypatch)
-    return CliRunner().invoke(main, list(args))
+def run(service: Service, *args: str, **env: str | None):
+    return CliRunner().invoke(main, list(args), env={**service.env(), **env})
+
+
+@pytest.fixture(scope="module")
+def backups(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Callable[[str], Backup]:
+    """The backup of a used service on each database, made once per module (`mature backup` while idle)."""
+    made: dict[str, Backup] = {}
+
+    def backup_of(backend: str) -> Backup:
+        if backend not in made:
+            root = tmp_path_factory.mktemp(f"backup-{backend}")
+            source = new_service(backend, root / "source", request)
+            tokens = used_service(source)
+            result = run(source, "backup", str(root / "mature.backup"))
+            assert result.exit_code == 0, result.output
+            engine = source.engine()
+            made[backend] = Backup(source, tokens, root / "mature.backup", snapshot(engine))
+            engine.dispose()
+        return made[backend]
+
+    return backup_of
 
 
 def used_service(service: Service) -> dict[str, str]:
@@ -93,39 +118,40 @@ def snapshot(engine: Engine) -> dict[str, list[list[object]]]:
     return found
 
 
-@pytest.mark.parametrize("source_backend,target_backend", [("sqlite", "postgresql"), ("postgresql", "sqlite")])
-def test_backup_restores_the_whole_state_into_the_other_database(source_backend, target_backend, tmp_path,
-                                                                  request, monkeypatch):
-    source = new_service(source_backend, tmp_path, request, "source")
-    target = new_service(target_backend, tmp_path, request, "target")
-    tokens = used_service(source)
-    file = tmp_path / "mature.backup"
+def rows_of(service: Service) -> dict[str, list[list[object]]]:
+    engine = service.engine()
+    try:
+        return snapshot(engine)
+    finally:
+        engine.dispose()
 
-    made = run(monkeypatch, source, "backup", str(file))
-    assert made.exit_code == 0, made.output
-    restored = run(monkeypatch, target, "restore", str(file))
+
+@pytest.mark.parametrize("source_backend,target_backend", [("sqlite", "postgresql"), ("postgresql", "sqlite")])
+def test_backup_restores_the_whole_state_into_the_other_database(source_backend, target_backend, backups,
+                                                                  tmp_path, request):
+    backup = backups(source_backend)
+    target = new_service(target_backend, tmp_path / "target", request)
+
+    restored = run(target, "restore", str(backup.file))
     assert restored.exit_code == 0, restored.output
     assert "warning" not in restored.output
 
-    source_engine, target_engine = source.engine(), target.engine()
-    before, after = snapshot(source_engine), snapshot(target_engine)
-    source_engine.dispose()
-    target_engine.dispose()
+    before, after = backup.rows, rows_of(target)
     assert {name for name, rows in before.items() if rows} >= {"access_token", "annotation", "change_log", "follow",
                                                                "page", "person_tag", "rating", "revision",
                                                                "space", "user"}
     for name in set(before) - {"search_queue"}:
         assert after[name] == before[name], f"table {name} differs after the restore"
     assert after["search_queue"] == []  # the restore rebuilt the index from every page, so nothing is left to do
-    assert (target.data_dir / "secret_key").read_text() == (source.data_dir / "secret_key").read_text()
+    assert (target.data_dir / "secret_key").read_text() == (backup.source.data_dir / "secret_key").read_text()
 
     with TestClient(create_app(target.settings())) as client:
-        for token in tokens.values():
+        for token in backup.tokens.values():
             me = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
             assert me.status_code == 200 and me.json()["username"] == "alice", me.text
         login = client.post("/api/auth/token", json={"username": "ben", "password": DEMO_PASSWORD})
         assert login.status_code == 200, login.text
-        auth = {"Authorization": f"Bearer {tokens['personal']}"}
+        auth = {"Authorization": f"Bearer {backup.tokens['personal']}"}
         found = client.get("/api/search", params={"q": "apprenticeships"}, headers=auth)
         assert found.status_code == 200 and found.json()["total"] > 0, found.text
         space_id = client.get("/api/spaces", headers=auth).json()[0]["id"]
@@ -135,53 +161,48 @@ def test_backup_restores_the_whole_state_into_the_other_database(source_backend,
         assert created.json()["id"] > max(row[0] for row in before["page"])
 
 
-def test_restore_refuses_a_database_with_data_unless_forced(tmp_path, request, monkeypatch):
-    source = new_service("sqlite", tmp_path, request, "source")
-    used_service(source)
-    file = tmp_path / "mature.backup"
-    assert run(monkeypatch, source, "backup", str(file)).exit_code == 0
-    engine = source.engine()
-    before = snapshot(engine)
-    source.env(monkeypatch)
-    assert CliRunner().invoke(main, ["user", "add", "latecomer"], input="a long password\n").exit_code == 0
+def test_restore_refuses_a_database_with_data_unless_forced(backups, tmp_path, request):
+    backup = backups("sqlite")
+    target = new_service("sqlite", tmp_path / "target", request)
+    assert run(target, "restore", str(backup.file)).exit_code == 0
+    added = CliRunner().invoke(main, ["user", "add", "latecomer"], input="a long password\n", env=target.env())
+    assert added.exit_code == 0, added.output
 
-    refused = run(monkeypatch, source, "restore", str(file))
+    refused = run(target, "restore", str(backup.file))
     assert refused.exit_code != 0 and "already holds data" in refused.output and "--force" in refused.output
-    assert "latecomer" in str(snapshot(engine)["user"])
-    forced = run(monkeypatch, source, "restore", "--force", str(file))
+    assert "latecomer" in str(rows_of(target)["user"])
+    forced = run(target, "restore", "--force", str(backup.file))
     assert forced.exit_code == 0, forced.output
-    after = snapshot(engine)
-    assert {**after, "search_queue": []} == {**before, "search_queue": []}  # the latecomer is gone
-    engine.dispose()
+    after = rows_of(target)
+    assert {**after, "search_queue": []} == {**backup.rows, "search_queue": []}  # the latecomer is gone
 
 
-def test_a_damaged_or_foreign_archive_is_refused_before_anything_is_written(tmp_path, request, monkeypatch):
-    source = new_service("sqlite", tmp_path, request, "source")
-    used_service(source)
-    file = tmp_path / "mature.backup"
-    assert run(monkeypatch, source, "backup", str(file)).exit_code == 0
-    damaged = tmp_path / "damaged.backup"
-    with zipfile.ZipFile(file) as original, zipfile.ZipFile(damaged, "w") as copy:
-        for item in original.namelist():
-            data = original.read(item)
-            if item == "tables/revision.jsonl":
-                assert b"apprenticeship" in data
-                data = data.replace(b"apprenticeship", b"apprenticeshop", 1)
-            copy.writestr(item, data)
-    older = tmp_path / "older.backup"
-    with zipfile.ZipFile(file) as original, zipfile.ZipFile(older, "w") as copy:
-        for item in original.namelist():
-            data = original.read(item)
-            if item == "manifest.json":
-                data = json.dumps({**json.loads(data), "schema_revision": "0003"}).encode()
-            copy.writestr(item, data)
-    target = new_service("sqlite", tmp_path, request, "target")
+def rewritten(original: Path, copy: Path, change: Callable[[str, bytes], bytes]) -> Path:
+    """A copy of the archive with some members changed."""
+    with zipfile.ZipFile(original) as source, zipfile.ZipFile(copy, "w") as target:
+        for item in source.namelist():
+            target.writestr(item, change(item, source.read(item)))
+    return copy
 
-    bad = run(monkeypatch, target, "restore", str(damaged))
+
+def test_a_damaged_or_foreign_archive_is_refused_before_anything_is_written(backups, tmp_path, request):
+    file = backups("sqlite").file
+
+    def damage(item: str, data: bytes) -> bytes:
+        if item == "tables/revision.jsonl":
+            assert b"apprenticeship" in data
+            return data.replace(b"apprenticeship", b"apprenticeshop", 1)
+        return data
+
+    def older(item: str, data: bytes) -> bytes:
+        return json.dumps({**json.loads(data), "schema_revision": "0003"}).encode() if item == "manifest.json" else data
+
+    target = new_service("sqlite", tmp_path / "target", request)
+    bad = run(target, "restore", str(rewritten(file, tmp_path / "damaged.backup", damage)))
     assert bad.exit_code != 0 and "tables/revision.jsonl is damaged" in bad.output
-    stale = run(monkeypatch, target, "restore", str(older))
+    stale = run(target, "restore", str(rewritten(file, tmp_path / "older.backup", older)))
     assert stale.exit_code != 0 and "revision '0003'" in stale.output
-    not_ours = run(monkeypatch, target, "restore", str(tmp_path / "source" / "secret_key"))
+    not_ours = run(target, "restore", str(backups("sqlite").source.data_dir / "secret_key"))
     assert not_ours.exit_code != 0 and "not a `mature backup` archive" in not_ours.output
     engine = target.engine()
     assert inspect(engine).get_table_names() == []  # not even migrated
@@ -189,53 +210,42 @@ def test_a_damaged_or_foreign_archive_is_refused_before_anything_is_written(tmp_
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_restore_that_fails_half_way_leaves_the_database_empty(backend, tmp_path, request, monkeypatch):
-    """One transaction: a row the database rejects (here, a rating of a page that does not exist, in the
-    last table loaded) undoes every row before it."""
-    source = new_service("sqlite", tmp_path, request, "source")
-    used_service(source)
-    file = tmp_path / "mature.backup"
-    assert run(monkeypatch, source, "backup", str(file)).exit_code == 0
-    broken = tmp_path / "broken.backup"
-    with zipfile.ZipFile(file) as original, zipfile.ZipFile(broken, "w") as copy:
+def test_a_restore_that_fails_half_way_leaves_the_database_empty(backend, backups, tmp_path, request):
+    """One transaction: a row the database rejects (here, a rating of a page that does not exist, in one of
+    the last tables loaded) undoes every row before it."""
+    file = backups("sqlite").file
+    with zipfile.ZipFile(file) as original:
         manifest = json.loads(original.read("manifest.json"))
         entry = next(entry for entry in manifest["tables"] if entry["name"] == "rating")
         assert manifest["tables"].index(entry) > len(manifest["tables"]) // 2  # many tables are in by then
-        row = json.loads(original.read(entry["file"]).splitlines()[0])
-        row[entry["columns"].index("id")] = row[entry["columns"].index("page_id")] = 999_999
-        data = (json.dumps(row) + "\n").encode() + original.read(entry["file"])
-        entry.update(rows=entry["rows"] + 1, sha256=hashlib.sha256(data).hexdigest())
-        for item in original.namelist():
-            copy.writestr(item, data if item == entry["file"] else
-                          json.dumps(manifest).encode() if item == "manifest.json" else original.read(item))
-    target = new_service(backend, tmp_path, request, "target")
+        rows = original.read(entry["file"])
+    row = json.loads(rows.splitlines()[0])
+    row[entry["columns"].index("id")] = row[entry["columns"].index("page_id")] = 999_999
+    rows = (json.dumps(row) + "\n").encode() + rows
+    entry.update(rows=entry["rows"] + 1, sha256=hashlib.sha256(rows).hexdigest())
+    broken = rewritten(file, tmp_path / "broken.backup", lambda item, data: rows if item == entry["file"] else
+                       json.dumps(manifest).encode() if item == "manifest.json" else data)
+    target = new_service(backend, tmp_path / "target", request)
 
-    failed = run(monkeypatch, target, "restore", str(broken))
-    assert failed.exit_code != 0 and "do not fit this database" in failed.output and "nothing was restored" in \
-        failed.output, failed.output
-    engine = target.engine()
-    assert not any(snapshot(engine).values())
-    engine.dispose()
+    failed = run(target, "restore", str(broken))
+    assert failed.exit_code != 0, failed.output
+    assert "do not fit this database" in failed.output and "nothing was restored" in failed.output, failed.output
+    assert not any(rows_of(target).values())
 
 
-def test_restoring_under_another_secret_key_warns_that_old_tokens_stop_working(tmp_path, request, monkeypatch):
-    source = new_service("sqlite", tmp_path, request, "source")
-    tokens = used_service(source)
-    file = tmp_path / "mature.backup"
-    assert run(monkeypatch, source, "backup", str(file)).exit_code == 0
-    target = new_service("sqlite", tmp_path, request, "target")
+def test_restoring_under_another_secret_key_warns_that_old_tokens_stop_working(backups, tmp_path, request):
+    backup = backups("sqlite")
+    target = new_service("sqlite", tmp_path / "target", request)
     other_key = "a-different-production-key-0123456789-abcdef"
-    target.env(monkeypatch)
-    monkeypatch.setenv("MATURE_SECRET_KEY", other_key)
 
-    restored = CliRunner().invoke(main, ["restore", str(file)])
+    restored = run(target, "restore", str(backup.file), MATURE_SECRET_KEY=other_key)
     assert restored.exit_code == 0, restored.output
     assert "warning: The secret key differs" in restored.output and "MATURE_SECRET_KEY" in restored.output
     assert not (target.data_dir / "secret_key").exists()  # the operator's key is left in charge
     settings = Settings(env="development", database_url=target.url, data_dir=target.data_dir,
                         secret_key=other_key, search_indexing=False, webhook_delivery=False)
     with TestClient(create_app(settings)) as client:
-        old = client.get("/api/users/me", headers={"Authorization": f"Bearer {tokens['personal']}"})
+        old = client.get("/api/users/me", headers={"Authorization": f"Bearer {backup.tokens['personal']}"})
         assert old.status_code == 401
         login = client.post("/api/auth/token", json={"username": "alice", "password": DEMO_PASSWORD})
         assert login.status_code == 200, login.text
