@@ -13,6 +13,7 @@ restore includes rebuilding the search index, as the command does. Prints one li
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -54,12 +55,20 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
     root = args.data_dir or Path(tempfile.mkdtemp(prefix="mature-bench-backup-"))
+    try:
+        run(root, args.scale)
+    finally:
+        if args.data_dir is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def run(root: Path, scale: float) -> None:
     source = root / "source"
-    generate(source, args.scale, build_index=False, progress=lambda *_: None)
+    generate(source, scale, build_index=False, progress=lambda *_: None)
     settings = Settings(env="development", data_dir=source, secret_key=SECRET)
     engine = make_engine(settings)
     archive = root / "mature.backup"
-    report = timed(f"backup (SQLite, scale {args.scale})", lambda: write_backup(engine, settings, archive))
+    report = timed(f"backup (SQLite, scale {scale})", lambda: write_backup(engine, settings, archive))
     engine.dispose()
     print(f"  {report.rows:,} rows in {report.tables} tables, archive {archive.stat().st_size / 1e6:.1f} MB")
     (root / "to_sqlite").mkdir(exist_ok=True)
