@@ -32,6 +32,7 @@ from app.auth.models import Space, User
 from app.auth.rights import Right
 from app.db import Database
 from app.errors import ProblemError
+from app.pages import links
 from app.pages import service as pages
 from app.pages.models import Page, PageAlias, Revision
 from app.pages.schemas import CONTENT_LIMIT
@@ -52,6 +53,10 @@ Progress = Callable[[int, int, str], None]
 
 class PageProblem(Exception):
     """Why one page was not imported; the rest of the import goes on."""
+
+
+class _TargetMissing(PageProblem):
+    """A redirect's target is not (yet) a page of the space."""
 
 
 @dataclass
@@ -230,8 +235,18 @@ class _Importer:
                     done += 1
                     if self.progress is not None:
                         self.progress(done, self.total, page.title)
-        for redirect in self.redirects:
-            self.one_redirect(redirect)
+        self.store_redirects()
+
+    def store_redirects(self) -> None:
+        """Redirects last, when their targets exist; a redirect to a redirect waits for that one (chains)."""
+        pending = self.redirects
+        while pending:
+            waiting = [redirect for redirect in pending if not self.one_redirect(redirect, final=False)]
+            if len(waiting) == len(pending):
+                for redirect in waiting:
+                    self.one_redirect(redirect, final=True)
+                return
+            pending = waiting
 
     def _prefetch(self, pool: ThreadPoolExecutor, converter: WikitextConverter,
                   chunk: list[DumpPage] | None) -> tuple[list[DumpPage], Future[Any]] | None:
@@ -280,12 +295,21 @@ class _Importer:
         else:
             job.count_into(self.report)
 
-    def one_redirect(self, redirect: _Redirect) -> None:
+    def one_redirect(self, redirect: _Redirect, final: bool) -> bool:
+        """Store one redirect; False if its target is missing and `final` is not set (try again later)."""
         try:
             with self.database.transaction() as session:
                 self._store_redirect(session, redirect)
+        except _TargetMissing as problem:
+            if not final:
+                return False
+            self.report.problem(redirect.page, str(problem))
         except PageProblem as problem:
             self.report.problem(redirect.page, str(problem))
+        except IntegrityError:  # its revision ids are taken: another page of the dump, or a concurrent import
+            self.report.problem(redirect.page, "Its revision ids were already imported for another page of this "
+                                               "wiki; the redirect was not kept. Check the dump.")
+        return True
 
     def _store_redirect(self, session: Session, redirect: _Redirect) -> None:
         """A redirect becomes an alias title of its target page, as a renamed page's old title is."""
@@ -300,10 +324,10 @@ class _Importer:
             target_key = title_key(redirect.target.partition("#")[0])
         except InvalidTitle as error:
             raise PageProblem(f"The redirect cannot be kept: {error}") from None
-        target = session.scalar(select(Page).where(Page.space_id == self.space.id, Page.title_key == target_key,
-                                                   Page.deleted_at.is_(None)))
+        target_id = links.resolve(session, self.space.id, [target_key]).get(target_key)  # follows aliases
+        target = session.get(Page, target_id) if target_id is not None else None
         if target is None:
-            raise PageProblem(f"The redirect to '{redirect.target}' was not kept: there is no such page in "
+            raise _TargetMissing(f"The redirect to '{redirect.target}' was not kept: there is no such page in "
                               f"'{self.space.key}'. Import the target first, then run the import again.")
         taken = session.scalar(select(Page.id).where(Page.space_id == self.space.id, Page.title_key == key))
         if taken is not None:

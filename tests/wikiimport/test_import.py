@@ -280,3 +280,21 @@ def test_a_newer_dump_adds_only_the_newer_revisions(
     newer = import_dump(database, admin, space.id, DUMPS[0])
     assert (newer.pages_created, newer.pages_updated, newer.revisions_imported) == (0, 1, 6)
     assert [r.summary for r in history(session, notes)] == [f"Monthly update {i}" for i in range(1, 13)]
+
+
+def test_a_redirect_to_a_redirect_leads_to_the_page(client, session: Session, database, tmp_path: Path) -> None:
+    admin = make_person(session, Role.admin)
+    space = make_space(session, admin.user)
+    text = DUMPS[0].read_text("utf-8")
+    carers = text.rindex("<page>", 0, text.index("<title>Carers</title>"))
+    block = text[carers:text.index("</page>", carers) + len("</page>")]
+    chained = (block.replace("<title>Carers</title>", "<title>Care staff</title>")
+               .replace("<id>4</id>", "<id>40</id>", 1).replace('title="Care workers"', 'title="Carers"')
+               .replace("<id>6</id>", "<id>60</id>", 1).replace("[[Care workers]]", "[[Carers]]"))
+    assert chained.count("Carers") == 2 and chained != block
+    dump = tmp_path / "chain.xml"
+    dump.write_text(text[:carers] + chained + "\n  " + text[carers:], "utf-8")  # before its target redirect
+    report = import_dump(database, admin.user, space.id, dump)
+    assert report.redirects == 2 and report.problems == []
+    found = client.get(f"/api/spaces/{space.id}/pages/Care staff", headers=admin.headers).json()
+    assert found["title"] == "Care workers" and found["redirected_from"] == "Care staff"
