@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -222,6 +222,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         phrase = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _default_detail(exc.status_code, request)
         return problem_response(request, exc.status_code, phrase, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # e.g. an id past 64 bits (SQLite's driver raises OverflowError, PostgreSQL a DataError): the caller's mistake
+        return problem_response(
+            request, 422, "Invalid request",
+            "A value in the request cannot be stored or looked up: ids are whole numbers up to 9223372036854775807 "
+            "and text cannot contain NUL characters. Nothing was changed.",
+        )
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
