@@ -45,7 +45,8 @@ def list_follows(request: Request, user: CurrentUser, session: SessionDep,
 
 
 @router.post("/follows", response_model=FollowRead, status_code=status.HTTP_201_CREATED,
-             responses=problem_responses(401, 404, 422))
+             responses={200: {"model": FollowRead, "description": "Already followed; nothing changed"},
+                        **problem_responses(401, 404, 422)})
 def create_follow(body: FollowCreate, response: Response, user: CurrentUser, session: SessionDep) -> FollowRead:
     """Follow a page, space, topic or person (following again is harmless and answers 200)."""
     key, changed = service.follow(session, user, FollowKind(body.kind), body.id)

@@ -49,7 +49,9 @@ def page_topics(access: ReadablePage, user: CurrentUser, session: SessionDep) ->
     return _page_topics(session, user, access)
 
 
-@router.post("/pages/{page_id}/tags", response_model=PageTopics, responses=problem_responses(401, 404, 410, 422))
+@router.post("/pages/{page_id}/tags", response_model=PageTopics,
+             responses={201: {"model": PageTopics, "description": "Tagged now (200: you had already tagged it)"},
+                        **problem_responses(401, 404, 410, 422)})
 def tag_page(body: PageTagCreate, access: ReadablePage, user: CurrentUser, session: SessionDep,
              response: Response) -> PageTopics:
     """Tag a page you may read with a topic (no edit needed). Free text that names no topic becomes a
