@@ -5,7 +5,7 @@ Run from the project root with the project's virtualenv, on an organisation made
 bench/organisation.py:
 
     .venv/bin/python bench/mixed_load.py --data-dir DIR [--database-url URL] [--workers 2]
-        [--concurrency 16] [--duration 60] [--ceiling-duration 20] [--json]
+        [--concurrency 16] [--client-processes 2] [--duration 60] [--ceiling-duration 20] [--json]
 
 What it does, all in one run so the figures share the machine's state:
 
@@ -25,9 +25,11 @@ What it does, all in one run so the figures share the machine's state:
    uvicorn supervisor and its workers) every second, and prints requests, errors, requests/s and
    p50/p99 per operation, the total against the ceiling (their ratio), and the memory.
 
-The client is one asyncio process (httpx) on the same 2 cores as the server: it costs CPU the
-server then lacks, for the ceiling as much as for the service, which is why both are measured in
-the same run with the same client and the ratio is the figure to compare across machines.
+The clients are asyncio (httpx) in --client-processes processes (default 2; one process tops out
+at a few hundred requests/s on a busy core, which would cap the ceiling rather than the server), on
+the same cores as the server: they cost CPU the server then lacks, for the ceiling as much as for the
+service, which is why both are measured in the same run with the same clients, and the ratio is the
+figure to compare across machines.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -238,31 +241,66 @@ async def _run_clients(base_url: str, concurrency: int, duration: float,
         return time.perf_counter() - started
 
 
-def drive(base_url: str, plan: Plan, concurrency: int, duration: float, seed: int = 1) -> dict:
-    """The mix against a running service: per-operation summaries and the total."""
+def _merge(parts: list[dict[str, OperationStats]]) -> dict[str, OperationStats]:
+    merged: dict[str, OperationStats] = {}
+    for part in parts:
+        for name, stats in part.items():
+            into = merged.setdefault(name, OperationStats())
+            into.latencies += stats.latencies
+            into.statuses.update(stats.statuses)
+            into.first_error = into.first_error or stats.first_error
+    return merged
+
+
+def _client(job: tuple[str, str, Plan | None, int, float, int]) -> tuple[float, dict[str, OperationStats]]:
+    """One client process: `concurrency` asyncio clients of the mix (or of the ceiling's /ping)."""
+    kind, base_url, plan, concurrency, duration, seed = job
+    if kind == "ceiling":
+        stats = OperationStats()
+
+        async def ping(client: httpx.AsyncClient) -> None:
+            started = time.perf_counter()
+            try:
+                response = await client.get("/ping")
+            except httpx.HTTPError as exc:
+                stats.record(time.perf_counter() - started, None, f"{type(exc).__name__}: {exc}")
+                return
+            stats.record(time.perf_counter() - started, response)
+
+        return asyncio.run(_run_clients(base_url, concurrency, duration, ping)), {"ceiling": stats}
     mix = Mix(plan, random.Random(seed))
     seconds = asyncio.run(_run_clients(base_url, concurrency, duration, lambda client: mix.pick()(client)))
-    rows = {name: stats.summary(seconds) for name, stats in mix.stats.items()}
+    return seconds, mix.stats
+
+
+def _clients(kind: str, base_url: str, plan: Plan | None, concurrency: int, duration: float, seed: int,
+             processes: int) -> tuple[float, dict[str, OperationStats]]:
+    """The clients, split over `processes` processes (one asyncio process tops out at a few hundred
+    requests/s on a busy core, which would cap the ceiling rather than the server)."""
+    processes = max(1, min(processes, concurrency))
+    jobs = [(kind, base_url, plan, concurrency // processes + (n < concurrency % processes), duration, seed + n)
+            for n in range(processes)]
+    if processes == 1:
+        results = [_client(jobs[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            results = pool.map(_client, jobs)
+    return max(seconds for seconds, _ in results), _merge([stats for _, stats in results])
+
+
+def drive(base_url: str, plan: Plan, concurrency: int, duration: float, seed: int = 1, processes: int = 1) -> dict:
+    """The mix against a running service: per-operation summaries and the total."""
+    seconds, stats = _clients("mix", base_url, plan, concurrency, duration, seed, processes)
+    rows = {name: stats[name].summary(seconds) for name in WEIGHTS}
     total = sum(row["requests"] for row in rows.values())
     return {"seconds": round(seconds, 1), "operations": rows,
             "total": {"requests": total, "per_s": round(total / seconds, 1),
                       "errors": sum(row["errors"] for row in rows.values())}}
 
 
-def drive_ceiling(base_url: str, concurrency: int, duration: float) -> dict:
-    stats = OperationStats()
-
-    async def ping(client: httpx.AsyncClient) -> None:
-        started = time.perf_counter()
-        try:
-            response = await client.get("/ping")
-        except httpx.HTTPError as exc:
-            stats.record(time.perf_counter() - started, None, f"{type(exc).__name__}: {exc}")
-            return
-        stats.record(time.perf_counter() - started, response)
-
-    seconds = asyncio.run(_run_clients(base_url, concurrency, duration, ping))
-    return stats.summary(seconds)
+def drive_ceiling(base_url: str, concurrency: int, duration: float, processes: int = 1) -> dict:
+    seconds, stats = _clients("ceiling", base_url, None, concurrency, duration, 0, processes)
+    return stats["ceiling"].summary(seconds)
 
 
 def warm_sparql(base_url: str, plan: Plan, workers: int, timeout: float) -> float:
@@ -370,18 +408,19 @@ def run(options: argparse.Namespace) -> dict:
         env["MATURE_DATABASE_URL"] = options.database_url
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "database": organisation["database"],
               "scale": organisation["scale"], "counts": organisation["counts"], "workers": options.workers,
-              "concurrency": options.concurrency,
+              "concurrency": options.concurrency, "client_processes": options.client_processes,
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
                          f"load average {os.getloadavg()[0]:.1f} at start"}
     with serving(ceiling_command(options.workers), env, data_dir / "ceiling.log") as (url, leader), \
             MemoryWatch(leader) as memory:
-        result["ceiling"] = drive_ceiling(url, options.concurrency, options.ceiling_duration)
+        result["ceiling"] = drive_ceiling(url, options.concurrency, options.ceiling_duration, options.client_processes)
     result["ceiling"]["rss_mb"] = memory.last_mb
     with serving([*mature_command(), "serve", "--workers", str(options.workers)], env,
                  data_dir / "server.log") as (url, leader):
         result["sparql_warm_seconds"] = round(warm_sparql(url, plan, options.workers, 300), 1)
         with MemoryWatch(leader) as memory:
-            result["mix"] = drive(url, plan, options.concurrency, options.duration, options.seed)
+            result["mix"] = drive(url, plan, options.concurrency, options.duration, options.seed,
+                                  options.client_processes)
         result["mix"]["rss_mb_end"], result["mix"]["rss_mb_peak"] = memory.last_mb, memory.peak_mb
     ceiling = result["ceiling"]["per_s"]
     result["ratio_to_ceiling"] = round(result["mix"]["total"]["per_s"] / ceiling, 3) if ceiling else None
@@ -391,7 +430,7 @@ def run(options: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     counts = result["counts"]
     lines = [f"mixed load on {result['database']}, {result['workers']} worker(s), {result['concurrency']} concurrent "
-             f"clients, {result['mix']['seconds']} s; organisation at scale {result['scale']}: {counts['pages']:,} "
+             f"clients in {result.get('client_processes', 1)} processes, {result['mix']['seconds']} s; organisation at scale {result['scale']}: {counts['pages']:,} "
              f"pages, {counts['revisions']:,} revisions, {counts['people']:,} people, {counts['current_tags']:,} tags, "
              f"{counts['current_ratings']:,} ratings",
              f"{result['machine']} (2 shared cores, other work running: noisy; read the ratio)", "",
@@ -421,6 +460,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of mixed load (default 60)")
     parser.add_argument("--ceiling-duration", type=float, default=20.0, help="seconds of ceiling load (default 20)")
+    parser.add_argument("--client-processes", type=int, default=2,
+                        help="client processes sharing --concurrency (default 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", dest="as_json")
     options = parser.parse_args(argv)
