@@ -297,3 +297,18 @@ def test_nul_characters_in_text_are_a_clear_4xx(client, alice, team_space):
     answer = client.post("/api/pages", headers=alice.headers,
                          json={"space_id": team_space, "title": "Nul", "content": "before\x00after"})
     assert answer.status_code in (201, 422), answer.text[:300]  # SQLite stores it; PostgreSQL text cannot
+
+
+@pytest.mark.parametrize("value", ['x" || true || "', "x' || true || '", 'x") } UNION { ?page ?p ?o } #'])
+def test_query_api_values_cannot_rewrite_the_generated_sparql(client, alice, team_space, value):
+    """The query API writes the caller's values into SPARQL; quoted, they match literally and match nothing."""
+    post_page(client, alice, team_space, "Wranglers", "[[Occupation::Cattle wrangler]]\n")
+    honest = client.post("/api/query", headers=alice.headers,
+                         json={"conditions": [{"property": "Occupation", "equals": "Cattle wrangler"}]})
+    assert [item["title"] for item in honest.json()["items"]] == ["Wranglers"]  # the control
+
+    answer = client.post("/api/query", headers=alice.headers,
+                         json={"conditions": [{"property": "Occupation", "equals": value}]})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["items"] == []

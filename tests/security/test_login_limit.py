@@ -106,7 +106,7 @@ def live_server(backend: str, tmp_path, request: pytest.FixtureRequest) -> Itera
         server.stop()
 
 
-def test_workers_share_one_count(live_server, monkeypatch):
+def test_workers_share_one_count(live_server):
     """Ten failures spread over two worker processes (new connection each, so both workers answer)
     lock the username: the default limit is 10 per 15 minutes."""
     def attempt(password: str) -> httpx.Response:
