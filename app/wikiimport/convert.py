@@ -135,8 +135,9 @@ class WikitextConverter:
         """Convert many texts with as few pandoc round trips as possible (thread-safe: the importer
         converts the next pages in a worker thread)."""
         with self._lock:
-            if len(self._cache) > CACHE_TEXTS:  # a long import keeps memory bounded
-                self._cache.clear()
+            if len(self._cache) > CACHE_TEXTS:  # bounded memory; the newest (read-ahead) texts stay
+                for text in list(itertools.islice(self._cache, len(self._cache) - CACHE_TEXTS // 2)):
+                    del self._cache[text]
             todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
             for start in range(0, len(todo), self.batch_size):
                 self._convert_batch(todo[start:start + self.batch_size])

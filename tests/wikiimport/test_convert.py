@@ -64,3 +64,15 @@ def test_the_same_text_is_converted_once(converter) -> None:
     first = converter.convert_all(texts)
     assert [r.markdown.strip() for r in first] == ["*one*", "**two**", "*one*"]
     assert first[0] is first[2]
+
+
+def test_a_long_import_forgets_the_oldest_texts_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.wikiimport import convert as convert_module
+
+    monkeypatch.setattr(convert_module, "CACHE_TEXTS", 4)
+    with WikitextConverter(get_ontology()) as converter:
+        converter.convert_all([f"text {n}" for n in range(5)])
+        newest = converter.convert_all(["text 4"])[0]
+        converter.convert_all(["text 5"])
+        assert converter.convert_all(["text 4"])[0] is newest  # kept: among the newest
+        assert list(converter._cache) == ["text 3", "text 4", "text 5"]
