@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
 from app.db import Database, make_engine
 from tests.conftest import SECRET, fresh_database_url, settings_for
 from tests.live_server import LiveServer
@@ -18,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))  # the sc
 import mixed_load  # noqa: E402
 import organisation  # noqa: E402
 
-SCALE = 0.0005  # 25 pages, 35 people, 100 tags, 250 ratings
+SCALE = 0.0005  # 25 pages, 36 people, 100 tags, 250 ratings
 
 
 def test_generator_makes_what_it_promises_and_every_mixed_operation_succeeds(backend, tmp_path, request):
