@@ -64,6 +64,14 @@ def fresh_database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) 
     return server.url(name)
 
 
+def migrated_database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[str, Database]:
+    """A new, empty, migrated database for a real server (tests that run uvicorn); the caller disposes it."""
+    url = fresh_database_url(backend, tmp, request)
+    database = Database(make_engine(settings_for(url, tmp)))
+    schema_migrations.upgrade(database.engine)
+    return url, database
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

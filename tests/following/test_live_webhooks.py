@@ -13,15 +13,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind, Visibility
 from app.changelog import Change
-from app.db import Database, make_engine, utcnow
+from app.db import Database, utcnow
 from app.following import webhooks
 from app.following.models import DeliveryStatus, WebhookDelivery
 from app.pages import service as page_service
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space
 from tests.following.receiver import receiver
 from tests.live_server import LiveServer
@@ -38,9 +37,7 @@ def eventually(check, message: str, within: float = WITHIN) -> None:
 
 @pytest.fixture
 def database(backend: str, tmp_path, request: pytest.FixtureRequest):
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     database.url = url  # type: ignore[attr-defined]
     yield database
     database.dispose()

@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import MemberRole, Role, TokenKind
-from app.db import Database, make_engine
+from app.db import Database
 from app.pages.models import Revision
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space
 from tests.live_server import LiveServer, all_at_once
 
@@ -37,9 +36,7 @@ class Live:
 
 @pytest.fixture
 def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Live]:
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         users = [account_service.create_user(session, f"writer{n}", f"Writer {n}", Role.adviser, None)
                  for n in range(WRITERS)]

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind
-from app.db import Database, make_engine
 from app.people import skos
 from app.people.models import Person, PersonTag, TopicConcept
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.live_server import LiveServer, all_at_once
 
 TAGGERS = 8
@@ -21,9 +19,7 @@ TAGGERS = 8
 
 @pytest.fixture
 def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dict]:
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         skos.seed(session)
         users = [account_service.create_user(session, f"tagger{n}", f"Tagger {n}", Role.adviser, None)

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import MemberRole, Role, TokenKind
-from app.db import Database, make_engine
 from app.pages import service as page_service
 from app.pages.models import Page
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space
 from tests.live_server import LiveServer, all_at_once
 
@@ -24,9 +22,7 @@ RATERS = 8
 
 @pytest.fixture
 def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dict]:
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         users = [account_service.create_user(session, f"rater{n}", f"Rater {n}", Role.adviser, None)
                  for n in range(RATERS + 1)]

@@ -22,10 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import MemberRole, Role, TokenKind, Visibility
-from app.db import Database, make_engine
+from app.db import Database
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.people import skos
@@ -33,7 +32,7 @@ from app.people.models import Person, PersonTag
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from app.search.models import SearchQueueEntry
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space
 from tests.live_server import LiveServer
 
@@ -66,9 +65,7 @@ class Setup:
 
 @pytest.fixture
 def setup(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         skos.seed(session)
         users = [account_service.create_user(session, f"writer{n}", f"Writer {n}", Role.adviser, None)

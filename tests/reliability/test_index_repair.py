@@ -15,13 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind, Visibility
-from app.db import Database, make_engine
 from app.main import create_app
 from app.pages import service as page_service
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database, settings_for
 from tests.factories import make_page, make_person, make_space
 from tests.live_server import LiveServer
 from tests.search.helpers import index_now
@@ -106,9 +104,7 @@ def test_a_search_bug_is_not_mistaken_for_damage(client, indexed, monkeypatch):
 
 @pytest.fixture
 def live(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         user = account_service.create_user(session, "keeper", "Keeper", Role.adviser, None)
         token = account_service.issue_token(session, SECRET, user, TokenKind.personal, "t", None).token

@@ -13,13 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind, Visibility
-from app.db import Database, make_engine
+from app.db import Database
 from app.pages import service as page_service
 from app.search.models import SearchQueueEntry
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space
 from tests.live_server import LiveServer
 
@@ -37,9 +36,7 @@ class Setup:
 
 @pytest.fixture
 def setup(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Setup]:
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         user = account_service.create_user(session, "writer", "Writer", Role.adviser, None)
         token = account_service.issue_token(session, SECRET, user, TokenKind.personal, "t", None).token

@@ -11,12 +11,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role
-from app.db import Database, make_engine, utcnow
+from app.db import utcnow
 from app.security import login_limit
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_user
 from tests.live_server import LiveServer
 
@@ -92,9 +91,7 @@ def test_failures_leave_the_window(session, limited):
 
 @pytest.fixture
 def live_server(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
-    url = fresh_database_url(backend, tmp_path, request)
-    database = Database(make_engine(settings_for(url, tmp_path)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         account_service.create_user(session, "frank", "Frank", Role.adviser, PASSWORD)
     database.dispose()

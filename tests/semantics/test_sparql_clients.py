@@ -10,11 +10,9 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 
-from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind, Visibility
-from app.db import Database, make_engine
-from tests.conftest import SECRET, fresh_database_url, settings_for
+from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space
 from tests.live_server import LiveServer
 
@@ -27,9 +25,7 @@ ORDER BY ?title"""
 @pytest.fixture(scope="module")
 def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict]:
     tmp = tmp_path_factory.mktemp("sparql-clients")
-    url = fresh_database_url(backend, tmp, request)
-    database = Database(make_engine(settings_for(url, tmp)))
-    schema_migrations.upgrade(database.engine)
+    url, database = migrated_database(backend, tmp, request)
     with database.transaction() as session:
         alice = account_service.create_user(session, "alice", "Alice", Role.adviser, None)
         bob = account_service.create_user(session, "bob", "Bob", Role.adviser, None)
