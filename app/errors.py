@@ -226,7 +226,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
-        # e.g. an id past 64 bits (SQLite's driver raises OverflowError, PostgreSQL a DataError): the caller's mistake
+        # e.g. an id past 64 bits (SQLite's driver raises OverflowError, PostgreSQL a DataError): the caller's mistake,
+        # logged all the same so a value our own code fills badly (a too-long column) does not pass unseen
+        log.warning("refused an unstorable value on %s %s: %s", request.method, request.url.path,
+                    str(getattr(exc, "orig", None) or exc).splitlines()[0][:300])
         return problem_response(
             request, 422, "Invalid request",
             "A value in the request cannot be stored or looked up: ids are whole numbers up to 9223372036854775807 "

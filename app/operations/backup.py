@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,10 @@ def write_backup(engine: Engine, settings: Settings, target: Path, progress: Pro
     partial = target.with_name(target.name + ".partial")
     all_tables = tables()
     manifest_tables = []
-    with _snapshot(engine) as connection, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zipped:
+    # Owner-only from the first byte: the archive holds password hashes, token hashes and the secret key.
+    partial.unlink(missing_ok=True)  # a leftover from a failed run may have looser permissions
+    private = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    with private, _snapshot(engine) as connection, zipfile.ZipFile(private, "w", zipfile.ZIP_DEFLATED) as zipped:
         revision = MigrationContext.configure(connection).get_current_revision() or ""
         for done, table in enumerate(all_tables):
             manifest_tables.append(_write_table(connection, table, zipped))

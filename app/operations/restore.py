@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 import zipfile
@@ -20,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, Engine, Table, bindparam, func, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
@@ -226,8 +237,9 @@ def _restore_secret_key(settings: Settings, source: zipfile.ZipFile, manifest: d
     if settings.secret_key is None and archive.SECRET_KEY_MEMBER in source.namelist():
         path = _key_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(source.read(archive.SECRET_KEY_MEMBER))
-        path.chmod(0o600)
+        path.unlink(missing_ok=True)  # created anew below, owner-only before the key is written
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as key_file:
+            key_file.write(source.read(archive.SECRET_KEY_MEMBER))
     if settings.secret_key is None and settings.env == "production":
         return ["MATURE_SECRET_KEY is not set: servers refuse to start in production without it. Set it to the "
                 "key in use when the backup was taken, or access tokens from before will not work."]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.auth import space_service
 from app.auth.dependencies import CurrentUser
-from app.db import SessionDep
+from app.db import SessionDep, read_only
 from app.errors import problem_responses
 from app.pages import links, presentation, service
 from app.pages.dependencies import EditablePage, ReadableHistory, ReadablePage, RestorablePage
@@ -225,6 +225,7 @@ def page_by_title(space_id: int, title: str, user: CurrentUser, session: Session
 
 
 @router.post("/spaces/{space_id}/preview", response_model=PreviewRead, responses=problem_responses(401, 404, 422))
+@read_only  # a POST only for the body's size: no write lock, no after-write hooks on every Preview click
 def preview_page(space_id: int, body: PagePreview, user: CurrentUser, session: SessionDep) -> PreviewRead:
     """Render text as a page in this space would show it (wiki links resolved there) and type its annotations,
     without saving anything: the editor's preview."""

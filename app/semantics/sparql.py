@@ -172,6 +172,6 @@ def _evaluate(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: Qu
         if output.too_large:
             raise QueryRefused(f"The answer is over {MAX_RESULT_BYTES:,} bytes. Add a LIMIT, select fewer "
                                "variables, or page through it with LIMIT and OFFSET.") from None
-        raise QueryTimeout(f"The query ran past its time limit and was stopped. Narrow it (add a LIMIT, bind "
+        raise QueryTimeout("The query ran past its time limit and was stopped. Narrow it (add a LIMIT, bind "
                            "variables, or filter earlier) and try again.", headers={"Retry-After": "5"}) from None
     return b"".join(output.parts)

@@ -145,9 +145,13 @@ class WikitextConverter:
 
     def _convert_batch(self, texts: list[str]) -> None:
         prepared = [self._prepare(text) for text in texts]
-        if self._pandoc is None:
-            self._pandoc = Pandoc()
-        outputs = self._pandoc.convert([wikitext for wikitext, _, _ in prepared])
+        try:
+            if self._pandoc is None:
+                self._pandoc = Pandoc()
+            outputs: list[str | ConversionError] = self._pandoc.convert([wikitext for wikitext, _, _ in prepared])
+        except ConversionError as error:  # pandoc missing or died: these pages are reported, the next batch retries
+            self.close()
+            outputs = [error] * len(texts)
         for text, (_, replacements, converted), output in zip(texts, prepared, outputs, strict=True):
             if isinstance(output, ConversionError):
                 self._cache[text] = output

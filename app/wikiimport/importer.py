@@ -389,6 +389,9 @@ class _PageImport:
         elif target.deleted_at is not None:
             raise PageProblem(f"The page was imported before as page {target.id} and has been deleted here since; "
                               f"restore it (POST /api/pages/{target.id}/restore) to import its newer revisions.")
+        elif target.space_id != self.importer.space.id:
+            raise PageProblem(f"The page was imported before as page {target.id} and has since been moved to another "
+                              "space; its newer revisions were not added there. Move it back to import them.")
         for revision, result in zip(missing, converted, strict=True):
             if isinstance(result, ConversionError):
                 raise PageProblem(f"Revision {revision.id} could not be converted to Markdown ({result}); "
@@ -423,7 +426,7 @@ class _PageImport:
                                        result.structured)
             saved: Revision | None = pages.current_revision(self.session, target)
         else:
-            access = pages.PageAccess(target, space, Right.edit)
+            access = pages.get_access(self.session, user, target.id, need=Right.edit)  # the one rights rule
             outcome = pages.edit_page(
                 self.session, user, access, content=result.markdown, categories=[], summary=summary,
                 minor=revision.minor, base_revision_id=target.current_revision_id or 0, on_conflict="fail",

@@ -53,7 +53,8 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
                  media: {"schema": {"type": "string", "format": "binary"}} for media in XML_TYPES}}})
 @read_only  # the request's own session only reads; each page is written in its own transaction
 def import_mediawiki(
-    path: Annotated[Path, Depends(dump_file)], request: Request, admin: AdminUser,
+    admin: AdminUser,  # first: FastAPI resolves in order, so no one unauthenticated gets a 1 GB upload spooled
+    path: Annotated[Path, Depends(dump_file)], request: Request,
     space_id: Annotated[int, Query(description="The space to import into.")],
     map_: Annotated[list[str], Query(
         alias="map", description="'Wiki property=Ontology property': annotations of a wiki property become "

@@ -249,3 +249,12 @@ def test_restoring_under_another_secret_key_warns_that_old_tokens_stop_working(b
         assert old.status_code == 401
         login = client.post("/api/auth/token", json={"username": "alice", "password": DEMO_PASSWORD})
         assert login.status_code == 200, login.text
+
+
+def test_the_archive_and_the_restored_key_are_readable_by_their_owner_only(backups, tmp_path, request):
+    backup = backups("sqlite")  # it holds password and token hashes and the development secret key
+    assert backup.file.stat().st_mode & 0o777 == 0o600
+    target = new_service("sqlite", tmp_path / "target", request)
+    restored = run(target, "restore", str(backup.file))
+    assert restored.exit_code == 0, restored.output
+    assert (target.data_dir / "secret_key").stat().st_mode & 0o777 == 0o600

@@ -76,3 +76,15 @@ def test_a_long_import_forgets_the_oldest_texts_first(monkeypatch: pytest.Monkey
         converter.convert_all(["text 5"])
         assert converter.convert_all(["text 4"])[0] is newest  # kept: among the newest
         assert list(converter._cache) == ["text 3", "text 4", "text 5"]
+
+
+def test_a_pandoc_that_dies_fails_its_batch_in_words_and_the_next_batch_gets_a_fresh_one(converter) -> None:
+    from app.wikiimport.convert import ConversionError
+
+    assert not isinstance(convert(converter, "'''warm up'''"), ConversionError)
+    converter._pandoc._process.kill()  # pandoc crashes between batches
+    converter._pandoc._process.wait()
+    failed = converter.convert_all(["'''first'''"])[0]
+    assert isinstance(failed, ConversionError) and "pandoc stopped" in str(failed)
+    again = converter.convert_all(["'''second'''"])[0]
+    assert not isinstance(again, ConversionError) and "**second**" in again.markdown

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Role, User
+from app.auth.rights import Right
+from app.pages import service as pages
 from app.pages.models import Page, PageCategory, Revision
 from app.pages.wikitext import plain_text
 from app.semantics import service as semantics_service
@@ -280,6 +282,27 @@ def test_a_newer_dump_adds_only_the_newer_revisions(
     newer = import_dump(database, admin, space.id, DUMPS[0])
     assert (newer.pages_created, newer.pages_updated, newer.revisions_imported) == (0, 1, 6)
     assert [r.summary for r in history(session, notes)] == [f"Monthly update {i}" for i in range(1, 13)]
+
+
+def test_newer_revisions_are_not_added_to_a_page_moved_out_of_the_import_space(
+        database: TransactionalDatabase, session: Session, admin: User, tmp_path: Path) -> None:
+    space, elsewhere = make_space(session, admin), make_space(session, admin)
+    text = DUMPS[0].read_text("utf-8")
+    start = text.index("<title>Vacancy notes</title>")
+    end = text.index("</page>", start)
+    cut = text.index("<revision>", text.index("<comment>Monthly update 7</comment>", start) - 400)
+    older = tmp_path / "older.xml"
+    older.write_text(text[:cut] + text[end:], "utf-8")
+    import_dump(database, admin, space.id, older)
+    notes = page_named(session, space.id, "Vacancy notes")
+    pages.move_page(session, admin, pages.get_access(session, admin, notes.id, need=Right.edit), "Vacancy notes",
+                    elsewhere.id, "Moved to the team space")
+    session.flush()
+    before = len(history(session, notes))
+    newer = import_dump(database, admin, space.id, DUMPS[0])
+    problems = {p["title"]: p["problem"] for p in newer.problems}
+    assert "moved to another space" in problems["Vacancy notes"]
+    assert len(history(session, notes)) == before and newer.revisions_imported == 0
 
 
 def test_a_redirect_to_a_redirect_leads_to_the_page(client, session: Session, database, tmp_path: Path) -> None:
