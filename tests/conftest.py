@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from click.testing import CliRunner, Result
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import schema_migrations
 from app.auth import security
+from app.cli import main
 from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
@@ -62,6 +64,24 @@ def fresh_database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) 
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return server.url(name)
+
+
+CLI_SECRET = "cli-test-secret-key-0123456789-abcdefghij"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder for the `mature` command, set as an operator's shell would (SQLite, development)."""
+    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MATURE_SECRET_KEY", CLI_SECRET)
+    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATURE_ENV", "development")
+    return tmp_path
+
+
+def run_cli(*args: str, stdin: str | None = None) -> Result:
+    """Run `mature ARGS` in-process, as the `env` fixture set it up."""
+    return CliRunner().invoke(main, list(args), input=stdin)
 
 
 def migrated_database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[str, Database]:

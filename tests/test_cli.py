@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from app.cli import main
 from app.config import Settings
 from app.main import create_app
-
-SECRET = "cli-test-secret-key-0123456789-abcdefghij"
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MATURE_SECRET_KEY", SECRET)
-    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("MATURE_ENV", "development")
-    return tmp_path
-
-
-def run(*args: str, stdin: str | None = None):
-    result = CliRunner().invoke(main, list(args), input=stdin)
-    return result
+from tests.conftest import run_cli as run
 
 
 def test_help_lists_the_commands():

@@ -16,18 +16,13 @@ from app.following import webhooks
 from app.main import create_app
 from tests.following.receiver import receiver
 
-SECRET = "cli-test-secret-key-0123456789-abcdefghij"
-
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MATURE_SECRET_KEY", SECRET)
-    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("MATURE_ENV", "development")
+def env(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared CLI data folder, with no background delivery or indexing: the command under test does it."""
     monkeypatch.setenv("MATURE_WEBHOOK_DELIVERY", "false")
     monkeypatch.setenv("MATURE_SEARCH_INDEXING", "false")
-    return tmp_path
+    return env
 
 
 def test_deliver_posts_what_the_server_queued_nothing_of(env):

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.cli import main
 from app.config import Settings
 from app.db import Database, make_engine, utcnow
 from app.reports.models import ReportSnapshot, SkillsProfile
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MATURE_SECRET_KEY", "cli-test-secret-key-0123456789-abcdefghij")
-    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("MATURE_ENV", "development")
-    return tmp_path
-
-
-def run(*args: str, stdin: str | None = None):
-    return CliRunner().invoke(main, list(args), input=stdin)
+from tests.conftest import run_cli as run
 
 
 def test_nightly_snapshot_of_every_profile(env):

@@ -6,31 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from app.auth import space_service
 from app.auth.models import User
 from app.auth.schemas import SpaceCreate
-from app.cli import main
 from app.config import Settings
 from app.db import Database, make_engine
 from app.pages.models import Page
+from tests.conftest import run_cli as run
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MATURE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MATURE_SECRET_KEY", "cli-test-secret-key-0123456789-abcdefghij")
-    monkeypatch.delenv("MATURE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("MATURE_ENV", "development")
-    return tmp_path
-
-
-def run(*args: str, stdin: str | None = None):
-    return CliRunner().invoke(main, list(args), input=stdin)
 
 
 @pytest.fixture
