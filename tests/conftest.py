@@ -37,12 +37,7 @@ SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[postgres.PostgresServer]:
-    try:
-        server = postgres.start_server()
-    except (FileNotFoundError, RuntimeError) as exc:
-        if postgres.postgres_required():
-            pytest.fail(f"PostgreSQL is required here (CI) but could not start: {exc}")
-        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    server = postgres.start_or_skip()
     yield server
     server.stop()
 

@@ -56,15 +56,35 @@ class PostgresServer:
     def start(self) -> None:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "mature", "-A", "trust",
                   "-E", "UTF8", "--no-locale")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its existing data (also after `halt`)."""
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
                   "-o", options, "-w", "-t", "60", "start")
 
+    def halt(self) -> None:
+        """Stop at once, like a crash or a network cut: no goodbye to clients; the data stays."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+
     def stop(self) -> None:
         subprocess.run([*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
                        capture_output=True, timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_or_skip() -> PostgresServer:
+    """A new throwaway server; without PostgreSQL the test skips, or fails under CI=true."""
+    import pytest
+
+    try:
+        return start_server()
+    except (FileNotFoundError, RuntimeError) as exc:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required here (CI) but could not start: {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
 
 
 def start_server() -> PostgresServer:

@@ -4,7 +4,6 @@ when the database is back. Uses its own PostgreSQL instance, so the other tests'
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,29 +25,9 @@ from tests.live_server import LiveServer
 RECOVERS_WITHIN = 30.0  # seconds
 
 
-def pg_ctl(server: postgres.PostgresServer, *args: str) -> None:
-    subprocess.run([*server.run_as, str(server.bindir / "pg_ctl"), "-D", str(server.data), *args],
-                   check=True, capture_output=True, timeout=60)
-
-
-def take_down(server: postgres.PostgresServer) -> None:
-    pg_ctl(server, "-m", "immediate", "stop")  # like a crash or a network cut: no goodbye to clients
-
-
-def bring_back(server: postgres.PostgresServer) -> None:
-    options = (f"-c listen_addresses=127.0.0.1 -p {server.port} -k {server.root} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
-    pg_ctl(server, "-l", str(server.root / "log"), "-o", options, "-w", "-t", "60", "start")
-
-
 @pytest.fixture
 def own_postgres() -> Iterator[postgres.PostgresServer]:
-    try:
-        server = postgres.start_server()
-    except (FileNotFoundError, RuntimeError) as exc:
-        if postgres.postgres_required():
-            pytest.fail(f"PostgreSQL is required here (CI) but could not start: {exc}")
-        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    server = postgres.start_or_skip()  # its own server: taking it down must not disturb other tests
     try:
         yield server
     finally:
@@ -102,7 +81,7 @@ def test_a_database_outage_answers_503_and_the_same_server_recovers(running, own
     etag = page.headers["ETag"]
     workers_before = server.process.pid
 
-    take_down(own_postgres)
+    own_postgres.halt()
     try:
         for method, path, options in calls(page_id, etag):
             extra = options.get("headers", {})
@@ -113,7 +92,7 @@ def test_a_database_outage_answers_503_and_the_same_server_recovers(running, own
             detail = response.json()["detail"]
             assert "database" in detail and "nothing was changed" in detail and "try again" in detail.lower()
     finally:
-        bring_back(own_postgres)
+        own_postgres.resume()
 
     deadline = time.monotonic() + RECOVERS_WITHIN
     while (health := http.get("/health")).status_code != 200:
