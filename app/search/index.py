@@ -19,7 +19,9 @@ import json
 import logging
 import re
 import shutil
+import struct
 import threading
+import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -52,6 +54,11 @@ _MARK_START, _MARK_END = "\x02", "\x03"
 
 class IndexBusy(Exception):
     """Another process holds the index's single writer lock; try again later."""
+
+
+# Errors that only unreadable index files raise (whoosh's compressed columns and packed numbers): damage for
+# certain, even where intact()'s cheap sample of each segment happens to read clean.
+CORRUPT_DATA = (zlib.error, struct.error, EOFError)
 
 
 class IndexDamaged(OSError):
@@ -377,7 +384,7 @@ class PageIndex:
             raise
         except Exception as exc:
             self.close()
-            if self.intact():
+            if not isinstance(exc, CORRUPT_DATA) and self.intact():  # intact() samples; these errors are proof
                 raise
             self.damaged = True
             log.error("the search index in %s is missing or damaged (%s: %s); rebuilding it from the database",
