@@ -8,7 +8,9 @@ links). The placeholders are then replaced by the service's own syntax (`[[Title
 cannot represent, by the original wikitext escaped as visible text.
 
 pandoc runs as one long-lived `pandoc lua` process fed JSON lines (pandoc_batch.lua), so a dump of
-50,000 revisions costs one process start, not 50,000.
+50,000 revisions costs one process start, not 50,000. A batch that pandoc does not finish in time (a text
+that makes it loop) gets the process killed: its texts are reported as failed, the next batch gets a fresh
+process, and the import (which may be waiting for the conversion inside a page's write transaction) goes on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ from app.semantics.ontology import Ontology
 LUA_SCRIPT = Path(__file__).with_name("pandoc_batch.lua")
 _FILE_NAMESPACES = {"file", "image", "media"}
 CACHE_TEXTS = 5_000  # converted texts kept: well over the pages the importer reads ahead
+# pandoc's time limit per batch: a fixed allowance plus one per character. Measured (2 shared cores, load 2): a
+# batch of 200 bench revisions (2,600 characters each) takes 0.9-1.0 s, 200 texts of 50,000 characters 14 s,
+# i.e. 560,000-700,000 characters/s. The limit allows 20,000 characters/s (30x slower, for a loaded machine):
+# 56 s for the bench batch, 130 s for one 2,000,000-character page.
+PANDOC_START_SECONDS = 30.0
+PANDOC_CHARS_PER_SECOND = 20_000
 _PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -62,6 +70,11 @@ def escape_text(text: str) -> str:
     return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in " ".join(text.split()))
 
 
+def batch_timeout(texts: Sequence[str]) -> float:
+    """Seconds pandoc may take for these texts before it is stopped."""
+    return PANDOC_START_SECONDS + sum(map(len, texts)) / PANDOC_CHARS_PER_SECOND
+
+
 class Pandoc:
     """One `pandoc lua` process converting batches of wikitext to GFM."""
 
@@ -78,20 +91,36 @@ class Pandoc:
         )
 
     def convert(self, texts: Sequence[str]) -> list[str | ConversionError]:
+        """The texts as GFM; ConversionError if pandoc died or did not answer within batch_timeout (killed)."""
         if not texts:
             return []
         assert self._process.stdin is not None and self._process.stdout is not None
+        limit = batch_timeout(texts)
+        expired = threading.Event()
+        watchdog = threading.Timer(limit, self._stop, args=(expired,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             self._process.stdin.write(json.dumps(list(texts)) + "\n")
             self._process.stdin.flush()
             line = self._process.stdout.readline()
         except (BrokenPipeError, OSError):
             line = ""
+        finally:
+            watchdog.cancel()
+        if expired.is_set():  # killed, even if its answer came in at the last moment: this process is gone
+            raise ConversionError(f"pandoc did not finish the batch of {len(texts)} texts this one was in within "
+                                  f"{limit:.1f} s and was stopped; one of them may make pandoc loop")
         if not line:
             stderr = self._process.stderr.read() if self._process.stderr else ""
             raise ConversionError(f"pandoc stopped while converting: {stderr.strip()[:500]}")
         results = json.loads(line)
         return [r if isinstance(r, str) else ConversionError(str(r.get("error"))) for r in results]
+
+    def _stop(self, expired: threading.Event) -> None:
+        """The watchdog's action: the blocked read then sees the end of pandoc's output."""
+        expired.set()
+        self._process.kill()
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -149,7 +178,8 @@ class WikitextConverter:
             if self._pandoc is None:
                 self._pandoc = Pandoc()
             outputs: list[str | ConversionError] = self._pandoc.convert([wikitext for wikitext, _, _ in prepared])
-        except ConversionError as error:  # pandoc missing or died: these pages are reported, the next batch retries
+        except ConversionError as error:  # pandoc missing, died or too slow: these pages are reported, the next
+            # batch gets a fresh process
             self.close()
             outputs = [error] * len(texts)
         for text, (_, replacements, converted), output in zip(texts, prepared, outputs, strict=True):

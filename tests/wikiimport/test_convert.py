@@ -88,3 +88,41 @@ def test_a_pandoc_that_dies_fails_its_batch_in_words_and_the_next_batch_gets_a_f
     assert isinstance(failed, ConversionError) and "pandoc stopped" in str(failed)
     again = converter.convert_all(["'''second'''"])[0]
     assert not isinstance(again, ConversionError) and "**second**" in again.markdown
+
+
+FAKE_PANDOC = '''
+import json, sys, time
+for line in sys.stdin:  # pandoc_batch.lua's protocol; a text asking for it makes this "pandoc" hang
+    texts = json.loads(line)
+    if any("loops forever" in text for text in texts):
+        time.sleep(20)
+    print(json.dumps(texts), flush=True)
+'''
+
+
+def test_a_batch_pandoc_does_not_finish_in_time_fails_in_words_and_the_next_batch_gets_a_fresh_one(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import time
+
+    import pypandoc
+
+    from app.wikiimport import convert as convert_module
+    from app.wikiimport.convert import ConversionError
+
+    fake = tmp_path / "pandoc"
+    fake.write_text(f"#!{sys.executable}\n{FAKE_PANDOC}")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(fake))
+    monkeypatch.setattr(convert_module, "PANDOC_START_SECONDS", 0.5)
+    with WikitextConverter(get_ontology()) as converter:
+        assert convert(converter, "warm up").markdown == "warm up"
+        stuck = converter._pandoc
+        started = time.monotonic()
+        failed = converter.convert_all(["A table that loops forever", "An innocent text"])
+        assert time.monotonic() - started < 10  # stopped by the limit, not by the fake's 20 s sleep
+        assert all(isinstance(result, ConversionError) for result in failed)
+        assert "did not finish the batch of 2 texts this one was in within 0.5 s and was stopped" in str(failed[0])
+        assert stuck._process.returncode is not None  # killed, not left running
+        again = convert(converter, "The next batch")
+        assert again.markdown == "The next batch" and converter._pandoc is not stuck
