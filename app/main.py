@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from app import __version__
 from app.auth.router import router as accounts_router
@@ -20,6 +19,7 @@ from app.db import Database, make_engine
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.following.dispatch import WebhookWorker
 from app.following.router import router as following_router
+from app.operations.health import Health, report as health_report
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
 from app.people.topic_router import IMPORT_LIMIT
@@ -32,6 +32,7 @@ from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.search.router import router as search_router
 from app.security.body_limit import BodyLimit
+from app.security.headers import SecurityHeaders
 from app.tagging.router import router as tagging_router
 from app.widgets.router import router as widgets_router
 from app.semantics.ontology import get_ontology
@@ -41,13 +42,11 @@ from app.semantics.router import router as semantics_router
 log = logging.getLogger(__name__)
 
 
-class Health(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok", "version": "0.1.0",
-                                                               "database": "sqlite"}]})
+class Service(FastAPI):
+    """FastAPI with the security headers outside every other layer, so even the 500 answer carries them."""
 
-    status: str = Field(description="'ok' when the database answers.")
-    version: str
-    database: str = Field(description="The database dialect: sqlite or postgresql.")
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def warm_graph_store(app: FastAPI) -> None:
@@ -97,7 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if owned:
                 app.state.database.dispose()
 
-    app = FastAPI(
+    app = Service(
         title="MATURE-LMI",
         version=__version__,
         summary="Knowledge maturing for careers labour-market information.",
@@ -129,10 +128,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))
     def health() -> Health:
-        """Liveness and database reachability (no authentication)."""
-        with app.state.database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return Health(status="ok", version=__version__, database=app.state.database.engine.dialect.name)
+        """Liveness, database reachability and the derived stores' state (no authentication; 200 'degraded'
+        while the search index is rebuilt, 503 when the database is unreachable)."""
+        return health_report(app)
 
     app.include_router(widgets_router)  # /widgets/ and the demo workspace at / (which links to /docs)
 

@@ -33,6 +33,7 @@ class Indexer:
         self.index = index
         self._loop = Loop("search-indexer", self.step, POLL_SECONDS, first=self.ensure_ready)
         self._rebuild_pending = False  # this process reset the index and owes it a rebuild
+        self.rebuilding = False  # a full rebuild is running in this process (reported by /health)
 
     def step(self) -> None:
         """One round of the background loop: repair a deleted or damaged index, then drain the queue."""
@@ -74,6 +75,13 @@ class Indexer:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Re-index every live page from the database, replacing the whole index in one commit."""
+        self.rebuilding = True
+        try:
+            return self._rebuild(progress)
+        finally:
+            self.rebuilding = False
+
+    def _rebuild(self, progress: Progress | None) -> int:
         with self.database.transaction(write=False) as session:
             covered = queue.all_entry_ids(session)  # what this rebuild makes redundant
             total = session.scalar(select(func.count()).select_from(Page).where(Page.deleted_at.is_(None))) or 0
@@ -110,6 +118,11 @@ class Indexer:
         self.drain()
 
     # -- the background loop of a server process -------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """The background loop runs in this process, so damage found here is repaired within a round."""
+        return self._loop.running
 
     def start(self) -> None:
         self._loop.start()

@@ -65,6 +65,11 @@ class GraphStore:
         self._owners: Counter[ox.Quad] = Counter()
         self.store.extend(quads(ontology, self.ontology_graph))
 
+    @property
+    def loaded(self) -> bool:
+        """The first full load from the database has finished (queries no longer wait for it)."""
+        return self._loaded
+
     def catch_up(self, session: Session) -> None:
         """Apply what changed since the last call (everything, the first time)."""
         with self._lock:
