@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth.dependencies import CurrentUser, ManagerUser
 from app.auth.models import Role
 from app.db import SessionDep
-from app.errors import ProblemError, problem_responses
+from app.errors import problem_responses
 from app.pages.presentation import authors
 from app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from app.people import skos, topics
@@ -47,17 +47,13 @@ from app.people.schemas import (
     TopicUpdate,
 )
 from app.semantics.negotiation import choose
+from app.uploads import spooled
 
 router = APIRouter(prefix="/topics", tags=["topics"])
 TopicId = Annotated[int, Path(description="The topic's id.", examples=[23])]
 EXPORT_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
                   "application/n-triples": "nt"}
 IMPORT_LIMIT = 20_000_000  # bytes; a whole ESCO skills pillar in Turtle is about this size
-
-
-class TooLarge(ProblemError):
-    status = 413
-    title = "Too large"
 
 
 def topic_read(session: Session, topic: TopicConcept) -> TopicRead:
@@ -181,13 +177,8 @@ def export_scheme(request: Request, _user: CurrentUser, session: SessionDep,
 async def scheme_file(request: Request) -> bytes:
     """The uploaded file, read before the database transaction starts (an upload never holds the write
     lock) and refused as soon as it passes the limit."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > IMPORT_LIMIT:
-            raise TooLarge(f"The file is over {IMPORT_LIMIT} bytes; import a part of the scheme at a time.")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    async with spooled(request, IMPORT_LIMIT, "file", "import a part of the scheme at a time.") as path:
+        return path.read_bytes()
 
 
 @router.post("/import", response_model=ImportResult, responses=problem_responses(401, 403, 413, 422),

@@ -11,8 +11,3 @@ class InvalidDump(ProblemError):
 class InvalidMapping(ProblemError):
     status = 422
     title = "Invalid property mapping"
-
-
-class DumpTooLarge(ProblemError):
-    status = 413
-    title = "Too large"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,8 @@ from app.auth.dependencies import AdminUser
 from app.db import read_only
 from app.errors import problem_responses
 from app.pages.schemas import CONTENT_LIMIT
-from app.wikiimport.exceptions import DumpTooLarge, InvalidMapping
+from app.uploads import spooled
+from app.wikiimport.exceptions import InvalidMapping
 from app.wikiimport.importer import ImportOptions, check_mapping, import_dump
 from app.wikiimport.schemas import ImportReportRead
 
@@ -25,15 +25,8 @@ router = APIRouter(prefix="/api/admin/imports", tags=["import"])
 
 async def dump_file(request: Request) -> AsyncIterator[Path]:
     """The uploaded dump spooled to a temporary file before any database work (the import reads it twice)."""
-    with tempfile.TemporaryDirectory(prefix="mature-import-") as directory:
-        path, size = Path(directory) / "dump.xml", 0
-        with path.open("wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > DUMP_LIMIT:
-                    raise DumpTooLarge(f"The dump is over {DUMP_LIMIT:,} bytes; import it on the server with "
-                                       "`mature import mediawiki FILE --space KEY`.")
-                out.write(chunk)
+    async with spooled(request, DUMP_LIMIT, "dump", "import it on the server with "
+                                                    "`mature import mediawiki FILE --space KEY`.") as path:
         yield path
 
 

@@ -128,3 +128,23 @@ def test_page_size_limit_from_the_api(client, session: Session) -> None:
                   max_page_chars=500).json()
     assert {p["title"] for p in report["problems"]} == {"Main Page", "Care workers", "Carers"}
     assert pages_in(session, space.id) == 2
+
+
+def test_a_dump_over_the_limit_is_refused_and_no_spooled_copy_is_left(client, session: Session, tmp_path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from app.wikiimport import router
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the upload is spooled
+    admin = make_person(session, Role.admin)
+    space = make_space(session, admin.user)
+    dump = (DATA / "careers-wiki-schema-0.11.xml").read_bytes()
+    monkeypatch.setattr(router, "DUMP_LIMIT", len(dump) - 1)
+    answer = post(client, admin, space.id, dump)
+    assert answer.status_code == 413 and answer.headers["content-type"] == "application/problem+json"
+    assert f"over {len(dump) - 1:,} bytes" in answer.json()["detail"] and "mature import mediawiki" in answer.json()["detail"]
+    assert pages_in(session, space.id) == 0 and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(router, "DUMP_LIMIT", len(dump))  # exactly at the limit: imported
+    assert post(client, admin, space.id, dump).status_code == 200
+    assert pages_in(session, space.id) == 4 and list(tmp_path.iterdir()) == []
