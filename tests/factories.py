@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import service as account_service
@@ -15,6 +16,7 @@ from app.auth.models import MemberRole, Role, Space, TokenKind, User, Visibility
 from app.auth.schemas import SpaceCreate
 from app.pages import service as page_service
 from app.pages.models import Page
+from app.people.models import Person as PersonRecord
 from tests.conftest import SECRET
 
 _counter = itertools.count(1)
@@ -49,6 +51,20 @@ def make_person(session: Session, role: Role = Role.adviser, username: str | Non
     issued = account_service.issue_token(session, SECRET, user, TokenKind.personal, "test", None)
     session.commit()
     return Person(user, issued.token)
+
+
+def users_with_tokens(session: Session, n: int, name: str, role: Role = Role.adviser) -> tuple[list[User], list[str]]:
+    """The callers of a live-server test: users name0 .. name{n-1} ('Name 0' ...) without passwords, and a personal
+    token for each. Not committed: the caller's `database.transaction()` commits them with the rest of the setup."""
+    users = [account_service.create_user(session, f"{name}{i}", f"{name.title()} {i}", role, None) for i in range(n)]
+    tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+    return users, tokens
+
+
+def person_ids(session: Session, users: list[User]) -> list[int]:
+    """The people-directory entries (app.people Person) made with these users, in the same order."""
+    session.flush()
+    return [session.scalar(select(PersonRecord.id).where(PersonRecord.user_id == u.id)) for u in users]
 
 
 def make_space(session: Session, owner: User, visibility: Visibility = Visibility.members,

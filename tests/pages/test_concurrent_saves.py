@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import service as account_service
-from app.auth.models import MemberRole, Role, TokenKind
+from app.auth.models import MemberRole
 from app.db import Database
 from app.pages.models import Revision
 from tests.conftest import SECRET, migrated_database
-from tests.factories import make_space
+from tests.factories import make_space, users_with_tokens
 from tests.live_server import LiveServer, all_at_once
 
 WRITERS = 8
@@ -38,9 +37,7 @@ class Live:
 def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Live]:
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
-        users = [account_service.create_user(session, f"writer{n}", f"Writer {n}", Role.adviser, None)
-                 for n in range(WRITERS)]
-        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        users, tokens = users_with_tokens(session, WRITERS, "writer")
         space_id = make_space(session, users[0], members={u: MemberRole.editor for u in users[1:]}).id
     server = LiveServer(url, tmp_path, SECRET, workers=2)
     try:

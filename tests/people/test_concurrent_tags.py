@@ -7,11 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from app.auth import service as account_service
-from app.auth.models import Role, TokenKind
 from app.people import skos
-from app.people.models import Person, PersonTag, TopicConcept
+from app.people.models import PersonTag, TopicConcept
 from tests.conftest import SECRET, migrated_database
+from tests.factories import person_ids, users_with_tokens
 from tests.live_server import LiveServer, all_at_once
 
 TAGGERS = 8
@@ -22,11 +21,8 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dic
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         skos.seed(session)
-        users = [account_service.create_user(session, f"tagger{n}", f"Tagger {n}", Role.adviser, None)
-                 for n in range(TAGGERS)]
-        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
-        session.flush()
-        people = [session.scalar(select(Person.id).where(Person.user_id == u.id)) for u in users]
+        users, tokens = users_with_tokens(session, TAGGERS, "tagger")
+        people = person_ids(session, users)
     server = LiveServer(url, tmp_path, SECRET, workers=2)
     try:
         server.wait_until_up()

@@ -22,18 +22,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.auth import service as account_service
-from app.auth.models import MemberRole, Role, TokenKind, Visibility
+from app.auth.models import MemberRole, Visibility
 from app.db import Database
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.people import skos
-from app.people.models import Person, PersonTag
+from app.people.models import PersonTag
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from app.search.models import SearchQueueEntry
 from tests.conftest import SECRET, migrated_database
-from tests.factories import make_space
+from tests.factories import make_space, person_ids, users_with_tokens
 from tests.live_server import LiveServer
 
 WRITERS = 6
@@ -68,15 +67,12 @@ def setup(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         skos.seed(session)
-        users = [account_service.create_user(session, f"writer{n}", f"Writer {n}", Role.adviser, None)
-                 for n in range(WRITERS)]
-        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        users, tokens = users_with_tokens(session, WRITERS, "writer")
         space = make_space(session, users[0], Visibility.organisation,
                            members={u: MemberRole.editor for u in users[1:]})
         pages = [page_service.create_page(session, users[0], space.id, f"Shared page {n}", f"Start {n}.", [], "").id
                  for n in range(PAGES)]
-        session.flush()
-        people = [session.scalar(select(Person.id).where(Person.user_id == u.id)) for u in users]
+        people = person_ids(session, users)
     try:
         yield Setup(url, tmp_path, database, tokens, pages, people)
     finally:

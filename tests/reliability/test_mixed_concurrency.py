@@ -11,16 +11,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.auth import service as account_service
-from app.auth.models import MemberRole, Role, TokenKind, Visibility
+from app.auth.models import MemberRole, Visibility
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.people import skos
-from app.people.models import Person, PersonTag, TopicConcept
+from app.people.models import PersonTag, TopicConcept
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from tests.conftest import SECRET, migrated_database
-from tests.factories import make_space
+from tests.factories import make_space, person_ids, users_with_tokens
 from tests.live_server import LiveServer, all_at_once
 
 EACH = 8  # clients per kind of write
@@ -33,14 +32,11 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest):
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         skos.seed(session)
-        users = [account_service.create_user(session, f"colleague{n}", f"Colleague {n}", Role.adviser, None)
-                 for n in range(3 * EACH + 1)]
-        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        users, tokens = users_with_tokens(session, 3 * EACH + 1, "colleague")
         space = make_space(session, users[0], Visibility.organisation,
                            members={u: MemberRole.editor for u in users[1:]})
         page = page_service.create_page(session, users[0], space.id, "Shared page", "\n\n".join(LINES), [], "")
-        session.flush()
-        person = session.scalar(select(Person.id).where(Person.user_id == users[0].id))
+        [person] = person_ids(session, users[:1])
         state = {"database": database, "tokens": tokens[1:], "page": page.id, "base": page.current_revision_id,
                  "person": person}
     server = LiveServer(url, tmp_path, SECRET, workers=2)
