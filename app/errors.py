@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -193,6 +194,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    if len(location) == 2 and location[0] == "body" and isinstance(location[1], int):
+        return "body"  # a JSON syntax error: FastAPI puts the character position where a field name would be
     parts = [str(part) for part in location]
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:] or parts
@@ -213,8 +216,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         summary = "; ".join(f"{error['field']}: {error['message']}" for error in errors[:5])
+        detail = _unreadable_body(exc.errors(), request.headers.get("content-type"))
         return problem_response(
-            request, 422, "Invalid request", f"Please correct these fields: {summary}", errors=errors
+            request, 422, "Invalid request", detail or f"Please correct these fields: {summary}", errors=errors
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -254,6 +258,27 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
+BODY_ADVICE = "Send a JSON object with Content-Type: application/json (see /docs for its fields); nothing was changed."
+
+
+def _unreadable_body(errors: Sequence[Any], content_type: str | None) -> str | None:
+    """A detail for a body that is not JSON at all, or not a JSON object (instead of "body: Field required")."""
+    for error in errors:
+        location, kind = tuple(error.get("loc", ())), error.get("type")
+        if kind == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "not JSON")
+            return f"The request body is not valid JSON: {reason} (at character {location[-1]}). {BODY_ADVICE}"
+        if location != ("body",):
+            continue
+        if kind == "missing":
+            return f"The request has no body. {BODY_ADVICE}"
+        if isinstance(error.get("input"), bytes):  # FastAPI parses JSON only when the Content-Type says JSON
+            return f"The request body was sent as {content_type or 'no Content-Type'}, so it was not read as JSON. {BODY_ADVICE}"
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            return f"The request body is JSON but not an object ({{...}}). {BODY_ADVICE}"
+    return None
+
+
 def _default_detail(status: int, request: Request) -> str:
     if status == 404:
         return f"There is nothing at {request.url.path}. See /docs for the API."
@@ -277,6 +302,7 @@ def document_problems(app: FastAPI) -> None:
         problem = {"$ref": "#/components/schemas/Problem"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                _document_body_problems(operation)
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if status.startswith(("4", "5")) and (PROBLEM_JSON in content or status == "422"):
@@ -291,6 +317,28 @@ def document_problems(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+BODY_PROBLEMS = {
+    "413": "Content Too Large: the body is over the limit (MATURE_MAX_BODY_BYTES; the imports have their own) "
+           "and was not read.",
+    "422": "Unprocessable Content: the body is not JSON, was not sent as application/json, is not a JSON object, "
+           "or a field is invalid (`errors` lists them).",
+}
+
+
+def _document_body_problems(operation: dict[str, Any]) -> None:
+    """What any operation taking a body may answer, whatever its route declares: 413 from the body limit
+    (app.security.body_limit) and, for a JSON body, 422 when it cannot be read as the expected JSON object."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    responses = operation.setdefault("responses", {})
+    wanted = ["413", "422"] if "application/json" in body.get("content", {}) else ["413"]
+    for status in wanted:
+        response = responses.setdefault(status, {"content": {PROBLEM_JSON: {}}})
+        response["description"] = BODY_PROBLEMS[status]
+        response.setdefault("content", {}).setdefault(PROBLEM_JSON, {})
 
 
 def _restore_example_nulls(components: dict[str, Any]) -> None:
