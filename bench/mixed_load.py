@@ -409,7 +409,7 @@ def run(options: argparse.Namespace) -> dict:
                MATURE_SECRET_KEY=secret_key)
     if options.database_url:
         env["MATURE_DATABASE_URL"] = options.database_url
-    result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "database": organisation["database"],
+    result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "database": "postgresql" if options.database_url else "sqlite",
               "scale": organisation["scale"], "counts": organisation["counts"], "workers": options.workers,
               "concurrency": options.concurrency, "client_processes": options.client_processes,
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "

@@ -3,6 +3,7 @@
 Run from the project root with the project's virtualenv:
 
     .venv/bin/python bench/search_index.py [--pages 50000] [--queries 200] [--quick] [--no-http]
+    .venv/bin/python bench/search_index.py --existing DIR/search [--queries 200]   # step 2 only, on a real index
 
 1. Generates LMI-like pages (titles from the ontology's sectors and regions, ~300-word bodies
    of consecutive sentences from the careers-guidance corpus in ../shared/corpus, categories,
@@ -109,23 +110,51 @@ def build(index: PageIndex, pages: int) -> None:
           f"index {index.size_bytes() / 1e6:.1f} MB on disk")
 
 
-def query_latency(index: PageIndex, texts: list[str]) -> None:
+def query_latency(index: PageIndex, texts: list[str], readable: frozenset[int] = READABLE) -> None:
     for label in ("first run", "repeated"):
         samples, totals = [], []
+        cpu_started = time.process_time()
         for text in texts:
-            result, seconds = timed(index.search, SearchRequest(text=text, readable_spaces=READABLE))
+            result, seconds = timed(index.search, SearchRequest(text=text, readable_spaces=readable))
             samples.append(seconds)
             totals.append(result.total)
+        cpu_ms = (time.process_time() - cpu_started) * 1000 / len(texts)
         print(f"query ({label}, {len(texts)} distinct 1-3 word queries, facets + snippets): "
               f"p50 {percentile_ms(samples, 0.5):.1f} ms, p95 {percentile_ms(samples, 0.95):.1f} ms, "
-              f"max {max(samples) * 1000:.0f} ms; median hits {statistics.median(totals):.0f}")
+              f"max {max(samples) * 1000:.0f} ms, mean CPU {cpu_ms:.1f} ms; median hits {statistics.median(totals):.0f}")
+    samples, cpu_started = [], time.process_time()
+    for number, text in enumerate(texts):
+        index.apply([_churn(number)], [])  # a page saved meanwhile: a new searcher generation
+        samples.append(timed(index.search, SearchRequest(text=text, readable_spaces=readable))[1])
+    index.apply([], [CHURN_PAGE])
+    print(f"query (repeated, each after another page was saved, {len(texts)}): p50 {percentile_ms(samples, 0.5):.1f} ms, "
+          f"p95 {percentile_ms(samples, 0.95):.1f} ms, max {max(samples) * 1000:.0f} ms")
     filtered = []
     for text in texts[:50]:
-        request = SearchRequest(text=text, readable_spaces=READABLE, facet_filters=(("sector", frozenset({"Construction"})),),
+        request = SearchRequest(text=text, readable_spaces=readable, facet_filters=(("sector", frozenset({"Construction"})),),
                                 min_score=40.0, sort="maturity")
         filtered.append(timed(index.search, request)[1])
     print(f"query with sector filter + min score + maturity sort (50): p50 {percentile_ms(filtered, 0.5):.1f} ms, "
           f"p95 {percentile_ms(filtered, 0.95):.1f} ms")
+
+
+CHURN_PAGE = 10**9  # a page id no real page has
+
+
+def _churn(number: int) -> IndexDocument:
+    """A saved page in a space no caller reads, so only the searcher generation changes."""
+    return IndexDocument(page_id=CHURN_PAGE, space_id=-1, title=f"churn {number}", body="churn", categories=(),
+                         annotations={}, annotation_text="", maturity=0.0, phase=PHASES[0],
+                         modified=datetime.now(UTC))
+
+
+def query_existing(directory: Path, count: int) -> None:
+    index = PageIndex(directory)
+    readable = frozenset(index.space_ids())
+    print(f"search benchmark: existing index {directory}, {index.doc_count():,} pages in {len(readable)} spaces, "
+          f"{os.cpu_count()} cores")
+    query_latency(index, queries(count), readable)
+    index.close()
 
 
 def edit_delay(index: PageIndex, pages: int, rounds: int = 20) -> None:
@@ -183,7 +212,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="2,000 pages and 50 queries")
     parser.add_argument("--no-http", action="store_true", help="skip the end-to-end HTTP delay")
+    parser.add_argument("--existing", type=Path, help="query this index (e.g. an organisation's DIR/search) "
+                        "as a caller who may read every space in it, and stop")
     args = parser.parse_args()
+    if args.existing:
+        query_existing(args.existing, args.queries)
+        return
     pages, count = (2_000, 50) if args.quick else (args.pages, args.queries)
     print(f"search benchmark: {pages} generated pages, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="mature-bench-index-") as directory:

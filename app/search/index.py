@@ -22,6 +22,7 @@ import shutil
 import struct
 import threading
 import zlib
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -33,6 +34,7 @@ from typing import Any
 from whoosh import columns, highlight, index, writing
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import COLUMN, ID, NGRAMWORDS, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import BitSet
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser, OrGroup
 from whoosh.query import And, Every, Query, Term
@@ -222,39 +224,74 @@ def _parts(marked: str) -> Snippet:
     return Snippet(tuple(parts))
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """One immutable segment's documents, decoded once: their DocInfo, and per space a bit mask of them.
+
+    Every saved page adds a small segment and a new searcher generation; the big segments' decoded
+    columns and masks carry over (their deletions are applied per generation).
+    """
+
+    infos: list[DocInfo | None]
+    space_masks: dict[int, int]  # space id -> int with bit n set for the segment's document n
+
+    @classmethod
+    def decode(cls, reader: Any) -> _Segment:
+        """Every document's column of the segment, deleted ones included (deletions change; the segment not)."""
+        count = reader.doc_count_all()
+        if not reader.has_column("meta"):
+            return cls([None] * count, {})
+        column = reader.column_reader("meta")
+        infos = [_decode_meta(column[docnum]) for docnum in range(count)]
+        by_space: dict[int, bytearray] = {}
+        for docnum, info in enumerate(infos):
+            if info is not None:
+                by_space.setdefault(info.space_id, bytearray((count + 7) // 8))[docnum >> 3] |= 1 << (docnum & 7)
+        return cls(infos, {space: int.from_bytes(bits, "little") for space, bits in by_space.items()})
+
+
+class _Bits(BitSet):
+    """Whoosh's bit set made at C speed from a Python int (bit n set = document n)."""
+
+    @classmethod
+    def from_int(cls, mask: int, size: int) -> _Bits:
+        bits = cls()
+        bits.bits = array("B", mask.to_bytes((size + 7) // 8, "little"))
+        return bits
+
+
 class _View:
     """One searcher generation: the searcher, every document's DocInfo, and cached filters."""
 
-    def __init__(self, ix: index.FileIndex, segment_cache: dict[str, list[DocInfo | None]]) -> None:
+    def __init__(self, ix: index.FileIndex, segment_cache: dict[str, _Segment]) -> None:
         blend = MaturityBlend([])
         searcher = ix.searcher(weighting=blend)  # never `refresh()` it: see the module docstring
         infos: list[DocInfo | None] = []
+        self.space_masks: dict[int, int] = {}  # space id -> documents of that space, live or deleted
+        deleted_mask = 0
         for leaf, _offset in searcher.leaf_searchers():
             reader = leaf.reader()
             segment_id = _segment_id(reader)
             if segment_id is None:  # an empty index has no segment
                 continue
-            cached = segment_cache.get(segment_id)
-            if cached is None:
-                cached = self._decode_segment(reader)
-                segment_cache[segment_id] = cached
+            segment = segment_cache.get(segment_id)
+            if segment is None:
+                segment = segment_cache[segment_id] = _Segment.decode(reader)
+            offset = len(infos)
+            for space, mask in segment.space_masks.items():
+                self.space_masks[space] = self.space_masks.get(space, 0) | mask << offset
             deleted = list(reader.segment().deleted_docs())  # grows as pages are updated: not cached
+            segment_infos = segment.infos
             if deleted:
-                cached = list(cached)
+                segment_infos = list(segment_infos)
                 for docnum in deleted:
-                    cached[docnum] = None
-            infos.extend(cached)
+                    segment_infos[docnum] = None
+                    deleted_mask |= 1 << (offset + docnum)
+            infos.extend(segment_infos)
+        self.live_mask = ((1 << len(infos)) - 1) & ~deleted_mask
         self.infos = blend.infos = infos
         self.searcher = searcher
         self.filters: OrderedDict[tuple[Any, ...], BitSet] = OrderedDict()
-
-    @staticmethod
-    def _decode_segment(reader: Any) -> list[DocInfo | None]:
-        """Every document's column of one (immutable) segment, deleted ones included."""
-        if not reader.has_column("meta"):
-            return [None] * reader.doc_count_all()
-        column = reader.column_reader("meta")
-        return [_decode_meta(column[docnum]) for docnum in range(reader.doc_count_all())]
 
     @staticmethod
     def filter_key(request: SearchRequest) -> tuple[Any, ...]:
@@ -262,42 +299,72 @@ class _View:
                 request.min_score, request.modified_from, request.modified_to)
 
     def allowed(self, request: SearchRequest) -> BitSet:
-        """Documents the caller may read and that pass every filter (cached per searcher)."""
+        """Documents the caller may read and that pass every filter (cached per searcher).
+
+        The spaces (the rights rule) are OR-ed from per-space bit masks, so a filter over 50,000 pages costs
+        big-int operations rather than a Python loop; only the rarer filters look at each page in them.
+        """
         key = self.filter_key(request)
         cached = self.filters.get(key)
         if cached is not None:
             self.filters.move_to_end(key)
             return cached
         spaces = request.readable_spaces & request.spaces if request.spaces else request.readable_spaces
-        low = request.modified_from.timestamp() if request.modified_from else None
-        high = request.modified_to.timestamp() if request.modified_to else None
-        wanted = [frozenset(facet_key(name, value) for value in values) for name, values in request.facet_filters]
-        bits = BitSet(size=len(self.infos))
-        for docnum, info in enumerate(self.infos):
-            if info is None or info.space_id not in spaces:
-                continue
-            if request.phases and info.phase not in request.phases:
-                continue
-            if request.min_score is not None and info.maturity < request.min_score:
-                continue
-            if (low is not None and info.modified < low) or (high is not None and info.modified > high):
-                continue
-            if wanted and not all(accepted.intersection(info.facets) for accepted in wanted):
-                continue
-            bits.add(docnum)
+        mask = 0
+        for space in spaces:
+            mask |= self.space_masks.get(space, 0)
+        mask &= self.live_mask
+        if request.phases or request.min_score is not None or request.modified_from or request.modified_to \
+                or request.facet_filters:
+            bits: BitSet = BitSet((docnum for docnum in _Bits.from_int(mask, len(self.infos))
+                                   if self._passes(request, self.infos[docnum])), size=len(self.infos))
+        else:
+            bits = _Bits.from_int(mask, len(self.infos))
         self.filters[key] = bits
         if len(self.filters) > 64:
             self.filters.popitem(last=False)
         return bits
 
+    def scored(self, query: Query, allowed: BitSet) -> list[tuple[float, int]]:
+        """Every allowed match with its blended score, unordered."""
+        if not allowed:
+            return []
+        if isinstance(query, Every):
+            return [(0.0, docnum) for docnum in allowed]
+        return [(hit.score or 0.0, hit.docnum) for hit in self.searcher.search(query, filter=allowed, limit=None)]
+
+    @staticmethod
+    def _passes(request: SearchRequest, info: DocInfo | None) -> bool:
+        """The filters other than spaces (phase, score, dates, facet values) for one live document."""
+        if info is None:
+            return False
+        if request.phases and info.phase not in request.phases:
+            return False
+        if request.min_score is not None and info.maturity < request.min_score:
+            return False
+        if (request.modified_from and info.modified < request.modified_from.timestamp()) or \
+                (request.modified_to and info.modified > request.modified_to.timestamp()):
+            return False
+        return all(any(facet_key(name, value) in info.facets for value in values)
+                   for name, values in request.facet_filters)
+
+
+@dataclass
+class _Matches:
+    """One query's answer: how many pages match, their facet counts, and the matches in order."""
+
+    total: int
+    facets: dict[str, Counter[str]]
+    matched: str  # "all" terms, or "any"
+    ordered: list[tuple[float, int]]  # (score, docnum) of every match, in the requested order
+
 
 @dataclass
 class _Cache:
-    """Costly answers (the full ordered match list and its facet counts) per searcher generation."""
+    """Costly answers (ordered matches and their facet counts) per searcher generation."""
 
     generation: int = -1
-    entries: OrderedDict[tuple[Any, ...], tuple[list[tuple[float, int]], dict[str, Counter[str]], str]] = \
-        field(default_factory=OrderedDict)
+    entries: OrderedDict[tuple[Any, ...], _Matches] = field(default_factory=OrderedDict)
 
 
 class PageIndex:
@@ -309,7 +376,7 @@ class PageIndex:
         self._ix: index.FileIndex | None = None
         self._view: _View | None = None
         self._generation = -1
-        self._segments: dict[str, list[DocInfo | None]] = {}
+        self._segments: dict[str, _Segment] = {}
         self._cache = _Cache()
         self.created = False  # True when this process found no index and made an empty one
         self.damaged = False  # a read or write found the files missing or unreadable; cleared once rebuilt
@@ -323,9 +390,9 @@ class PageIndex:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 with self._creation_lock():
                     if index.exists_in(self.directory, indexname=INDEX_NAME):
-                        self._ix = index.open_dir(self.directory, indexname=INDEX_NAME)
+                        self._ix = _storage(self.directory).open_index(INDEX_NAME)
                     else:
-                        self._ix = index.create_in(self.directory, make_schema(), indexname=INDEX_NAME)
+                        self._ix = _storage(self.directory).create_index(make_schema(), INDEX_NAME)
                         self.created = True
             return self._ix
 
@@ -360,7 +427,7 @@ class PageIndex:
         if not self.exists():
             return False
         try:
-            view = _View(index.open_dir(self.directory, indexname=INDEX_NAME), {})
+            view = _View(_storage(self.directory).open_index(INDEX_NAME), {})
             try:
                 for leaf, offset in view.searcher.leaf_searchers():
                     count = leaf.reader().doc_count_all()
@@ -407,7 +474,7 @@ class PageIndex:
                         shutil.rmtree(path, ignore_errors=True)
                     elif path.name != ".create.lock":
                         path.unlink(missing_ok=True)
-                self._ix = index.create_in(self.directory, make_schema(), indexname=INDEX_NAME)
+                self._ix = _storage(self.directory).create_index(make_schema(), INDEX_NAME)
             return True
 
     def is_empty(self) -> bool:
@@ -473,14 +540,13 @@ class PageIndex:
         with self._lock, self._guard():
             view = self._current_view()
             allowed = view.allowed(request)
-            ordered, facets, matched = self._matches(view, request, allowed)
-            window = ordered[request.offset:request.offset + request.limit]
+            answer = self._matches(view, request, allowed)
+            window = answer.ordered[request.offset:request.offset + request.limit]
             hits = self._hits(view, request, window)
-            correction = self._correction(view, request, allowed, len(ordered))
-            return SearchResults(len(ordered), hits, facets, matched, correction)
+            correction = self._correction(view, request, allowed, answer.total)
+            return SearchResults(answer.total, hits, answer.facets, answer.matched, correction)
 
-    def _matches(self, view: _View, request: SearchRequest,
-                 allowed: BitSet) -> tuple[list[tuple[float, int]], dict[str, Counter[str]], str]:
+    def _matches(self, view: _View, request: SearchRequest, allowed: BitSet) -> _Matches:
         """Every allowed match in the requested order, with facet counts (cached per generation)."""
         if self._cache.generation != self._generation:
             self._cache = _Cache(self._generation)
@@ -490,16 +556,16 @@ class PageIndex:
             self._cache.entries.move_to_end(key)
             return cached
         matched = "all"
-        scored = self._scored(view, self._parse(view, request.text, AndGroup), allowed)
+        scored = view.scored(self._parse(view, request.text, AndGroup), allowed)
         if not scored and len(request.text.split()) > 1:
             matched = "any"
-            scored = self._scored(view, self._parse(view, request.text, OrGroup.factory(0.9)), allowed)
+            scored = view.scored(self._parse(view, request.text, OrGroup.factory(0.9)), allowed)
         ordered = self._order(view, request.sort, scored)
-        facets = self._facet_counts(view, ordered)
-        self._cache.entries[key] = (ordered, facets, matched)
+        answer = _Matches(len(ordered), self._facet_counts(view, [docnum for _, docnum in ordered]), matched, ordered)
+        self._cache.entries[key] = answer
         if len(self._cache.entries) > 256:
             self._cache.entries.popitem(last=False)
-        return ordered, facets, matched
+        return answer
 
     def _parse(self, view: _View, text: str, group: Any) -> Query:
         if not text.strip():
@@ -514,15 +580,6 @@ class PageIndex:
                    if name.startswith("ann_")}
         aliases["category"] = ["categories", "cat"]
         return aliases
-
-    @staticmethod
-    def _scored(view: _View, query: Query, allowed: BitSet) -> list[tuple[float, int]]:
-        if not allowed:
-            return []
-        if isinstance(query, Every):
-            return [(0.0, docnum) for docnum in allowed]
-        results = view.searcher.search(query, filter=allowed, limit=None)
-        return [(hit.score or 0.0, hit.docnum) for hit in results]
 
     @staticmethod
     def _order(view: _View, sort: str, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -542,10 +599,10 @@ class PageIndex:
         return sorted(scored, key=key)
 
     @staticmethod
-    def _facet_counts(view: _View, ordered: list[tuple[float, int]]) -> dict[str, Counter[str]]:
+    def _facet_counts(view: _View, docnums: list[int]) -> dict[str, Counter[str]]:
         counts: Counter[str] = Counter()
         infos = view.infos
-        for _score, docnum in ordered:
+        for docnum in docnums:
             counts.update(infos[docnum].facets)  # type: ignore[union-attr]
         facets: dict[str, Counter[str]] = {}
         for key, count in counts.items():
@@ -607,7 +664,7 @@ class PageIndex:
         corrected = re.sub(r"(?<![:\w])\w+\b(?!:)", better, text)  # not field names or their values
         if corrected.lower() == text.lower():
             return None
-        found = self._scored(view, self._parse(view, corrected, AndGroup), allowed)
+        found = view.scored(self._parse(view, corrected, AndGroup), allowed)
         return corrected if len(found) > total else None
 
     def suggest(self, prefix: str, readable_spaces: frozenset[int], limit: int = 10) -> list[tuple[int, int, str]]:
@@ -630,10 +687,25 @@ class PageIndex:
                 found.append((info.page_id, info.space_id, view.searcher.stored_fields(docnum)["title"]))
             return found
 
+    def space_ids(self) -> set[int]:
+        """Every space with a live page in the index (for benchmarks and checks)."""
+        with self._lock, self._guard():
+            return {info.space_id for info in self._current_view().infos if info is not None}
+
     def all_page_ids(self) -> set[int]:
         """Every live page in the index (for consistency checks and tests)."""
         with self._lock, self._guard():
             return {info.page_id for info in self._current_view().infos if info is not None}
+
+
+def _storage(directory: Path) -> FileStorage:
+    """The index folder, read through file handles rather than mmap.
+
+    With mmap, Whoosh hands each reader a BytesIO of the mapped segment, which copies the whole file:
+    every new searcher (one per saved page) copied the 180 MB segment of a 50,000-page index again,
+    ~100 ms and a burst of memory each time. Reads by position from the page cache cost about the same.
+    """
+    return FileStorage(str(directory), supports_mmap=False)
 
 
 def _segment_id(reader: Any) -> str | None:
