@@ -14,6 +14,7 @@ How it stays fast enough (see `/work/shared/MEASURED.md` and `docs/search.md`):
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import json
 import logging
@@ -50,6 +51,7 @@ INDEX_NAME = f"pages_v{SCHEMA_VERSION}"  # a new schema version starts a new ind
 # gets +25 %, one at 0 gets -25 %: maturity orders near-equal matches, a title match still wins.
 MATURITY_WEIGHT = 0.5
 TITLE_BOOST = 3.0
+SNIPPETS_KEPT = 4096  # marked titles and snippets kept per process (about 1 KB each)
 SNIPPET_CHARS = 240
 _MARK_START, _MARK_END = "\x02", "\x03"
 
@@ -161,6 +163,9 @@ def facet_key(key: str, value: str) -> str:
     return f"{key}={value}"
 
 
+SPACE_FACET = facet_key("space", "")
+
+
 def _encode_meta(doc: IndexDocument) -> bytes:
     facets = [facet_key("space", str(doc.space_id)), facet_key("phase", doc.phase)]
     facets += [facet_key("category", name) for name in doc.categories]
@@ -226,14 +231,15 @@ def _parts(marked: str) -> Snippet:
 
 @dataclass(frozen=True)
 class _Segment:
-    """One immutable segment's documents, decoded once: their DocInfo, and per space a bit mask of them.
+    """One immutable segment's documents, decoded once: their DocInfo, and per facet value a bit mask of them.
 
     Every saved page adds a small segment and a new searcher generation; the big segments' decoded
-    columns and masks carry over (their deletions are applied per generation).
+    columns and masks carry over (their deletions are applied per generation). The masks make the rights
+    filter and facet counting big-int operations instead of a Python loop over every page.
     """
 
     infos: list[DocInfo | None]
-    space_masks: dict[int, int]  # space id -> int with bit n set for the segment's document n
+    facet_masks: dict[str, int]  # "space=3", "sector=Health" ... -> int with bit n set for document n
 
     @classmethod
     def decode(cls, reader: Any) -> _Segment:
@@ -243,11 +249,18 @@ class _Segment:
             return cls([None] * count, {})
         column = reader.column_reader("meta")
         infos = [_decode_meta(column[docnum]) for docnum in range(count)]
-        by_space: dict[int, bytearray] = {}
+        by_facet: dict[str, bytearray] = {}
         for docnum, info in enumerate(infos):
-            if info is not None:
-                by_space.setdefault(info.space_id, bytearray((count + 7) // 8))[docnum >> 3] |= 1 << (docnum & 7)
-        return cls(infos, {space: int.from_bytes(bits, "little") for space, bits in by_space.items()})
+            for key in info.facets if info is not None else ():
+                by_facet.setdefault(key, bytearray((count + 7) // 8))[docnum >> 3] |= 1 << (docnum & 7)
+        return cls(infos, {key: int.from_bytes(bits, "little") for key, bits in by_facet.items()})
+
+    def count_facets(self, matches: int, counts: Counter[str]) -> None:
+        """Add how many of the matching documents (bit mask over this segment) have each facet value."""
+        for key, mask in self.facet_masks.items():
+            found = (matches & mask).bit_count()
+            if found:
+                counts[key] += found
 
 
 class _Bits(BitSet):
@@ -267,6 +280,9 @@ class _View:
         blend = MaturityBlend([])
         searcher = ix.searcher(weighting=blend)  # never `refresh()` it: see the module docstring
         infos: list[DocInfo | None] = []
+        self.segment_starts: list[int] = []  # first docnum of each segment, and its id (for stable_id)
+        self.segment_ids: list[str] = []
+        self.segments: list[_Segment] = []
         self.space_masks: dict[int, int] = {}  # space id -> documents of that space, live or deleted
         deleted_mask = 0
         for leaf, _offset in searcher.leaf_searchers():
@@ -278,8 +294,13 @@ class _View:
             if segment is None:
                 segment = segment_cache[segment_id] = _Segment.decode(reader)
             offset = len(infos)
-            for space, mask in segment.space_masks.items():
-                self.space_masks[space] = self.space_masks.get(space, 0) | mask << offset
+            self.segment_starts.append(offset)
+            self.segment_ids.append(segment_id)
+            self.segments.append(segment)
+            for key, mask in segment.facet_masks.items():
+                if key.startswith(SPACE_FACET):
+                    space = int(key[len(SPACE_FACET):])
+                    self.space_masks[space] = self.space_masks.get(space, 0) | mask << offset
             deleted = list(reader.segment().deleted_docs())  # grows as pages are updated: not cached
             segment_infos = segment.infos
             if deleted:
@@ -292,6 +313,11 @@ class _View:
         self.infos = blend.infos = infos
         self.searcher = searcher
         self.filters: OrderedDict[tuple[Any, ...], BitSet] = OrderedDict()
+
+    def stable_id(self, docnum: int) -> tuple[str, int]:
+        """(segment id, docnum within it): names the same document in every later generation."""
+        position = bisect.bisect_right(self.segment_starts, docnum) - 1
+        return self.segment_ids[position], docnum - self.segment_starts[position]
 
     @staticmethod
     def filter_key(request: SearchRequest) -> tuple[Any, ...]:
@@ -378,6 +404,8 @@ class PageIndex:
         self._generation = -1
         self._segments: dict[str, _Segment] = {}
         self._cache = _Cache()
+        # (segment, docnum in it, query) -> title and marked snippets; a segment's documents never change
+        self._snippets: OrderedDict[tuple[str, int, str], tuple[str, Snippet, Snippet]] = OrderedDict()
         self.created = False  # True when this process found no index and made an empty one
         self.damaged = False  # a read or write found the files missing or unreadable; cleared once rebuilt
 
@@ -414,6 +442,7 @@ class PageIndex:
                     self._view.searcher.close()
             self._view, self._ix, self._generation = None, None, -1
             self._segments.clear()
+            self._snippets.clear()
 
     # -- damage: detected here, repaired by the indexer (app/search/indexer.py) ----------------------
 
@@ -601,9 +630,12 @@ class PageIndex:
     @staticmethod
     def _facet_counts(view: _View, docnums: list[int]) -> dict[str, Counter[str]]:
         counts: Counter[str] = Counter()
-        infos = view.infos
+        matches = bytearray((len(view.infos) + 7) // 8)
         for docnum in docnums:
-            counts.update(infos[docnum].facets)  # type: ignore[union-attr]
+            matches[docnum >> 3] |= 1 << (docnum & 7)
+        every = int.from_bytes(matches, "little")
+        for start, segment in zip(view.segment_starts, view.segments, strict=True):
+            segment.count_facets((every >> start) & ((1 << len(segment.infos)) - 1), counts)
         facets: dict[str, Counter[str]] = {}
         for key, count in counts.items():
             name, _, value = key.partition("=")
@@ -621,18 +653,31 @@ class PageIndex:
         for score, docnum in window:
             info = view.infos[docnum]
             assert info is not None
-            hit = Hit(results, docnum, score=score)
-            stored = hit.fields()
-            body_marked = hit.highlights("body", top=2) if request.text.strip() else ""
-            if not body_marked:
-                body_marked = _lead(stored.get("body", ""))
-            title_marked = hit.highlights("title", minscore=0) if request.text.strip() else ""
+            key = (*view.stable_id(docnum), request.text)
+            marked = self._snippets.get(key)
+            if marked is None:
+                marked = self._snippets[key] = self._marked(Hit(results, docnum, score=score), request.text)
+                if len(self._snippets) > SNIPPETS_KEPT:
+                    self._snippets.popitem(last=False)
+            else:
+                self._snippets.move_to_end(key)
+            title, title_marked, snippet = marked
             hits.append(SearchHit(
-                page_id=info.page_id, space_id=info.space_id, title=stored["title"], score=score,
-                maturity=info.maturity, phase=info.phase,
-                modified=datetime.fromtimestamp(info.modified, UTC),
-                title_marked=_parts(title_marked or stored["title"]), snippet=_parts(body_marked)))
+                page_id=info.page_id, space_id=info.space_id, title=title, score=score,
+                maturity=info.maturity, phase=info.phase, modified=datetime.fromtimestamp(info.modified, UTC),
+                title_marked=title_marked, snippet=snippet))
         return hits
+
+    @staticmethod
+    def _marked(hit: Hit, text: str) -> tuple[str, Snippet, Snippet]:
+        """The title, and the title and body with the query's words marked (Whoosh re-reads and re-analyses
+        the stored text: most of a search's time once the matches are known, hence the LRU in `_hits`)."""
+        stored = hit.fields()
+        body_marked = hit.highlights("body", top=2) if text.strip() else ""
+        if not body_marked:
+            body_marked = _lead(stored.get("body", ""))
+        title_marked = hit.highlights("title", minscore=0) if text.strip() else ""
+        return stored["title"], _parts(title_marked or stored["title"]), _parts(body_marked)
 
     def _correction(self, view: _View, request: SearchRequest, allowed: BitSet, total: int) -> str | None:
         """"Did you mean": a spelling of the query that finds more of the caller's pages.

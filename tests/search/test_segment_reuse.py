@@ -110,3 +110,22 @@ def test_filters_keep_exactly_the_pages_that_pass_them(busy_index):
     result = index.search(SearchRequest(text="", readable_spaces=readable, limit=400, **request))
     assert expected and {hit.page_id for hit in result.hits} == expected
     assert result.total == len(expected)
+
+
+def test_a_saved_page_shows_its_new_snippet_for_a_query_asked_before(tmp_path):
+    index = PageIndex(tmp_path / "search")
+    first = IndexDocument(page_id=1, space_id=1, title="Nursing careers", body="Nurse vacancies rose in Leeds.",
+                          categories=(), annotations={}, annotation_text="", maturity=50.0, phase=PHASES[0],
+                          modified=NOW)
+    index.rebuild([first])
+
+    def snippet() -> str:
+        hit = index.search(SearchRequest(text="nurse", readable_spaces=frozenset({1}))).hits[0]
+        return "".join(text for text, _marked in hit.snippet.parts)
+
+    assert snippet().startswith("Nurse vacancies rose in Leeds")
+    index.apply([IndexDocument(**{**first.__dict__, "title": "Nursing careers in Hull",
+                                  "body": "Nurse pay fell in Hull."})], [])
+    assert snippet().startswith("Nurse pay fell in Hull")
+    assert index.search(SearchRequest(text="nurse", readable_spaces=frozenset({1}))).hits[0].title == \
+        "Nursing careers in Hull"
