@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.auth.models import Visibility
+from app.operations.health import Health
 from tests.factories import make_page, make_person, make_space, personal_space, post_page
 from tests.reliability.test_index_repair import damage
 from tests.search.helpers import index_now
@@ -95,3 +96,10 @@ def test_a_server_whose_indexer_runs_reports_a_deleted_index_as_rebuilding(start
     assert health(started)["search_index"] == "ok"
     shutil.rmtree(started.app.state.page_index.directory)
     assert (health(started)["status"], health(started)["search_index"]) == ("degraded", "rebuilding")
+
+
+def test_the_documented_examples_are_answers_the_model_accepts() -> None:
+    examples = Health.model_json_schema()["examples"]
+    assert {example["status"] for example in examples} == {"ok", "degraded"}
+    for example in examples:
+        assert Health.model_validate(example).model_dump() == example
