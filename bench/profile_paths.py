@@ -4,7 +4,7 @@ Run from the project root on an organisation made by bench/organisation.py (use 
 mind the edits and ratings it adds):
 
     .venv/bin/python bench/profile_paths.py --data-dir DIR [--database-url URL] [--requests 200]
-        [--only rating,edit] [--lines 25]
+        [--only rating,edit] [--lines 25] [--sql 8]
 
 For each operation of bench/mixed_load.py it sends --requests requests through the real app
 (`create_app`, FastAPI's TestClient, the same inputs as the mix) one at a time, first plain --
@@ -12,6 +12,7 @@ mean wall and CPU time (this process's, so the
 database server's share is missing on PostgreSQL) and SQL statements per request, from an engine event counter -- and then under
 cProfile, whose top functions (cumulative and own time) it prints. CPU profiles and statement
 counts are far steadier than latencies on a shared machine, which is why fixes are judged by them.
+With --sql N it also prints, per operation, the N SQL statements that took the most time in all.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import random
 import secrets
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import anyio.to_thread
 import httpx
@@ -46,6 +48,31 @@ def run_sync_inline() -> None:
     anyio.to_thread.run_sync = inline
 
 
+class SqlTimes:
+    """Time per SQL statement text (summed over its executions), from engine events."""
+
+    totals: ClassVar[dict[str, list[float]]] = {}  # statement -> [seconds, executions]
+
+    @classmethod
+    def listen(cls, engine) -> None:  # noqa: ANN001
+        def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+            conn.info.setdefault("started", []).append(time.perf_counter())
+
+        def after(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+            entry = cls.totals.setdefault(" ".join(statement.split())[:700], [0.0, 0])
+            entry[0] += time.perf_counter() - conn.info["started"].pop()
+            entry[1] += 1
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+
+    @classmethod
+    def report(cls, top: int) -> None:
+        ranked = sorted(cls.totals.items(), key=lambda item: -item[1][0])[:top]
+        for statement, (seconds, count) in ranked:
+            print(f"   sql {seconds * 1000:8.1f} ms in {count:5d} runs: {statement}")
+
+
 def profile(options: argparse.Namespace) -> None:
     data_dir = options.data_dir.resolve()
     organisation = json.loads((data_dir / "organisation.json").read_text())
@@ -56,6 +83,7 @@ def profile(options: argparse.Namespace) -> None:
     plan = make_plan(database, organisation, secret_key, options.seed)
     statements = [0]
     event.listen(database.engine, "before_cursor_execute", lambda *args: statements.__setitem__(0, statements[0] + 1))
+    SqlTimes.listen(database.engine)
     names = options.only.split(",") if options.only else list(WEIGHTS)
     asyncio.run(_profile(create_app(settings, database=database), plan, names, options, statements))
     database.dispose()
@@ -70,6 +98,7 @@ async def _profile(app, plan, names: list[str], options: argparse.Namespace, sta
             operation = mix.operations[name]
             for _ in range(5):
                 await operation(client)  # warm: caches, the SPARQL store, query plans
+            SqlTimes.totals.clear()
             before, started, cpu = statements[0], time.perf_counter(), time.process_time()
             for _ in range(options.requests):
                 await operation(client)
@@ -79,6 +108,8 @@ async def _profile(app, plan, names: list[str], options: argparse.Namespace, sta
                   f"{cpu / options.requests * 1000:.1f} ms CPU and "
                   f"{(statements[0] - before) / options.requests:.1f} SQL statements per request "
                   f"(statuses {dict(stats.statuses)}; first error {stats.first_error})", flush=True)
+            if options.sql:
+                SqlTimes.report(options.sql)
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(options.requests):
@@ -99,6 +130,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated operations (default: all of the mix)")
     parser.add_argument("--lines", type=int, default=25)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--sql", type=int, default=0, help="print the N statements with the most time in all")
     profile(parser.parse_args())
 
 

@@ -24,6 +24,7 @@ class Rating(Base):
         Index("uq_rating_current", "page_id", "rater_id", unique=True,
               sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
         Index("ix_rating_rater_id", "rater_id"),
+        Index("ix_rating_page_id_created_at", "page_id", "created_at"),  # a page's ratings, earlier ones too
         *(CheckConstraint(f"{name} IS NULL OR ({name} BETWEEN 1 AND 5)", name=f"{name}_1_to_5") for name in CRITERIA),
     )
 
