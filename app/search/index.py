@@ -42,6 +42,8 @@ from whoosh.query import And, Every, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Hit, Results, Searcher
 
+from app.search import mapped_files
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -744,13 +746,9 @@ class PageIndex:
 
 
 def _storage(directory: Path) -> FileStorage:
-    """The index folder, read through file handles rather than mmap.
-
-    With mmap, Whoosh hands each reader a BytesIO of the mapped segment, which copies the whole file:
-    every new searcher (one per saved page) copied the 180 MB segment of a 50,000-page index again,
-    ~100 ms and a burst of memory each time. Reads by position from the page cache cost about the same.
-    """
-    return FileStorage(str(directory), supports_mmap=False)
+    """The index folder, memory-mapped and read in place (see app/search/mapped_files.py)."""
+    mapped_files.install()
+    return FileStorage(str(directory))
 
 
 def _segment_id(reader: Any) -> str | None:
