@@ -7,14 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from app.auth import service as account_service
-from app.auth.models import MemberRole, Role, TokenKind
+from app.auth.models import MemberRole
 from app.pages import service as page_service
 from app.pages.models import Page
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from tests.conftest import SECRET, migrated_database
-from tests.factories import make_space
+from tests.factories import make_space, users_with_tokens
 from tests.live_server import LiveServer, all_at_once
 
 RATERS = 8
@@ -24,9 +23,7 @@ RATERS = 8
 def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dict]:
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
-        users = [account_service.create_user(session, f"rater{n}", f"Rater {n}", Role.adviser, None)
-                 for n in range(RATERS + 1)]
-        tokens = [account_service.issue_token(session, SECRET, u, TokenKind.personal, "t", None).token for u in users]
+        users, tokens = users_with_tokens(session, RATERS + 1, "rater")
         space = make_space(session, users[0], members={u: MemberRole.reader for u in users[1:]})
         page = page_service.create_page(session, users[0], space.id, "Shared", "[[Sector::Retail]]\n", [], "")
         page_id = page.id
