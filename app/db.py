@@ -8,9 +8,9 @@ tries to upgrade (SQLITE_BUSY_SNAPSHOT). PostgreSQL: psycopg 3, READ COMMITTED, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-import threading
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
+from app.write_queue import WriteQueue
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,6 +30,7 @@ NAMING_CONVENTION = {
 }
 
 WRITE_OPTION = "mature_write"
+BUSY_TIMEOUT_OPTION = "mature_busy_timeout"  # seconds a SQLite writer waits for its turn
 
 
 def utcnow() -> datetime:
@@ -71,6 +73,7 @@ def make_engine(settings: Settings) -> Engine:
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
         )
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        engine.update_execution_options(**{BUSY_TIMEOUT_OPTION: settings.sqlite_busy_timeout_ms / 1000})
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -102,10 +105,9 @@ class Database:
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
         # SQLite's busy handler polls with growing sleeps, so queued writers see second-long tails
-        # (bench/pages_http.py: p99 1.6 s at 8 clients). Writers of this process queue on a lock instead.
-        self.write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # (bench/pages_http.py: p99 1.6 s at 8 clients). Writers of all processes queue on a lock file instead.
+        self.write_lock: AbstractContextManager[Any] = _sqlite_write_queue(engine) \
+            if engine.dialect.name == "sqlite" else nullcontext()
 
     def session(self, *, write: bool) -> Session:
         return (self._write if write else self._read)()
@@ -126,6 +128,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _sqlite_write_queue(engine: Engine) -> WriteQueue:
+    """One write turn for every process using this SQLite file (app/write_queue.py)."""
+    database = engine.url.database
+    lock_file = None if not database or database == ":memory:" else Path(f"{database}-writers.lock")
+    return WriteQueue(lock_file, engine.get_execution_options().get(BUSY_TIMEOUT_OPTION, 10.0))
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.write_queue import WriterBusy
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -246,6 +248,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             request, 503, "Service unavailable",
             "The database is busy or unreachable; nothing was changed. Please try again shortly.",
+            {"Retry-After": "5"},
+        )
+
+    @app.exception_handler(WriterBusy)
+    async def _writers_queued(request: Request, exc: WriterBusy) -> JSONResponse:
+        log.warning("write turn not granted: %s", exc)
+        return problem_response(
+            request, 503, "Service unavailable",
+            "The database is busy with other changes; nothing was changed. Please try again shortly.",
             {"Retry-After": "5"},
         )
 
