@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -68,3 +70,32 @@ def all_at_once(calls: list[Callable[[httpx.Client], httpx.Response]]) -> list[h
     for thread in threads:
         thread.join()
     return [r for r in results if r is not None]
+
+
+@contextmanager
+def recording_server(status: int = 200, body: bytes = b"", content_type: str = "text/plain"
+                     ) -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server on 127.0.0.1 that records the path of every GET or POST it gets and answers each with
+    `status` and `body`: (its base URL, the recorded paths). For proving that nothing reaches a server."""
+    seen: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,8 +8,6 @@ file covers what those leave out, through the HTTP API.
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -21,6 +19,7 @@ from fastapi.testclient import TestClient
 from app.auth.models import Role, Visibility
 from app.semantics import sparql
 from tests.factories import Person, make_person, make_space, post_page
+from tests.live_server import recording_server
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -118,27 +117,9 @@ def test_hostile_tags_and_comments_are_stored_as_text_and_charts_escape_them(cli
 @pytest.fixture
 def loopback() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server that records every request it gets (nothing may reach it)."""
-    seen: list[str] = []
-
-    class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            body = b'{"@context": {"label": "http://www.w3.org/2004/02/skos/core#prefLabel"}}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ld+json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    context = b'{"@context": {"label": "http://www.w3.org/2004/02/skos/core#prefLabel"}}'
+    with recording_server(200, context, "application/ld+json") as (url, seen):
+        yield url, seen
 
 
 def import_scheme(client: TestClient, person: Person, body: str, media: str):

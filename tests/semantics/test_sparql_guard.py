@@ -7,7 +7,6 @@ The SERVICE cases include spellings Oxigraph accepts and that really contacted a
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from app.semantics.sparql_guard import (
     SparqlRefused,
     inspect_query,
 )
+from tests.live_server import recording_server
 
 TYPICAL = """PREFIX schema: <http://schema.org/>
 PREFIX lmi: <https://lmi.example.org/ns#>
@@ -322,27 +322,8 @@ def test_deeply_nested_queries_do_not_crash_the_process(query: str) -> None:
 @pytest.fixture
 def loopback_requests() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server that records every request it gets."""
-    seen: list[str] = []
-
-    class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with recording_server(500) as (url, seen):
+        yield f"{url}/sparql", seen
 
 
 def test_refusing_service_never_contacts_the_endpoint(loopback_requests: tuple[str, list[str]]) -> None:
