@@ -65,9 +65,9 @@ def delay(failures: int, free: int, cap: int) -> int:
 def refuse_if_limited(session: Session, settings: Settings, username: str, client: str,
                       now: datetime | None = None) -> None:
     """Raise 429 with Retry-After when this client must still wait before trying this username again."""
-    now = now or utcnow()
     attempt = Attempt.of(username, client)
     _take_turn(session, attempt)
+    now = now or utcnow()  # after the turn: the failure of the try we waited for is in the past
     counts = _counts(session, attempt, now - timedelta(seconds=settings.login_window_seconds))
     pair, account, address = (counts.get(key) for key in (
         (attempt.account, attempt.client), (attempt.account, EVERY), (EVERY, attempt.client)))
