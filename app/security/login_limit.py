@@ -71,17 +71,19 @@ def refuse_if_limited(session: Session, settings: Settings, username: str, clien
     counts = _counts(session, attempt, now - timedelta(seconds=settings.login_window_seconds))
     pair, account, address = (counts.get(key) for key in (
         (attempt.account, attempt.client), (attempt.account, EVERY), (EVERY, attempt.client)))
+    # (until when, why); a zero delay is no wait, even where another host's clock put the last failure ahead
     waits: list[tuple[datetime, tuple[str, str]]] = []
     if pair is not None:
         cap = settings.login_max_delay_seconds
-        waits.append((_after(pair, delay(pair.failures, settings.login_free_failures, cap)), _for_this_client(
-            pair.failures, cap)))
-        if account is not None:  # the account's delay holds back only clients that have failed for it
-            waits.append((_after(pair, delay(account.failures, settings.login_account_failures,
-                                             settings.login_account_max_delay_seconds)), _for_this_account()))
-    if address is not None:
-        waits.append((_after(address, delay(address.failures, settings.login_failures_per_address,
-                                            settings.login_max_delay_seconds)), _for_this_address(address.failures)))
+        if seconds := delay(pair.failures, settings.login_free_failures, cap):
+            waits.append((_after(pair, seconds), _for_this_client(pair.failures, cap)))
+        # the account's delay holds back only clients that have failed for it
+        if account is not None and (seconds := delay(account.failures, settings.login_account_failures,
+                                                     settings.login_account_max_delay_seconds)):
+            waits.append((_after(pair, seconds), _for_this_account()))
+    if address is not None and (seconds := delay(address.failures, settings.login_failures_per_address,
+                                                 settings.login_max_delay_seconds)):
+        waits.append((_after(address, seconds), _for_this_address(address.failures)))
     until, reason = max(waits, default=(now, ("", "")))
     if until > now:
         wait = max(1, math.ceil((until - now).total_seconds()))
