@@ -1,11 +1,11 @@
 """The RDF dataset one SPARQL request runs over: the caller's readable graphs, narrowed, never widened.
 
-Without protocol parameters the default graph is the union of every graph the caller may read (the
-ontology and the graphs of their readable spaces) and the same graphs are the named graphs. The SPARQL
-1.1 Protocol's `default-graph-uri` / `named-graph-uri` parameters replace that dataset, as the
-Protocol says (and then win over FROM / FROM NAMED in the query), but only with graphs from it: a graph
-the caller may not read is treated exactly like a graph that does not exist, an empty graph, so the
-answer never tells whether someone else's graph is there.
+A request that names no graphs runs over every graph the caller may read (the ontology and the graphs of
+their readable spaces), both as the default graph (their union) and as the named graphs. Graphs named by
+the Protocol's `default-graph-uri` / `named-graph-uri` parameters, or else by the query's FROM /
+FROM NAMED, replace that dataset as SPARQL says, but only with graphs from it: a graph the caller may not
+read is treated exactly like a graph that does not exist, an empty graph, so no answer tells whether
+someone else's graph is there.
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ class QueryDataset:
     default: list[ox.NamedNode]
     named: list[ox.NamedNode]
     base_iri: str
+
+
+def chosen(requested: DatasetRequest | None, from_graphs: tuple[str, ...], from_named: tuple[str, ...]) -> DatasetRequest:
+    """The protocol's dataset if the request names one, else the query's FROM / FROM NAMED (Protocol 2.1.4)."""
+    if requested is not None and requested.given:
+        return requested
+    return DatasetRequest(from_graphs, from_named)
 
 
 def for_caller(session: Session, store: GraphStore, user: User, request: DatasetRequest | None = None) -> QueryDataset:

@@ -98,7 +98,7 @@ def answer(session: Session, store: GraphStore, user: User, text: str, accept: s
         raise QueryRefused(refused.reason) from None
     media = _media_type(info, accept)
     store.catch_up(session)
-    graphs = dataset.for_caller(session, store, user, requested)
+    graphs = dataset.for_caller(session, store, user, dataset.chosen(requested, info.from_graphs, info.from_named))
     body = _run_with_deadline(store, text, graphs, info, media, timeout)
     return SparqlAnswer(body, media + ("; charset=utf-8" if media.startswith("text/") else ""))
 

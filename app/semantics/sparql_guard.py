@@ -28,7 +28,8 @@ How each check works, and why this way:
 * FROM / FROM NAMED: the same trick, one "from" at a time, finds the dataset keywords after
   the query form; the graph IRI after each (resolved against BASE / PREFIX) must be http(s).
   Oxigraph never dereferences FROM IRIs (checked against the test server), and the executor
-  overrides the dataset with the caller's graphs anyway, so this only gives a clear message.
+  always passes the dataset itself, so the graphs named are returned (`QueryInfo.from_graphs`,
+  `from_named`) for app.semantics.dataset to narrow the caller's readable graphs to them.
   Nothing else in a SPARQL 1.1 query names a file or another server.
 * Parsing happens on one long-lived thread with a 256 MB stack (virtual memory, touched only
   as deep as a query goes). Oxigraph's parser recurses once per nesting level, and on a
@@ -61,6 +62,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, get_args
+from urllib.parse import urljoin
 
 import pyoxigraph
 
@@ -114,6 +116,7 @@ _CALLED_NAME = re.compile(
     rf"(?P<name><[^<>\"{{}}|^`\\\x00-\x20]*>|(?:[^\W\d_][\w.\-]*)?:(?:(?:[\w:.\-%]|\\.)*(?:[\w:\-%]|\\.))?)"
     rf"{_GAP}\((?P<nil>{_GAP}\))?"
 )
+_LOCAL_ESCAPE = re.compile(r"\\(.)")  # `\-` in a prefixed name's local part stands for `-`
 _UNKNOWN_FUNCTION = re.compile(r"custom function (<[^>]*>) is not supported")
 FUNCTION_REASON = (
     "The function {iri} ({where}) is not available here: this endpoint evaluates the SPARQL 1.1 "
@@ -143,6 +146,8 @@ class QueryInfo:
     """What the endpoint needs to know to run and serialise an accepted query."""
 
     form: QueryForm
+    from_graphs: tuple[str, ...] = ()  # FROM graph IRIs, resolved, as written in order
+    from_named: tuple[str, ...] = ()  # FROM NAMED graph IRIs
 
 
 @dataclass(slots=True)
@@ -150,8 +155,10 @@ class _Prologue:
     """BASE/PREFIX declarations, kept to resolve FROM IRIs the way Oxigraph does."""
 
     end: int = 0
+    base: str | None = None
     base_scheme: str | None = None
     prefix_schemes: dict[str, str | None] = field(default_factory=dict)
+    prefix_iris: dict[str, str] = field(default_factory=dict)
 
 
 def inspect_query(text: str, max_length: int = MAX_QUERY_LENGTH, base_iri: str | None = None) -> QueryInfo:
@@ -168,9 +175,9 @@ def inspect_query(text: str, max_length: int = MAX_QUERY_LENGTH, base_iri: str |
             raise SparqlRefused(READ_ONLY_REASON)
         raise SparqlRefused(_syntax_reason(error))
     _refuse_service(text, parse)
-    _refuse_non_web_datasets(text, prologue, parse)
+    default, named = _dataset_clauses(text, prologue, parse)
     _refuse_unknown_functions(text, prologue, parse, base_iri)
-    return QueryInfo(form=_form(text, prologue.end))
+    return QueryInfo(form=_form(text, prologue.end), from_graphs=default, from_named=named)
 
 
 def _check_size(text: str, max_length: int) -> None:
@@ -249,14 +256,21 @@ def _syntax_reason(error: str) -> str:
 
 def _read_prologue(text: str, base_iri: str | None) -> _Prologue:
     """Collect BASE/PREFIX declarations and where the query proper starts."""
-    prologue = _Prologue(base_scheme=_scheme(base_iri, None) if base_iri else None)
+    prologue = _Prologue(base=base_iri, base_scheme=_scheme(base_iri, None) if base_iri else None)
     while match := _PROLOGUE_ITEM.match(text, prologue.end):
         prologue.end = match.end()
         if match["base"] is not None:
             prologue.base_scheme = _scheme(match["base"], prologue.base_scheme)
+            prologue.base = _resolved(match["base"], prologue.base)
         elif match["prefix"] is not None:
             prologue.prefix_schemes[match["prefix"]] = _scheme(match["prefix_iri"], prologue.base_scheme)
+            prologue.prefix_iris[match["prefix"]] = _resolved(match["prefix_iri"], prologue.base)
     return prologue
+
+
+def _resolved(iri: str, base: str | None) -> str:
+    """An IRI reference resolved against the base in force (RFC 3986), or as written without one."""
+    return urljoin(base, iri) if base else iri
 
 
 def _scheme(iri: str, base_scheme: str | None) -> str | None:
@@ -325,19 +339,39 @@ def _position(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def _refuse_non_web_datasets(text: str, prologue: _Prologue, parse: _Parse) -> None:
-    """Refuse FROM / FROM NAMED graphs that are not http(s), e.g. file: IRIs."""
-    probes = 0
+def _dataset_clauses(text: str, prologue: _Prologue, parse: _Parse) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The FROM and FROM NAMED graph IRIs; refuses graphs that are not http(s), e.g. file: IRIs.
+
+    Past _MAX_PROBES web-graph candidates the clauses are not all known: none are returned, and the
+    query runs over every graph the caller may read, as if it named none.
+    """
+    default: list[str] = []
+    named: list[str] = []
+    probes = {True: 0, False: 0}  # per kind: web graphs, other schemes
+    complete = True
     for match in _FROM_WORD.finditer(text, prologue.end):
         graph = _graph_after(text, match.end(), prologue)
         if graph is None:
             continue
         scheme, written = _graph_scheme(graph, prologue)
-        if scheme in _WEB_SCHEMES or probes == _MAX_PROBES:
+        web = scheme in _WEB_SCHEMES
+        if probes[web] == _MAX_PROBES:
+            complete = complete and not web
             continue
-        probes += 1
-        if _is_keyword(text, match, parse):
+        probes[web] += 1
+        if not _is_keyword(text, match, parse):
+            continue
+        if not web:
             raise SparqlRefused(_dataset_reason(bool(graph["named"]), written, scheme))
+        (named if graph["named"] else default).append(_graph_iri(graph, prologue))
+    return (tuple(default), tuple(named)) if complete else ((), ())
+
+
+def _graph_iri(graph: re.Match[str], prologue: _Prologue) -> str:
+    """The full IRI of the graph named after FROM (prefixed names expanded, escapes removed)."""
+    if graph["iri"] is not None:
+        return _resolved(graph["iri"], prologue.base)
+    return prologue.prefix_iris[graph["prefix"]] + _LOCAL_ESCAPE.sub(r"\1", graph["local"])
 
 
 def _graph_after(text: str, start: int, prologue: _Prologue) -> re.Match[str] | None:

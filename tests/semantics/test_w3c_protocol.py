@@ -177,6 +177,19 @@ def test_the_parameters_really_narrow_the_dataset(world: World) -> None:
     assert not ask(world, f"ASK FROM <{world.graphs['data2']}> {{ {page2} }}", default_graph_uri=one)
 
 
+def test_from_and_from_named_narrow_the_same_way(world: World) -> None:
+    """Without protocol parameters the query's own FROM / FROM NAMED choose graphs, again only readable ones."""
+    g1, page1, page2 = world.graphs["data1"], world.pages["data1"], world.pages["data2"]
+    relative = g1.removeprefix(BASE)
+    assert ask(world, f"ASK FROM <{g1}> {{ <{page1}> a ?t }}")
+    assert ask(world, f"ASK FROM <{relative}> {{ <{page1}> a ?t }}")  # resolved against the service's base IRI
+    assert not ask(world, f"ASK FROM <{g1}> {{ <{page2}> a ?t }}")
+    assert not ask(world, f"ASK FROM NAMED <{g1}> {{ ?s ?p ?o }}")  # only named graphs: the default graph is empty
+    assert ask(world, f"ASK FROM NAMED <{g1}> {{ GRAPH ?g {{ <{page1}> a ?t }} }}")
+    assert not ask(world, f"ASK FROM <{g1}> {{ ?s ?p ?o }}", world.bob)  # Bob may not read it: an empty graph
+    assert ask(world, f"ASK FROM <{g1}> {{ ?s ?p ?o }}", world.bob, default_graph_uri=[f"{BASE}graph/ontology"])
+
+
 def test_an_unreadable_graph_is_exactly_a_graph_that_does_not_exist(world: World) -> None:
     private, missing = world.graphs["data1"], f"{BASE}graph/space/987654"
     query = "SELECT ?g ?s WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
