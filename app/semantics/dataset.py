@@ -51,7 +51,8 @@ class QueryDataset:
     base_iri: str
 
 
-def chosen(requested: DatasetRequest | None, from_graphs: tuple[str, ...], from_named: tuple[str, ...]) -> DatasetRequest:
+def chosen(requested: DatasetRequest | None, from_graphs: tuple[str, ...],
+           from_named: tuple[str, ...]) -> DatasetRequest:
     """The protocol's dataset if the request names one, else the query's FROM / FROM NAMED (Protocol 2.1.4)."""
     if requested is not None and requested.given:
         return requested

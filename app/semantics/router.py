@@ -14,6 +14,7 @@ from app.db import SessionDep, read_only
 from app.errors import problem_responses
 from app.semantics import dump, ontology_view, query_api, sparql
 from app.semantics.dataset import DatasetRequest
+from app.semantics.sparql_guard import READ_ONLY_REASON
 from app.semantics.negotiation import choose
 from app.semantics.ontology import get_ontology
 from app.semantics.rdf import DATASET_FORMATS, RDF_FORMATS, Iris
@@ -40,7 +41,6 @@ def graph_store(app_or_request: Request | FastAPI) -> GraphStore:
     return state.graph_store
 
 
-READ_ONLY = "This endpoint is read-only; updates are refused. To change data, edit the page it comes from."
 _DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 _QUERY_DOC = "A SELECT, ASK, CONSTRUCT or DESCRIBE query (exactly one)."
 _GRAPH_DOC = ("Narrows the dataset to these graphs (repeatable); graphs you may not read, or that do not exist, "
@@ -60,7 +60,7 @@ def _protocol_call(fields: list[tuple[str, str]], body_query: str | None = None)
     """The query and dataset of a protocol request; refuses updates and more than one query."""
     names = [name for name, _ in fields]
     if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
-        raise sparql.QueryRefused(READ_ONLY)
+        raise sparql.QueryRefused(READ_ONLY_REASON)
     queries = [value for name, value in fields if name == "query"]
     if body_query is not None and queries:
         raise sparql.QueryRefused("The query is the request body here; do not also send a `query` parameter.")
@@ -75,7 +75,8 @@ def _utf8(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise sparql.QueryRefused(f"The {what} is not valid UTF-8 (byte {error.start}); send the query in UTF-8.") from None
+        raise sparql.QueryRefused(
+            f"The {what} is not valid UTF-8 (byte {error.start}); send the query in UTF-8.") from None
 
 
 def _form_fields(body: bytes) -> list[tuple[str, str]]:
@@ -93,10 +94,9 @@ def sparql_get(request: Request, user: CurrentUser, session: SessionDep,
                _default: Annotated[list[str] | None, Query(alias="default-graph-uri", description=_GRAPH_DOC)] = None,
                _named: Annotated[list[str] | None, Query(alias="named-graph-uri", description=_GRAPH_DOC)] = None,
                ) -> Response:
-    """SPARQL 1.1 Protocol, query via GET, over the ontology and the spaces you may read (read-only).
-
-    The parameters are read from the URL as sent (the ones above document them), so that a second
-    `query` is refused rather than silently dropped."""
+    """SPARQL 1.1 Protocol, query via GET, over the ontology and the spaces you may read (read-only);
+    `default-graph-uri` / `named-graph-uri` narrow it to some of those graphs."""
+    # Read as sent (the parameters above only document them), so that a second `query` is refused, not dropped.
     text, requested = _protocol_call(request.query_params.multi_items())
     return _run(request, session, user, text, requested)
 
@@ -119,7 +119,7 @@ async def sparql_post(request: Request, user: CurrentUser, session: SessionDep) 
     media = media.strip().lower()
     url_fields = request.query_params.multi_items()
     if media == "application/sparql-update":
-        raise sparql.QueryRefused(READ_ONLY)
+        raise sparql.QueryRefused(READ_ONLY_REASON)
     if media not in ("application/sparql-query", "application/x-www-form-urlencoded"):
         raise sparql.UnsupportedBody(
             "POST a query as application/sparql-query or as the `query` field of "

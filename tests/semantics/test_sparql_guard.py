@@ -349,7 +349,8 @@ def test_typical_queries_are_inspected_in_well_under_two_milliseconds() -> None:
 
 
 @pytest.mark.parametrize(("query", "default", "named"), [
-    ("SELECT * FROM <http://g/1> FROM NAMED <http://g/2> FROM <http://g/3> {}", ("http://g/1", "http://g/3"), ("http://g/2",)),
+    ("SELECT * FROM <http://g/1> FROM NAMED <http://g/2> FROM <http://g/3> {}",
+     ("http://g/1", "http://g/3"), ("http://g/2",)),
     ("BASE <http://e.org/a/> PREFIX g: <graph/> SELECT * FROM g:s\\-1 FROM NAMED <../b> {}",
      ("http://e.org/a/graph/s-1",), ("http://e.org/b",)),
     ("SELECT * FROM <graph/space/2> {}", ("http://localhost:8000/graph/space/2",), ()),
