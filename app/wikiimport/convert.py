@@ -30,7 +30,7 @@ import json
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +96,7 @@ class _Prepared:
     replacements: dict[str, str]  # placeholder -> this service's Markdown
     originals: dict[str, str]  # placeholder -> the wikitext it replaced
     live: set[str]  # placeholders of links, categories and annotations (kept working in kept wikitext)
-    shown: set[str]  # placeholders shown as code spans: template calls, files, refused annotations
+    shown: dict[str, str]  # placeholder -> wikitext shown as a code span: template calls, files, refused annotations
     converted: Converted
 
 
@@ -224,7 +224,7 @@ class WikitextConverter:
 
     def _convert_batch(self, texts: list[str]) -> None:
         prepared = [self._prepare(text) for text in texts]
-        outputs = self._run_pandoc([p.text for p in prepared])
+        outputs = self._run_pandoc([_own_paragraphs(p.text, p) for p in prepared])
         for text, prep, output in zip(texts, prepared, outputs, strict=True):
             self._cache[text] = self._finish(prep, output)
 
@@ -251,13 +251,14 @@ class WikitextConverter:
             converted.markdown = self._substitute(output, prep)
             return converted
         sections = _sections(prep.text) if isinstance(output, UnreadableWikitext) else [prep.text]
-        outputs = self._run_pandoc(sections) if len(sections) > 1 else [output]
+        sent = [_own_paragraphs(section, prep) for section in sections]
+        outputs = self._run_pandoc(sent) if len(sections) > 1 else [output]
         parts = []
-        for section, result in zip(sections, outputs, strict=True):
+        for section, text, result in zip(sections, sent, outputs, strict=True):
             if isinstance(result, str):
                 parts.append(self._substitute(result, prep).strip("\n"))
                 continue
-            reason = _reason(result, prep, section)
+            reason = _reason(result, prep, text)
             converted.kept_as_wikitext.append(reason)
             parts.append(self._kept_wikitext(section, reason, prep))
         if converted.kept_as_wikitext:
@@ -276,7 +277,7 @@ class WikitextConverter:
             alone = (number == 0 or not lines[number - 1].strip()) and (
                 number + 1 == len(lines) or not lines[number + 1].strip())
             if alone and all(t in prep.shown for t in tokens) and not prep.token.sub("", line).strip():
-                lines[number] = fenced_wikitext("\n".join(prep.originals[t] for t in tokens))
+                lines[number] = fenced_wikitext("\n".join(prep.shown[t] for t in tokens))
                 continue
             in_table = line.startswith("|")  # a GFM table row: a `|` in a code span would split its cell
 
@@ -308,7 +309,7 @@ class WikitextConverter:
         code = mwparserfromhell.parse(text)
         prefix = _placeholder_prefix(text)
         prep = _Prepared(text="", token=re.compile(re.escape(prefix) + r"\d+Q"), replacements={}, originals={},
-                         live=set(), shown=set(), converted=Converted(markdown=""))
+                         live=set(), shown={}, converted=Converted(markdown=""))
         counter = itertools.count()
 
         def swap(node: Node, value: str, live: bool) -> None:
@@ -321,16 +322,35 @@ class WikitextConverter:
             prep.replacements[token], prep.originals[token] = value, original
             if live:
                 prep.live.add(token)
-            elif value.startswith("`"):
-                prep.shown.add(token)
+            elif value.startswith("`"):  # the wikitext as written, unless only part of it is shown ({{#set:...}})
+                prep.shown[token] = original if code_span(original) == value else value.strip("`").strip()
 
         for template in list(code.ifilter_templates(recursive=True)):
             swap(template, self._template(template, prep.converted), live=False)
         for link in list(code.ifilter_wikilinks(recursive=True)):
             value = self._wikilink(link, prep.converted)
             swap(link, value, live=value.startswith("[["))  # else shown as text: a code span or words
-        prep.text = _own_paragraphs(str(code), prep)
+        prep.text = self._parser_functions(str(code), prep, prefix, counter)
         return prep
+
+    def _parser_functions(self, text: str, prep: _Prepared, prefix: str, counter: Iterator[int]) -> str:
+        """Parser-function calls mwparserfromhell leaves as text because a link follows the colon
+        (`{{#ask: [[Region::+]] |?Sector}}`): the whole call is one construct shown as text, and the
+        `[[...]]` in it is a query condition, not a link or an annotation."""
+        parts: list[str] = []
+        position = 0
+        while (start := text.find("{{#", position)) >= 0:
+            end = _call_end(text, start)
+            if end < 0:
+                break
+            token = f"{prefix}{next(counter)}Q"
+            original = prep.token.sub(lambda m: prep.originals[m.group(0)], text[start:end])
+            prep.replacements[token], prep.originals[token] = code_span(original), original
+            prep.shown[token] = original
+            prep.converted.templates.append(original[2:].partition(":")[0].strip())
+            parts += [text[position:start], token]
+            position = end
+        return "".join(parts) + text[position:]
 
     def _template(self, template: Template, converted: Converted) -> str:
         name = str(template.name).strip()
@@ -401,9 +421,20 @@ def escape_words(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", " ".join(text.split()))
 
 
+def _call_end(text: str, start: int) -> int:
+    """Where the `{{...}}` starting at `start` ends (braces balanced), or -1 if it never closes."""
+    depth = 0
+    for match in re.finditer(r"\{\{|\}\}", text[start:]):
+        depth += 1 if match.group(0) == "{{" else -1
+        if depth == 0:
+            return start + match.end()
+    return -1
+
+
 def _own_paragraphs(text: str, prep: _Prepared) -> str:
-    """Lines made only of template calls (an infobox, hatnotes), outside tables, become a paragraph of their
-    own, so they come out as one fenced block instead of code spans glued to the next paragraph's words."""
+    """What pandoc is given: lines made only of template calls (an infobox, hatnotes), outside tables, become a
+    paragraph of their own, so they come out as one fenced block instead of code spans glued to the next
+    paragraph's words. (Kept wikitext is shown from the text before this.)"""
     lines = text.split("\n")
     depth = 0
     alone = [False] * len(lines)
@@ -430,7 +461,7 @@ def _sections(text: str) -> list[str]:
 
 
 def _reason(error: ConversionError, prep: _Prepared, section: str) -> str:
-    """Why pandoc refused a section, with the wikitext line it stopped at."""
+    """Why pandoc refused a section (as it was given to pandoc), with the wikitext line it stopped at."""
     lines = str(error).splitlines()
     position = _PANDOC_POSITION.match(lines[0]) if lines else None
     if position is None or len(lines) < 2:

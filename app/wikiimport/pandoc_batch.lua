@@ -3,9 +3,58 @@
 -- (a Markdown string, or {error = "..."} for a text pandoc could not read). One process serves a
 -- whole import, so the cost of starting pandoc is paid once, not once per revision.
 --
--- Pages here cannot hold raw HTML (it shows as text), so pure wrapper tags that wikitext uses for
--- styling (<span style=...>, <div>, <center>, <font>, <small>, <big>) are dropped, keeping what they wrap.
+-- Pages here cannot hold raw HTML (it shows as text, "<em>Pyrus</em>"), so the HTML formatting tags that
+-- pandoc's reader leaves raw become Markdown (<em>, <i> emphasis; <b>, <strong> strong; <s>, <del>
+-- strikethrough; <tt>, <code> code), tags without a Markdown form keep only their content (<u>, <sub> ...),
+-- and pure wrapper tags used for styling (<span style=...>, <div>, <center>, <font>) are dropped.
 local WRAPPER = {span = true, div = true, center = true, font = true, small = true, big = true}
+local function code(inlines) return pandoc.Code(pandoc.utils.stringify(inlines)) end
+local FORMAT = {
+  i = pandoc.Emph, em = pandoc.Emph, b = pandoc.Strong, strong = pandoc.Strong,
+  s = pandoc.Strikethrough, strike = pandoc.Strikethrough, del = pandoc.Strikethrough,
+  tt = code, code = code, u = false, ins = false, sub = false, sup = false, small = false, big = false,
+}
+
+local function content(el) return el.content end  -- GFM has no form for it: pandoc would write raw HTML
+
+local function tag_of(el)
+  if el.t == "RawInline" and el.format == "html" then
+    local closing, name = el.text:match("^<(/?)%s*(%a+)[^<>]*>$")
+    if name then return name:lower(), closing == "/" end
+  end
+end
+
+local function formatted(inlines)
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #inlines do
+    local el = inlines[i]
+    local name, closing = tag_of(el)
+    local close_at = nil
+    if name and not closing and FORMAT[name] ~= nil then
+      local depth = 0
+      for j = i + 1, #inlines do
+        local other, other_closing = tag_of(inlines[j])
+        if other == name then
+          if not other_closing then depth = depth + 1
+          elseif depth == 0 then close_at = j break
+          else depth = depth - 1 end
+        end
+      end
+    end
+    if close_at then
+      local inner = pandoc.Inlines({})
+      for k = i + 1, close_at - 1 do inner:insert(inlines[k]) end
+      inner = formatted(inner)
+      if FORMAT[name] then out:insert(FORMAT[name](inner)) else out:extend(inner) end
+      i = close_at + 1
+    else
+      out:insert(el)
+      i = i + 1
+    end
+  end
+  return out
+end
 
 local function unwrap(raw)
   if raw.format == "html" then
@@ -21,7 +70,10 @@ for line in io.lines() do
   local results = {}
   for i, text in ipairs(texts) do
     local ok, converted = pcall(function()
-      local doc = pandoc.read(text, "mediawiki"):walk({RawInline = unwrap, RawBlock = unwrap})
+      local doc = pandoc.read(text, "mediawiki"):walk({Inlines = formatted}):walk({
+        RawInline = unwrap, RawBlock = unwrap, Subscript = content, Superscript = content, Underline = content,
+        SmallCaps = content,
+      })
       return pandoc.write(doc, "gfm", {wrap_text = "none"})
     end)
     results[i] = ok and converted or {error = tostring(converted)}
