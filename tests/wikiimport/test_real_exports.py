@@ -3,6 +3,7 @@ schemas 0.3, 0.6, 0.8 and 0.10), imported on both databases. Where each file com
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,32 @@ from sqlalchemy.orm import Session
 from app.auth.models import Role
 from app.pages.models import Page, PageAlias, PageCategory, PageLink, Revision
 from app.semantics import service as semantics_service
-from app.wikiimport.convert import REVIEW_CATEGORY
+from app.wikiimport import importer as importer_module
+from app.wikiimport.convert import REVIEW_CATEGORY, WikitextConverter
 from app.wikiimport.dump import DumpError, read_dump
 from app.wikiimport.importer import ImportOptions, import_dump
 from tests.factories import make_person, make_space, make_user
 
 DATA = Path(__file__).parent / "data"
+
+
+class _ConversionsShared(WikitextConverter):
+    """The real converter, whose converted texts outlive one import: each dump is imported on both databases,
+    and pandoc (seconds for these articles) then runs once per text, not once per database."""
+
+    caches: dict[tuple[object, ...], dict[str, object]] = {}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        key = (tuple(sorted(self.mapping.items())), tuple(sorted(self.category_prefixes)))
+        self._cache = self.caches.setdefault(key, {})  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def conversions_shared_between_databases() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importer_module, "WikitextConverter", _ConversionsShared)
+        yield
 
 
 def page_named(session: Session, space_id: int, title: str) -> Page:
