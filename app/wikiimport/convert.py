@@ -162,7 +162,9 @@ class Pandoc:
                                   f"{limit:.1f} s and was stopped; one of them may make pandoc loop")
         if not line:
             stderr = self._process.stderr.read() if self._process.stderr else ""
-            raise ConversionError(f"pandoc stopped while converting: {stderr.strip()[:500]}")
+            detail = stderr.strip()[:500]
+            raise ConversionError(f"pandoc stopped while converting: {detail}" if detail else
+                                  "pandoc stopped while converting (it exited without a message)")
         results = json.loads(line)
         return [r if isinstance(r, str) else UnreadableWikitext(str(r.get("error"))) for r in results]
 
@@ -195,7 +197,7 @@ class WikitextConverter:
         self.category_prefixes = {name.casefold() for name in category_names} | {"category"}
         self.batch_size = batch_size
         self._pandoc: Pandoc | None = None
-        self._cache: dict[str, Converted | ConversionError] = {}
+        self._cache: dict[str, Converted] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> WikitextConverter:
@@ -274,8 +276,8 @@ class WikitextConverter:
             tokens = prep.token.findall(line)
             if not tokens:
                 continue
-            alone = (number == 0 or not lines[number - 1].strip()) and (
-                number + 1 == len(lines) or not lines[number + 1].strip())
+            alone = line == line.lstrip() and (number == 0 or not lines[number - 1].strip()) and (
+                number + 1 == len(lines) or not lines[number + 1].strip())  # a paragraph of its own, not in a list
             if alone and all(t in prep.shown for t in tokens) and not prep.token.sub("", line).strip():
                 lines[number] = fenced_wikitext("\n".join(prep.shown[t] for t in tokens))
                 continue

@@ -90,15 +90,17 @@ def test_a_pandoc_that_dies_between_batches_is_replaced_and_the_texts_converted(
 
 FAKE_PANDOC = '''
 import json, sys, time
-for line in sys.stdin:  # pandoc_batch.lua's protocol; a text asking for it makes this "pandoc" hang
+for line in sys.stdin:  # pandoc_batch.lua's protocol; a text asking for it makes this "pandoc" hang or crash
     texts = json.loads(line)
     if any("loops forever" in text for text in texts):
         time.sleep(20)
+    if any("crashes pandoc" in text for text in texts):
+        sys.exit(3)
     print(json.dumps(texts), flush=True)
 '''
 
 
-def test_a_batch_pandoc_does_not_finish_is_retried_text_by_text_and_only_the_looping_one_is_kept_as_wikitext(
+def test_a_batch_pandoc_does_not_finish_or_dies_in_is_retried_text_by_text_and_only_the_bad_text_is_kept(
         tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
     import time
@@ -129,6 +131,10 @@ def test_a_batch_pandoc_does_not_finish_is_retried_text_by_text_and_only_the_loo
         assert extract(looping.markdown).categories == [REVIEW_CATEGORY]
         again = convert(converter, "The next batch")
         assert again.markdown == "The next batch" and converter._pandoc is not stuck
+        crashing, fine = converter.convert_all(["A text that crashes pandoc", "A fine text"])
+        assert fine.markdown == "A fine text" and not fine.kept_as_wikitext
+        assert crashing.kept_as_wikitext[0].startswith("pandoc stopped while converting")
+        assert "~~~mediawiki\nA text that crashes pandoc\n~~~" in crashing.markdown
 
 
 # Wikitext MediaWiki shows and pandoc 3's MediaWiki reader refuses ("Error at (line ..): unexpected ...").

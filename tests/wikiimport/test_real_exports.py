@@ -17,6 +17,7 @@ from app.wikiimport import importer as importer_module
 from app.wikiimport.convert import REVIEW_CATEGORY, WikitextConverter
 from app.wikiimport.dump import DumpError, read_dump
 from app.wikiimport.importer import ImportOptions, import_dump
+from app.wikiimport.schemas import ImportReportRead
 from tests.factories import make_person, make_space, make_user
 
 DATA = Path(__file__).parent / "data"
@@ -82,6 +83,7 @@ def test_a_wikipedia_article_whose_table_has_an_unclosed_quote_is_imported_with_
     assert flagged["source_revision_ids"] == [638548877]
     assert flagged["reasons"] == [
         "pandoc could not read the line `{| class=\"sortable wikitable\" style=\"float:left;` (unexpected 's')"]
+    assert ImportReportRead(**report.as_dict()).needs_review[0].page_id == pear.id  # what the API answers
 
     [revision] = history(session, pear)
     content = revision.content
