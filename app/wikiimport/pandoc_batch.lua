@@ -15,6 +15,70 @@ local FORMAT = {
   tt = code, code = code, u = false, ins = false, sub = false, sup = false, small = false, big = false,
 }
 
+-- A table cell holding more than one line (a list, several paragraphs, a <br>) makes pandoc write the whole
+-- table as HTML, which pages here show as tags. Such a cell becomes one line, its parts separated by "; ",
+-- so the table stays a Markdown table; a cell spanning rows or columns (which Markdown tables cannot show)
+-- is repeated in each row and column it spans.
+local SEPARATOR = {pandoc.Str(";"), pandoc.Space()}
+
+local function cell_inlines(blocks)
+  local out = pandoc.Inlines({})
+  local function add(inlines)
+    if #inlines == 0 then return end
+    if #out > 0 then out:extend(SEPARATOR) end
+    out:extend(inlines)
+  end
+  for _, block in ipairs(blocks) do
+    if block.t == "BulletList" or block.t == "OrderedList" then
+      for _, item in ipairs(block.content) do add(cell_inlines(item)) end
+    elseif block.t == "Plain" or block.t == "Para" or block.t == "Header" then
+      add(block.content)
+    else
+      add(pandoc.utils.blocks_to_inlines({block}))
+    end
+  end
+  return out:walk({LineBreak = function() return SEPARATOR end, SoftBreak = function() return pandoc.Space() end})
+end
+
+local function unspanned(rows)
+  local pending = {}  -- column -> {cell = ..., rows = how many more rows it covers}
+  for _, row in ipairs(rows) do
+    local cells, column = {}, 1
+    local function carry()
+      while pending[column] do
+        table.insert(cells, pandoc.Cell(pending[column].cell.contents, pending[column].cell.alignment))
+        pending[column].rows = pending[column].rows - 1
+        if pending[column].rows == 0 then pending[column] = nil end
+        column = column + 1
+      end
+    end
+    for _, cell in ipairs(row.cells) do
+      carry()
+      local one = pandoc.Cell(cell.contents, cell.alignment)
+      for k = 0, cell.col_span - 1 do
+        table.insert(cells, pandoc.Cell(one.contents, one.alignment))
+        if cell.row_span > 1 then pending[column + k] = {cell = one, rows = cell.row_span - 1} end
+      end
+      column = column + cell.col_span
+    end
+    carry()
+    row.cells = cells
+  end
+end
+
+local function one_line_cells(tbl)
+  local function rows(list)
+    unspanned(list)
+    for _, row in ipairs(list) do
+      for _, cell in ipairs(row.cells) do cell.contents = {pandoc.Plain(cell_inlines(cell.contents))} end
+    end
+  end
+  rows(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do rows(body.head) rows(body.body) end
+  rows(tbl.foot.rows)
+  return tbl
+end
+
 local function content(el) return el.content end  -- GFM has no form for it: pandoc would write raw HTML
 
 local function tag_of(el)
@@ -72,7 +136,7 @@ for line in io.lines() do
     local ok, converted = pcall(function()
       local doc = pandoc.read(text, "mediawiki"):walk({Inlines = formatted}):walk({
         RawInline = unwrap, RawBlock = unwrap, Subscript = content, Superscript = content, Underline = content,
-        SmallCaps = content,
+        SmallCaps = content, Table = one_line_cells,
       })
       return pandoc.write(doc, "gfm", {wrap_text = "none"})
     end)

@@ -185,3 +185,16 @@ def test_kept_wikitext_with_signatures_and_fences_inside_cannot_close_its_block(
     text = '{| class="wikitable\n| ~~~~ signed ~~~~~ and ``` fence\n|}'
     markdown = convert(converter, text).markdown
     assert "~~~~~~mediawiki\n" + text + "\n~~~~~~" in markdown
+
+
+def test_tables_and_html_formatting_pages_cannot_hold_as_html_become_markdown(converter) -> None:
+    """pandoc writes a table as HTML when a cell has a list, a <br> or a span, and leaves <em> ... raw; pages
+    here show raw HTML as tags, so both are turned into Markdown."""
+    text = ('{| class="wikitable"\n! Region !! Routes\n|-\n| rowspan="2" | North East || \n* College\n* Apprenticeship'
+            '\n|-\n| Online<br />evening\n|}\n\nPears are <em>Pyrus</em>, H<sub>2</sub>O is <b>water</b>, '
+            '<span style="color:red">red</span>.')
+    markdown = convert(converter, text).markdown
+    assert "<" not in markdown, markdown
+    assert "| North East | College; Apprenticeship |" in markdown
+    assert "| North East | Online; evening         |" in markdown
+    assert "Pears are *Pyrus*, H2O is **water**, red." in markdown
