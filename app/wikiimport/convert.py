@@ -5,7 +5,7 @@ categories, templates, `{{#set:...}}`) and swaps each for an inert placeholder w
 MediaWiki reader and GFM writer convert the rest (headings, lists, tables, bold/italic, external
 links). The placeholders are then replaced by the service's own syntax (`[[Title|label]]`,
 `[[Category:Name]]`, `[[Property::Value]]`, see app/pages/wikitext.py), or, for what the service
-cannot represent, by the original wikitext escaped as visible text.
+cannot represent, by the original wikitext shown as text.
 
 Kept wikitext reads as text: a template call becomes a code span (`{{Infobox job|title=Nurse}}`), or a
 fenced block when it stands on its own, never backslash-escaped Markdown.
