@@ -504,4 +504,5 @@ def import_mediawiki(file: str, space_key: str, mapping_file: str | None, userna
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     click.echo(f"{report.pages_created} pages created, {report.pages_updated} updated, {report.redirects} redirects, "
                f"{report.revisions_imported} revisions imported, {len(report.problems)} problem(s), "
+               f"{len(report.needs_review)} page(s) with wikitext kept for review, "
                f"{report.pages_per_second} pages/s", err=True)

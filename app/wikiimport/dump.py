@@ -1,4 +1,9 @@
-"""Reading MediaWiki XML exports (Special:Export, dumpBackup.php; schema 0.10 and 0.11) one page at a time.
+"""Reading MediaWiki XML exports (Special:Export, dumpBackup.php; schema 0.3 to 0.11) one page at a time.
+
+The schema versions differ only in what this reader does not need, except two things older ones lack:
+a page's <ns> (added in 0.6; before, the namespace is the title's prefix, as MediaWiki itself read it) and
+the redirect target (0.4 and 0.5 write an empty <redirect/>; the target is then the one the page's
+latest revision names). Versions 0.1 and 0.2 have no <siteinfo> and are refused.
 
 The file is streamed with iterparse and each finished <page> is dropped from the tree, so a dump of
 any size needs memory for one page only. defusedxml refuses DTD entities and external references:
@@ -7,6 +12,7 @@ a "billion laughs" or an XXE file is an error, never an expansion or a file read
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +22,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-SUPPORTED_VERSIONS = ("0.10", "0.11")
+SUPPORTED_VERSIONS = ("0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "0.10", "0.11")
+# "#REDIRECT [[Target]]" in any language ("#WEITERLEITUNG", "#перенаправление"): the magic word, then a link
+_REDIRECT = re.compile(r"\A\s*#[^\s\[]+\s*:?\s*\[\[([^\]|#\n]+)")
 _NS_PREFIX = "{http://www.mediawiki.org/xml/export-"
 
 
@@ -78,11 +86,12 @@ def read_dump(stream: IO[bytes]) -> tuple[SiteInfo, Iterator[DumpPage]]:
         raise DumpError(f"This is not a MediaWiki XML export: the document starts with <{_local(root.tag)}>, "
                         "not <mediawiki xmlns=\"http://www.mediawiki.org/xml/export-0.11/\">.")
     if version not in SUPPORTED_VERSIONS:
-        raise DumpError(f"Export schema version {version} is not supported; export with schema "
-                        f"{' or '.join(SUPPORTED_VERSIONS)} (dumpBackup.php --schema-version 0.11).")
+        raise DumpError(f"Export schema version {version} is not supported: this reads versions "
+                        f"{SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}. Export the wiki again with a newer "
+                        "MediaWiki (dumpBackup.php --schema-version 0.11).")
     ns = root.tag.partition("}")[0] + "}"
     site = _site_info(events, root, ns, version)
-    return site, _pages(events, root, ns)
+    return site, _pages(events, root, ns, site)
 
 
 def _events(stream: IO[bytes]) -> Iterator[tuple[str, Element]]:
@@ -129,23 +138,35 @@ def _site_info(events: Iterator[tuple[str, Element]], root: Element, ns: str, ve
                     "unknown. Export again with Special:Export or dumpBackup.php, which always write it.")
 
 
-def _pages(events: Iterator[tuple[str, Element]], root: Element, ns: str) -> Iterator[DumpPage]:
+def _pages(events: Iterator[tuple[str, Element]], root: Element, ns: str, site: SiteInfo) -> Iterator[DumpPage]:
+    prefixes = {name.casefold(): key for key, name in site.namespaces.items() if name}
     for event, element in events:
         if event == "end" and element.tag == ns + "page":
-            yield _page(element, ns)
+            yield _page(element, ns, prefixes)
             root.remove(element)
 
 
-def _page(element: Element, ns: str) -> DumpPage:
+def _page(element: Element, ns: str, prefixes: dict[str, int]) -> DumpPage:
     title = element.findtext(ns + "title") or ""
     redirect = element.find(ns + "redirect")
+    namespace = element.findtext(ns + "ns")
     page = DumpPage(
-        title=title, namespace=_int(element.findtext(ns + "ns"), "ns", title),
-        id=_int(element.findtext(ns + "id"), "id", title),
+        title=title, id=_int(element.findtext(ns + "id"), "id", title),
+        namespace=_int(namespace, "ns", title) if namespace is not None else _namespace_of(title, prefixes),
         redirect=redirect.get("title") if redirect is not None else None,
     )
     page.revisions = [_revision(r, ns, title) for r in element.iter(ns + "revision")]
+    if redirect is not None and page.redirect is None and page.revisions:  # schema 0.4/0.5: <redirect/>
+        latest = max(page.revisions, key=lambda r: (r.timestamp, r.id))
+        target = _REDIRECT.match(latest.text)
+        page.redirect = target.group(1).strip() if target else None
     return page
+
+
+def _namespace_of(title: str, prefixes: dict[str, int]) -> int:
+    """Before schema 0.6 a page's namespace is its title's prefix ("Talk:Pear"), or the main one."""
+    prefix, colon, _ = title.partition(":")
+    return prefixes.get(prefix.strip().casefold(), 0) if colon else 0
 
 
 def _revision(element: Element, ns: str, page_title: str) -> DumpRevision:

@@ -11,3 +11,8 @@ class InvalidDump(ProblemError):
 class InvalidMapping(ProblemError):
     status = 422
     title = "Invalid property mapping"
+
+
+class ConverterUnavailable(ProblemError):
+    status = 503
+    title = "The wikitext converter cannot run"

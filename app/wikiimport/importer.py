@@ -9,6 +9,10 @@ revisions (ImportedRevision) is written in that same transaction: a re-run skips
 interrupted run resumes at the first page it had not finished. The dump is read twice: the first
 pass validates the whole file (well-formed, safe, supported schema) and counts pages before
 anything is written, so a broken file changes nothing.
+
+A revision pandoc cannot convert is imported all the same, with the parts it refused kept as wikitext and
+the page in the category "Imported pages needing review" (convert.REVIEW_CATEGORY); the report lists
+those pages under `needs_review`, with the revisions and why.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ from app.pages.schemas import CONTENT_LIMIT
 from app.pages.titles import InvalidTitle, normalise_title, title_key
 from app.quality import scoring
 from app.semantics.ontology import get_ontology
-from app.wikiimport.convert import ConversionError, Converted, WikitextConverter
-from app.wikiimport.exceptions import InvalidDump, InvalidMapping
+from app.wikiimport.convert import Converted, PandocMissing, WikitextConverter
+from app.wikiimport.exceptions import ConverterUnavailable, InvalidDump, InvalidMapping
 from app.wikiimport.dump import DumpError, DumpPage, DumpRevision, SiteInfo, read_dump
 from app.wikiimport.models import ImportedRevision
 
@@ -89,11 +93,13 @@ class ImportReport:
     revisions_imported: int = 0
     revisions_already_imported: int = 0
     revisions_without_changes: int = 0
+    revisions_kept_as_wikitext: int = 0
     skipped_namespaces: Counter[str] = field(default_factory=Counter)
     unknown_properties: dict[str, AnnotationTally] = field(default_factory=dict)
     invalid_annotations: dict[str, AnnotationTally] = field(default_factory=dict)
     templates_kept_as_text: Counter[str] = field(default_factory=Counter)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    needs_review: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -130,11 +136,12 @@ class ImportReport:
             "revisions_imported": self.revisions_imported,
             "revisions_already_imported": self.revisions_already_imported,
             "revisions_without_changes": self.revisions_without_changes,
+            "revisions_kept_as_wikitext": self.revisions_kept_as_wikitext,
             "skipped_namespaces": dict(sorted(self.skipped_namespaces.items())),
             "unknown_properties": tallies(self.unknown_properties, "property"),
             "invalid_annotations": tallies(self.invalid_annotations, "annotation"),
             "templates_kept_as_text": dict(self.templates_kept_as_text.most_common()),
-            "problems": self.problems, "seconds": round(self.seconds, 2),
+            "problems": self.problems, "needs_review": self.needs_review, "seconds": round(self.seconds, 2),
             "pages_per_second": self.pages_per_second,
         }
 
@@ -194,6 +201,9 @@ def import_dump(database: Database, user: User, space_id: int, path: Path, optio
         except DumpError as error:  # the file changed since it was checked
             raise InvalidDump(f"{error} The pages before this point were imported; run the import again "
                               "with a complete file to finish.") from None
+        except PandocMissing as error:
+            raise ConverterUnavailable(f"{error} Nothing more was imported; install it and run the import again "
+                                       "(it continues where it stopped).") from None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -228,7 +238,7 @@ class _Importer:
             while ahead is not None:
                 chunk, converting = ahead
                 ahead = self._prefetch(pool, converter, next(chunks, None))
-                with suppress(ConversionError):  # a failed batch is retried, and reported, page by page
+                with suppress(PandocMissing):  # raised again, and answered, by the first page that needs it
                     converting.result()
                 for page in chunk:
                     self.one_page(page, converter)
@@ -358,6 +368,8 @@ class _PageImport:
         self.importer, self.page, self.converter = importer, page, converter
         self.counts: Counter[str] = Counter()
         self.current: Converted | None = None
+        self.page_id: int | None = None
+        self.kept_as_wikitext: dict[int, list[str]] = {}  # source revision id -> why parts were kept as wikitext
 
     def count_into(self, report: ImportReport) -> None:
         """Counted only once the page's transaction committed, so the report never counts a rolled-back page."""
@@ -365,6 +377,13 @@ class _PageImport:
             setattr(report, name, getattr(report, name) + number)
         if self.current is not None:
             report.note_annotations(self.page.title, self.current)
+        if self.kept_as_wikitext:
+            report.needs_review.append({
+                "title": self.page.title, "source_page_id": self.page.id, "page_id": self.page_id,
+                "source_revision_ids": list(self.kept_as_wikitext),
+                "current_revision": bool(self.current and self.current.kept_as_wikitext),
+                "reasons": list(dict.fromkeys(r for reasons in self.kept_as_wikitext.values() for r in reasons)),
+            })
 
     def run(self, session: Session) -> None:
         self.session = session
@@ -393,15 +412,16 @@ class _PageImport:
             raise PageProblem(f"The page was imported before as page {target.id} and has since been moved to another "
                               "space; its newer revisions were not added there. Move it back to import them.")
         for revision, result in zip(missing, converted, strict=True):
-            if isinstance(result, ConversionError):
-                raise PageProblem(f"Revision {revision.id} could not be converted to Markdown ({result}); "
-                                  "the page was not imported.")
             if len(result.markdown) > self.importer.options.max_page_chars:
                 raise PageProblem(f"Revision {revision.id} is {len(result.markdown):,} characters as Markdown, "
                                   f"more than the limit of {self.importer.options.max_page_chars:,}.")
             target = self._save(target, revision, result)
             self.current = result
+            if result.kept_as_wikitext:
+                self.kept_as_wikitext[revision.id] = result.kept_as_wikitext
+                self.counts["revisions_kept_as_wikitext"] += 1
         assert target is not None
+        self.page_id = target.id
         target.updated_at = missing[-1].timestamp
         if target_id is None:
             target.created_at = ordered[0].timestamp

@@ -41,7 +41,7 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
     return check_mapping(mapping, "map")
 
 
-@router.post("/mediawiki", response_model=ImportReportRead, responses=problem_responses(401, 403, 404, 413, 422),
+@router.post("/mediawiki", response_model=ImportReportRead, responses=problem_responses(401, 403, 404, 413, 422, 503),
              openapi_extra={"requestBody": {"required": True, "content": {
                  media: {"schema": {"type": "string", "format": "binary"}} for media in XML_TYPES}}})
 @read_only  # the request's own session only reads; each page is written in its own transaction

@@ -9,6 +9,7 @@ _EXAMPLE = {
     "sitename": "Careers Wiki", "generator": "MediaWiki 1.39.17", "schema_version": "0.11",
     "pages_in_dump": 8, "pages_created": 4, "pages_updated": 0, "pages_unchanged": 0, "redirects": 1,
     "revisions_imported": 17, "revisions_already_imported": 0, "revisions_without_changes": 0,
+    "revisions_kept_as_wikitext": 1,
     "skipped_namespaces": {"Category": 1, "Talk": 1, "Template": 1},
     "unknown_properties": [{"property": "Employer count", "count": 1, "example_pages": ["Care workers"],
                             "reason": "'Employer count' is not a property of the LMI ontology. Did you mean "
@@ -18,6 +19,10 @@ _EXAMPLE = {
     "problems": [{"title": "Huge page", "source_page_id": 41,
                   "problem": "A revision has 2,400,000 characters, more than the limit of 2,000,000; the page was "
                              "not imported (none of its revisions). Split it on the source wiki or raise the limit."}],
+    "needs_review": [{"title": "Pear", "source_page_id": 24278, "page_id": 12, "source_revision_ids": [638548877],
+                      "current_revision": True,
+                      "reasons": ["pandoc could not read the line `{| class=\"sortable wikitable\" style=\"float:left;` "
+                                  "(unexpected 's')"]}],
     "seconds": 0.57, "pages_per_second": 14.0,
 }
 
@@ -40,6 +45,19 @@ class PageProblemRead(BaseModel):
     problem: str = Field(description="Why the page (all of it) was not imported, and what to do.")
 
 
+class NeedsReviewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EXAMPLE["needs_review"][0]]})
+
+    title: str
+    source_page_id: int = Field(description="The page id on the source wiki.")
+    page_id: int = Field(description="The page here.")
+    source_revision_ids: list[int] = Field(description="The source wiki's revisions that keep some wikitext.")
+    current_revision: bool = Field(
+        description="The page's current revision is one of them: it is in the category "
+                    "'Imported pages needing review' until someone rewrites the kept wikitext and removes it.")
+    reasons: list[str] = Field(description="What pandoc could not convert, with the wikitext line it stopped at.")
+
+
 class ImportReportRead(BaseModel):
     """What one import did. Pages listed under `problems` were not touched at all."""
 
@@ -58,6 +76,8 @@ class ImportReportRead(BaseModel):
     revisions_imported: int
     revisions_already_imported: int
     revisions_without_changes: int = Field(description="Revisions identical to the one before (no new revision).")
+    revisions_kept_as_wikitext: int = Field(
+        description="Imported revisions with parts pandoc could not convert, kept as their wikitext (see needs_review).")
     skipped_namespaces: dict[str, int] = Field(description="Pages outside the main namespace, by namespace.")
     unknown_properties: list[AnnotationTallyRead] = Field(
         description="`[[Property::Value]]` whose property is not in the ontology: kept as text. Map them with "
@@ -66,5 +86,9 @@ class ImportReportRead(BaseModel):
         description="Annotations of known properties whose value the ontology refuses: kept as text.")
     templates_kept_as_text: dict[str, int] = Field(description="Template calls shown as their wikitext, by name.")
     problems: list[PageProblemRead]
+    needs_review: list[NeedsReviewRead] = Field(
+        description="Pages imported with parts kept as wikitext in a fenced block (pandoc could not convert them; "
+                    "their links, categories and annotations still count). Listed by "
+                    "`GET /api/pages?category=Imported pages needing review` while their current revision has them.")
     seconds: float
     pages_per_second: float

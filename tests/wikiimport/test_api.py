@@ -105,9 +105,9 @@ def test_a_file_that_is_not_a_mediawiki_export(client, session: Session) -> None
     answer = post(client, admin, space.id, b"<rss version='2.0'><channel/></rss>")
     assert answer.status_code == 422
     assert "not a MediaWiki XML export" in answer.json()["detail"]
-    old = (DATA / "careers-wiki-schema-0.11.xml").read_text("utf-8").replace('version="0.11"', 'version="0.3"')
+    old = (DATA / "careers-wiki-schema-0.11.xml").read_text("utf-8").replace('version="0.11"', 'version="0.2"')
     answer = post(client, admin, space.id, old.encode())
-    assert answer.status_code == 422 and "0.3 is not supported" in answer.json()["detail"]
+    assert answer.status_code == 422 and "0.2 is not supported" in answer.json()["detail"]
 
 
 def test_a_bad_mapping_is_refused_before_importing(client, session: Session) -> None:
