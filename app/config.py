@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         5_000_000, ge=1024, description="Largest request body accepted (bytes); larger ones answer 413. "
         "The SKOS topic import has its own limit (20 MB)."
     )
+    page_max_text_bytes: int = Field(
+        2_097_152, ge=1024, description="Largest page text (UTF-8 bytes, MediaWiki's default); a longer one "
+        "answers 413 and is not saved (bench/big_save.py measures what a big page costs)."
+    )
+    page_max_facts: int = Field(
+        5_000, ge=1, description="Most facts (inline [[Property::Value]] plus structured annotations) on one "
+        "page; more answer 422 and nothing is saved."
+    )
     login_window_seconds: int = Field(900, ge=1, description="The window in which failed sign-ins are counted.")
     login_failures_per_user: int = Field(
         10, ge=1, description="Failed sign-ins for one username within the window before further tries answer 429."

@@ -104,7 +104,8 @@ def assess_page(session: Session, page: Page) -> Maturity:
 def _signals(session: Session, page: Page, revisions: list[Revision], current: Revision, rated_numbers: set[int],
              ratings: list[Rating]) -> PageSignals:
     by_number = {r.number: r for r in revisions}
-    annotations = list(session.scalars(select(PageAnnotation).where(PageAnnotation.revision_id == current.id)))
+    annotations = session.execute(select(PageAnnotation.property_iri, PageAnnotation.value_date)  # columns, not
+                                  .where(PageAnnotation.revision_id == current.id)).all()  # thousands of objects
     valid_until = min((a.value_date for a in annotations if a.property_iri == str(LMI.validUntil) and a.value_date),
                       default=None)
     approval = session.scalar(select(Approval).where(Approval.page_id == page.id, Approval.withdrawn_at.is_(None)))
