@@ -58,6 +58,7 @@ class Draft:
     content: str
     categories: list[str]
     annotations: list[Annotation]
+    rows: list[dict[str, object]]  # the annotations as rows of the annotation table
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     session.flush()
     revision = _append_revision(
         session, page, None, user, content=draft.content, categories=draft.categories,
-        summary=summary, minor=False, kind="create", annotations=draft.annotations,
+        summary=summary, minor=False, kind="create", annotations=draft.rows,
     )
     changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, title=title)
@@ -221,12 +222,13 @@ def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, 
     extracted = extract(content)
     limits.check_facts(len(extracted.annotations) + len(structured))
     inline = [(a.property, a.value) for a in extracted.annotations]
-    return Draft(content, categories, semantics_service.type_all(inline, structured))
+    typed = semantics_service.type_all(inline, structured)
+    return Draft(content, categories, typed, semantics_service.rows_for(typed))
 
 
 def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
                      categories: list[str], summary: str, minor: bool, kind: str,
-                     annotations: Sequence[Annotation] = (), annotations_from: Revision | None = None,
+                     annotations: Sequence[dict[str, object]] = (), annotations_from: Revision | None = None,
                      reverted_to: Revision | None = None) -> Revision:
     """Add a revision as the page's new head, with its annotations, and refresh links and categories."""
     now = utcnow()
@@ -274,7 +276,7 @@ def edit_page(session: Session, user: User, access: PageAccess, *, content: str 
     draft = plan.draft
     revision = _append_revision(session, page, plan.current, user, content=draft.content,
                                 categories=draft.categories, summary=summary, minor=minor, kind="edit",
-                                annotations=draft.annotations)
+                                annotations=draft.rows)
     changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=revision.id, summary=summary, minor=minor, merged_with=plan.merged_with)
     search_queue.enqueue(session, [page.id], "page.edited")

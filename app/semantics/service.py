@@ -61,17 +61,22 @@ def statements_of(session: Session, revision_id: int) -> list[tuple[str, str, st
         .where(PageAnnotation.revision_id == revision_id))]
 
 
-def store(session: Session, revision_id: int, annotations: Sequence[Annotation]) -> None:
-    """Save a revision's typed annotations in one bulk INSERT (a page may have thousands)."""
-    if not annotations:
-        return
-    session.execute(insert(PageAnnotation), [
-        {"revision_id": revision_id, "position": position, "origin": a.origin, "property_iri": str(a.property.iri),
-         "raw_value": a.raw, "kind": a.value.kind.value, "value_text": a.value.text,
+def rows_for(annotations: Sequence[Annotation]) -> list[dict[str, object]]:
+    """The annotation table's rows for typed annotations, but for `revision_id` (pure: built before the
+    write turn, so storing thousands of them is one INSERT inside it)."""
+    return [
+        {"position": position, "origin": a.origin, "property_iri": str(a.property.iri), "raw_value": a.raw,
+         "kind": a.value.kind.value, "value_text": a.value.text,
          "value_number": float(a.value.number) if a.value.number is not None else None,
          "value_date": a.value.day, "value_iri": a.value.iri, "unit": a.value.unit}
         for position, a in enumerate(annotations)
-    ])
+    ]
+
+
+def store(session: Session, revision_id: int, rows: Sequence[dict[str, object]]) -> None:
+    """Save a revision's annotations (from `rows_for`) in one bulk INSERT (executemany, no ORM objects)."""
+    if rows:
+        session.execute(_ROW.insert(), [{**row, "revision_id": revision_id} for row in rows])
 
 
 _COPIED = ("position", "origin", "property_iri", "raw_value", "kind", "value_text", "value_number", "value_date",
