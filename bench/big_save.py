@@ -1,6 +1,7 @@
 """A big page save must not hold the writer: a colleague's rating during it, and reading the big page.
 
-Run from the project root with the project's virtualenv:
+Run from the project root with the project's virtualenv (the server imports `app` from the current
+folder: to measure another checkout, run from there with that checkout on PYTHONPATH):
 
     PYTHONPATH=. .venv/bin/python bench/big_save.py [--database sqlite,postgresql] [--database-url URL]
         [--lines 40000] [--allowed N] [--json]
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from serving import percentile_ms, running_server
+from serving import HOST, free_port, mature_command, percentile_ms, stop_server, wait_until_healthy
 
 from app import schema_migrations
 from app.auth import service as account_service
@@ -134,6 +136,21 @@ def arrange(database: Database, secret_key: str) -> dict:
 
 
 @contextmanager
+def serving(env: dict[str, str], log_path: Path, workers: int = 2, start_timeout: float = 300) -> Iterator[str]:
+    """`mature serve` on a free port (as serving.running_server, with a start-up wait for a busy machine)."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*mature_command(), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until_healthy(process, f"http://{HOST}:{port}", log_path, timeout=start_timeout)
+        yield f"http://{HOST}:{port}"
+    finally:
+        stop_server(process)
+
+
+@contextmanager
 def database_url(kind: str, given: str | None) -> Iterator[str | None]:
     """None for SQLite in the data folder; for PostgreSQL the given URL or a throwaway server's."""
     if kind == "sqlite":
@@ -168,7 +185,7 @@ def run(kind: str, given_url: str | None, sizes: list[int]) -> dict:
                    MATURE_SECRET_KEY=secret_key)
         if url:
             env["MATURE_DATABASE_URL"] = url
-        with running_server(env, 2, data_dir / "server.log") as base_url:
+        with serving(env, data_dir / "server.log") as base_url:
             warm(base_url, people)
             saves = [big_save_abuse(base_url, **people, lines=lines) for lines in sizes]
     return {"database": kind, "load_average": round(os.getloadavg()[0], 1), "saves": saves}
