@@ -8,9 +8,10 @@ folder: to measure another checkout, run from there with that checkout on PYTHON
 
 For each database (SQLite in a temporary folder; PostgreSQL a throwaway server started as the tests
 start theirs, or --database-url) it makes an editor and a rater, starts `mature serve --workers 2` on
-127.0.0.1, and then, for a page of --lines `[[Source::https://example.org/n]]` lines (1.4 MB at 40,000)
-and for one of the largest size the limits allow (--allowed, default MATURE_PAGE_MAX_FACTS), saves it
-with POST /api/pages while the rater rates another page again and again (one PUT after another). It
+127.0.0.1, and then, for a page of --lines `[[Source::https://example.org/n]]` lines (1.5 MB at 40,000),
+for one of a fact over the limit, and for the largest page the limits allow (--allowed, default
+MATURE_PAGE_MAX_FACTS), saves it with POST /api/pages while the rater rates another page again and
+again (one PUT after another). It
 prints the save's answer and time, the ratings' count, statuses and p50/max latency (target: every
 rating < 1 s on both databases), and for a saved page the times of reading it as JSON and as Turtle.
 
@@ -168,8 +169,9 @@ def database_url(kind: str, given: str | None) -> Iterator[str | None]:
         server.stop()
 
 
-def run(kind: str, given_url: str | None, sizes: list[int]) -> dict:
-    """Set up a fresh database, serve it with two workers, and save each size in turn."""
+def run(kind: str, given_url: str | None, sizes: list[int], limits: dict[str, str] | None = None) -> dict:
+    """Set up a fresh database, serve it with two workers (with these MATURE_PAGE_* limits), and save each size
+    in turn."""
     with tempfile.TemporaryDirectory(prefix="big-save-") as folder, database_url(kind, given_url) as url:
         data_dir = Path(folder)
         secret_key = secrets.token_urlsafe(32)
@@ -185,6 +187,7 @@ def run(kind: str, given_url: str | None, sizes: list[int]) -> dict:
                    MATURE_SECRET_KEY=secret_key)
         if url:
             env["MATURE_DATABASE_URL"] = url
+        env.update(limits or {})
         with serving(env, data_dir / "server.log") as base_url:
             warm(base_url, people)
             saves = [big_save_abuse(base_url, **people, lines=lines) for lines in sizes]
@@ -222,11 +225,18 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=40_000, help="facts of the big page (default 40,000)")
     parser.add_argument("--allowed", type=int, default=DEFAULT_ALLOWED,
                         help="facts of the largest allowed page (default: the fact limit)")
+    parser.add_argument("--page-max-facts", help="the server's MATURE_PAGE_MAX_FACTS (e.g. 50000 to let the big "
+                        "page in, measuring the write turn rather than the limit)")
+    parser.add_argument("--page-max-text-bytes", help="the server's MATURE_PAGE_MAX_TEXT_BYTES")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     options = parser.parse_args()
-    sizes = [options.lines] + ([options.allowed] if options.allowed and options.allowed != options.lines else [])
+    limits = {name: value for name, value in (("MATURE_PAGE_MAX_FACTS", options.page_max_facts),
+                                              ("MATURE_PAGE_MAX_TEXT_BYTES", options.page_max_text_bytes)) if value}
+    sizes = [options.lines]  # then one fact over the limit (422 after parsing) and the largest allowed page
+    if options.allowed and options.allowed < options.lines:
+        sizes += [options.allowed + 1, options.allowed]
     for kind in options.database.split(","):
-        result = run(kind.strip(), options.database_url, sizes)
+        result = run(kind.strip(), options.database_url, sizes, limits)
         print(json.dumps(result) if options.json else render(result), flush=True)
 
 
