@@ -7,10 +7,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from app.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.auth.models import User
 
 
 def _database(settings: Settings):
@@ -104,8 +110,9 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     if with_demo:
         _load_demo(settings)
     click.echo(f"serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+    # X-Forwarded-For is believed only from MATURE_TRUSTED_PROXIES (the app does it), not from any local process
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level.lower(),
-                proxy_headers=True)
+                proxy_headers=False)
 
 
 @main.group()
@@ -123,12 +130,7 @@ def user_add(name: str, role: str, display_name: str | None) -> None:
     from app.auth.models import Role
     from app.people import service as people
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 10:
-        raise click.ClickException("The password needs at least 10 characters.")
+    password = _read_password("Password")
     with _database(Settings()).transaction() as session:
         try:
             created = service.create_user(session, name, display_name or name, Role(role), password)
@@ -136,6 +138,73 @@ def user_add(name: str, role: str, display_name: str | None) -> None:
             raise click.ClickException(getattr(exc, "detail", str(exc))) from None
         people.ensure_people(session)  # in the directory at once, ready to be tagged
         click.echo(f"created {created.username} ({role}), id {created.id}", err=True)
+
+
+def _read_password(label: str) -> str:
+    """A new password from a prompt on a terminal (typed twice), else the first line of stdin; the one rule."""
+    from app.auth.security import password_problem
+
+    if sys.stdin.isatty():
+        password = click.prompt(label, hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if (problem := password_problem(password)) is not None:
+        raise click.ClickException(problem)
+    return password
+
+
+@contextmanager
+def _account(name: str) -> Iterator[tuple[Session, User]]:
+    """A transaction and the account called NAME in it, or a clear error (never a traceback)."""
+    from app.auth import service
+    from app.errors import ProblemError
+
+    with _database(Settings()).transaction() as session:
+        try:
+            yield session, service.get_user_by_username(session, name)
+        except ProblemError as exc:
+            raise click.ClickException(exc.detail) from None
+
+
+@user.command("password")
+@click.argument("name")
+def user_password(name: str) -> None:
+    """Set a new password for NAME (from stdin, or prompted for on a terminal); signs NAME out of every
+    sign-in token and ends sign-in delays for NAME. Personal access tokens keep working."""
+    from app.auth import service
+    from app.security import login_limit
+
+    password = _read_password("New password")
+    with _account(name) as (session, account):
+        revoked = service.set_password(session, account, password)
+        login_limit.forget_account(session, account.username)
+    click.echo(f"new password set for {account.username}; {revoked} sign-in token(s) revoked", err=True)
+
+
+@user.command("deactivate")
+@click.argument("name")
+def user_deactivate(name: str) -> None:
+    """Deactivate NAME: sign-in is refused and every token of NAME stops working at once."""
+    from app.auth import service
+
+    with _account(name) as (session, account):
+        was_active = account.is_active
+        revoked = service.set_active(session, None, account, False)
+    click.echo(f"{account.username} deactivated; {revoked} token(s) revoked" if was_active else
+               f"{account.username} was already deactivated", err=True)
+
+
+@user.command("activate")
+@click.argument("name")
+def user_activate(name: str) -> None:
+    """Reactivate NAME: the password works again; tokens revoked on deactivation stay revoked."""
+    from app.auth import service
+
+    with _account(name) as (session, account):
+        was_active = account.is_active
+        service.set_active(session, None, account, True)
+    click.echo(f"{account.username} was already active" if was_active else
+               f"{account.username} activated; they can sign in with their password", err=True)
 
 
 @main.command()

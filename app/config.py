@@ -59,14 +59,25 @@ class Settings(BaseSettings):
         5_000, ge=1, description="Most facts (inline [[Property::Value]] plus structured annotations) on one "
         "page; more answer 422 and nothing is saved."
     )
-    login_window_seconds: int = Field(900, ge=1, description="The window in which failed sign-ins are counted.")
-    login_failures_per_user: int = Field(
-        10, ge=1, description="Failed sign-ins for one username within the window before further tries answer 429."
-    )
+    # Sign-in throttling (app/security/login_limit.py, docs/security.md): delays, never a lock-out.
+    login_window_seconds: int = Field(
+        3600, ge=1, description="Failed sign-ins are forgotten once this long has passed without another one.")
+    login_free_failures: int = Field(
+        3, ge=1, description="Failed sign-ins one client may make for one username before it has to wait; "
+        "the wait then doubles with each further failure (1, 2, 4 ... seconds).")
+    login_max_delay_seconds: int = Field(
+        300, ge=1, description="The longest wait one client is given (for one username, or across usernames).")
+    login_account_failures: int = Field(
+        20, ge=1, description="Failed sign-ins for one username, from all clients together, after which every "
+        "client that has failed for it waits at least the account delay between its tries.")
+    login_account_max_delay_seconds: int = Field(
+        60, ge=1, description="The longest account delay (kept short: the owner may be one of those clients).")
     login_failures_per_address: int = Field(
-        100, ge=1, description="Failed sign-ins from one client address within the window before further tries "
-        "answer 429 (behind a proxy, run uvicorn with --proxy-headers so this is the client's address)."
-    )
+        100, ge=1, description="Failed sign-ins from one client address, for any usernames, before that address "
+        "has to wait (doubling, up to login_max_delay_seconds).")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
+        "names the client; empty: X-Forwarded-For is ignored and the client is the connecting address.")
 
     webhook_delivery: bool = Field(
         True, description="Queue and post webhook deliveries in a background thread of each server process. "
@@ -78,7 +89,7 @@ class Settings(BaseSettings):
     def _slash(cls, value: str) -> str:
         return value if value.endswith(("/", "#")) else value + "/"
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         """Accept a comma-separated string as well as a JSON list."""

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.auth.router import router as accounts_router
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"], allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location"],
         )
+    if settings.trusted_proxies:  # added last, so outer: every layer sees the client, not the proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
                    tagging_router, people_router, following_router, reports_router, wikiimport_router):
         app.include_router(router)

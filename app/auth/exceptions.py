@@ -7,6 +7,19 @@ class InvalidCredentials(Unauthorized):
     title = "Sign-in failed"
 
 
+class WrongPassword(Forbidden):
+    title = "Current password is wrong"
+
+
+class PasswordRuleBroken(ProblemError):
+    status = 422
+    title = "Password not accepted"
+
+
+class OwnAccountChange(Conflict):
+    title = "Not for your own account"
+
+
 class InvalidToken(Unauthorized):
     title = "Invalid token"
 

@@ -6,10 +6,11 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.models import MemberRole, Role, SpaceKind, TokenKind, Visibility
 from app.auth.rights import Right
+from app.auth.security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 
 class Schema(BaseModel):
@@ -36,8 +37,8 @@ _NORTH_EAST = {
 
 USERNAME = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$",
                  description="Lower-case letters, digits, '.', '_' or '-'.", examples=["alice"])
-PASSWORD = Field(min_length=10, max_length=256, description="At least 10 characters.",
-                 examples=["correct horse battery"])
+PASSWORD = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH,
+                 description=f"At least {PASSWORD_MIN_LENGTH} characters.", examples=["correct horse battery"])
 
 
 class LoginRequest(Schema):
@@ -97,10 +98,9 @@ class UserCreate(Schema):
 
 
 class UserUpdate(Schema):
-    """Admins may change anyone's role and activity; people may change their own name and password."""
+    """Admins may change anyone's role and activity; people may change their own name."""
 
     model_config = _with_examples(
-        {"password": "kittiwakes nest on the tyne", "current_password": "correct horse battery"},
         {"display_name": "Alice Okafor-Reid"},
         {"role": "manager"},
         {"is_active": False},
@@ -108,9 +108,33 @@ class UserUpdate(Schema):
 
     display_name: str | None = Field(None, min_length=1, max_length=200)
     role: Role | None = None
-    is_active: bool | None = None
-    password: str | None = Field(None, min_length=10, max_length=256, description="New password.")
-    current_password: str | None = Field(None, description="Required to change your own password.")
+    is_active: bool | None = Field(None, description="false deactivates the account (admins only): sign-in is "
+                                   "refused and every token stops working at once; true reactivates it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _passwords_elsewhere(cls, data: Any) -> Any:
+        """A password sent here must not be silently ignored: say where it goes."""
+        if isinstance(data, dict) and {"password", "current_password"} & set(data):
+            raise ValueError("Passwords are not changed here: use POST /api/users/me/password with "
+                             "current_password and new_password for your own, or (admins) POST "
+                             "/api/users/{user_id}/password with new_password for someone else's.")
+        return data
+
+
+class OwnPasswordChange(Schema):
+    model_config = _with_examples(
+        {"current_password": "correct horse battery", "new_password": "kittiwakes nest on the tyne"})
+
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH,
+                                  description="The password you sign in with now.")
+    new_password: str = PASSWORD
+
+
+class PasswordReset(Schema):
+    model_config = _with_examples({"new_password": "kittiwakes nest on the tyne"})
+
+    new_password: str = PASSWORD
 
 
 class PersonalTokenCreate(Schema):

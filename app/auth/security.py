@@ -10,6 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "mat_"
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 256  # Argon2 hashes any length; this only bounds the work a request can ask for
 
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so a login takes as long either way.
@@ -21,6 +23,15 @@ def set_hasher(hasher: PasswordHasher) -> None:
     global _hasher, _DUMMY_HASH
     _hasher = hasher
     _DUMMY_HASH = hasher.hash("not-a-real-password")
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, in words, or None: the one rule for the API and `mature user`."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"The password needs at least {PASSWORD_MIN_LENGTH} characters."
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"The password may have at most {PASSWORD_MAX_LENGTH} characters."
+    return None
 
 
 def hash_password(password: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.auth import security
 from app.auth.exceptions import (
-    InvalidCredentials, InvalidToken, RoleRequired, TokenNotFound, UserNotFound, UsernameTaken,
+    InvalidCredentials, InvalidToken, OwnAccountChange, PasswordRuleBroken, RoleRequired, TokenNotFound,
+    UserNotFound, UsernameTaken, WrongPassword,
 )
 from app.auth.schemas import UserUpdate
 from app.auth.models import AccessToken, MemberRole, Role, Space, SpaceKind, SpaceMembership, TokenKind, User
@@ -70,7 +71,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        raise InvalidCredentials("The username or password is wrong, or the account is disabled.")
+        raise InvalidCredentials("The username or password is wrong, or the account is deactivated.")
     return user
 
 
@@ -104,7 +105,7 @@ def user_for_token(session: Session, secret_key: str, token: str) -> tuple[User,
     if record.expires_at is not None and record.expires_at <= now:
         raise InvalidToken("This token has expired. Sign in again or create a new token.")
     if not user.is_active:
-        raise InvalidToken("This account is disabled; ask an administrator.")
+        raise InvalidToken("This account has been deactivated; an admin can reactivate it.")
     return user, record
 
 
@@ -126,12 +127,61 @@ def revoke_token(session: Session, user: User, token_id: int) -> AccessToken:
     return record
 
 
-def revoke_all_tokens(session: Session, user: User, at: datetime | None = None) -> None:
-    """Revoke every live token of a person (on disabling the account or a password change)."""
-    for record in session.scalars(
-        select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
-    ):
+def revoke_all_tokens(session: Session, user: User, at: datetime | None = None) -> int:
+    """Revoke every live token of a person (on deactivating the account); how many were live."""
+    return _revoke(session, select(AccessToken).where(AccessToken.user_id == user.id), at)
+
+
+def revoke_sign_in_tokens(session: Session, user: User, keep_token_id: int | None = None) -> int:
+    """Sign a person out everywhere (but the token given) after a new password; personal access tokens stay."""
+    query = select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.kind == TokenKind.session)
+    if keep_token_id is not None:
+        query = query.where(AccessToken.id != keep_token_id)
+    return _revoke(session, query)
+
+
+def _revoke(session: Session, query: Select[tuple[AccessToken]], at: datetime | None = None) -> int:
+    records = list(session.scalars(query.where(AccessToken.revoked_at.is_(None))))
+    for record in records:
         record.revoked_at = at or utcnow()
+    session.flush()
+    return len(records)
+
+
+def set_password(session: Session, target: User, password: str, keep_token_id: int | None = None) -> int:
+    """Give an account a new password (the one rule of `security.password_problem`) and revoke its other
+    sign-in tokens; returns how many were revoked."""
+    if (problem := security.password_problem(password)) is not None:
+        raise PasswordRuleBroken(problem)
+    target.password_hash = security.hash_password(password)
+    return revoke_sign_in_tokens(session, target, keep_token_id)
+
+
+def change_own_password(session: Session, user: User, current_password: str, new_password: str,
+                        token_id: int | None) -> int:
+    """A person's own change: the current password proves it is them, not someone holding their token."""
+    if not security.verify_password(user.password_hash, current_password):
+        raise WrongPassword("The current password is wrong; nothing was changed. Give the password you sign in "
+                            "with as current_password.")
+    return set_password(session, user, new_password, keep_token_id=token_id)
+
+
+def reset_password(session: Session, admin: User, target: User, new_password: str) -> int:
+    """An admin sets a new password for someone who has forgotten theirs."""
+    if admin.id == target.id:
+        raise OwnAccountChange("Change your own password with POST /api/users/me/password, which asks for your "
+                               "current one.")
+    return set_password(session, target, new_password)
+
+
+def set_active(session: Session, actor: User | None, target: User, active: bool) -> int:
+    """Deactivate an account (sign-in refused, every token revoked at once) or reactivate it; returns how many
+    tokens were revoked. Revoked tokens stay revoked after reactivation. `actor` is None for the command line."""
+    if not active and actor is not None and actor.id == target.id:
+        raise OwnAccountChange("You cannot deactivate your own account; another admin can.")
+    target.is_active = active
+    session.flush()
+    return 0 if active else revoke_all_tokens(session, target)
 
 
 def list_users(session: Session, *, after: str | None, limit: int) -> list[User]:
@@ -142,20 +192,14 @@ def list_users(session: Session, *, after: str | None, limit: int) -> list[User]
 
 
 def update_user(session: Session, actor: User, target: User, data: UserUpdate) -> User:
-    """Apply an account change; role and activity are for admins, a new password needs the old one."""
+    """Apply an account change; role and activity are for admins (passwords have their own endpoints)."""
     if (data.role is not None or data.is_active is not None) and actor.role is not Role.admin:
-        raise RoleRequired("Only admins may change roles or disable accounts.")
+        raise RoleRequired("Only admins may change roles or deactivate accounts.")
     if data.display_name is not None:
         target.display_name = data.display_name.strip()
     if data.role is not None:
         target.role = data.role
     if data.is_active is not None:
-        target.is_active = data.is_active
-        if not data.is_active:
-            revoke_all_tokens(session, target)
-    if data.password is not None:
-        if actor.id == target.id and not security.verify_password(target.password_hash, data.current_password or ""):
-            raise InvalidCredentials("To change your password, give your current password as current_password.")
-        target.password_hash = security.hash_password(data.password)
+        set_active(session, actor, target, data.is_active)
     session.flush()
     return target

@@ -1,21 +1,26 @@
-"""Failed sign-in attempts, kept in the database so every server process counts the same attempts."""
+"""Failed sign-ins, kept in the database so every server process and machine sees the same counts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base
 
 
-class LoginFailure(Base):
-    """One failed sign-in, counted under a key: `user:<username>` and `address:<client address>`."""
+class FailureCount(Base):
+    """How many sign-ins have failed, and when the last did, for one username from one client address.
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    An empty `client` is the username's count from every client together; an empty `account` is the
+    address's count for every username together (usernames are never empty). Usernames are counted whether
+    or not such an account exists, so the answers do not tell who has an account.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    __tablename__ = "sign_in_failure_count"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)

@@ -17,8 +17,9 @@ import pyoxigraph as ox
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.rights import readable_space_ids
 from app.errors import ProblemError
+from app.semantics import dataset
+from app.semantics.dataset import DatasetRequest, QueryDataset
 from app.semantics.negotiation import NotAcceptable, choose
 from app.semantics.sparql_guard import QueryInfo, SparqlRefused, inspect_query
 from app.semantics.store import GraphStore
@@ -89,15 +90,15 @@ _pool = _big_stack_pool()
 
 
 def answer(session: Session, store: GraphStore, user: User, text: str, accept: str | None,
-           timeout: float) -> SparqlAnswer:
-    """Check, run and serialise one query for one caller."""
+           timeout: float, requested: DatasetRequest | None = None) -> SparqlAnswer:
+    """Check, run and serialise one query for one caller, over the graphs requested of those they may read."""
     try:
-        info = inspect_query(text)
+        info = inspect_query(text, base_iri=store.iris.base)
     except SparqlRefused as refused:
         raise QueryRefused(refused.reason) from None
     media = _media_type(info, accept)
     store.catch_up(session)
-    graphs = [store.ontology_node, *store.graphs_for(session.scalars(readable_space_ids(user)))]
+    graphs = dataset.for_caller(session, store, user, dataset.chosen(requested, info.from_graphs, info.from_named))
     body = _run_with_deadline(store, text, graphs, info, media, timeout)
     return SparqlAnswer(body, media + ("; charset=utf-8" if media.startswith("text/") else ""))
 
@@ -118,7 +119,7 @@ def _media_type(info: QueryInfo, accept: str | None) -> str:
         raise NotAcceptable(f"A {info.form} query can answer {', '.join(offers)}; {error.detail}") from None
 
 
-def _run_with_deadline(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str,
+def _run_with_deadline(store: GraphStore, text: str, graphs: QueryDataset, info: QueryInfo, media: str,
                        timeout: float) -> bytes:
     if not _slots.acquire(timeout=timeout):
         raise QueryBusy("Other queries are still running; try again in a few seconds.",
@@ -157,9 +158,10 @@ class _BoundedOutput:
         pass
 
 
-def _evaluate(store: GraphStore, text: str, graphs: list[ox.NamedNode], info: QueryInfo, media: str,
+def _evaluate(store: GraphStore, text: str, graphs: QueryDataset, info: QueryInfo, media: str,
               deadline: float) -> bytes:
-    results = store.store.query(text, default_graph=graphs, named_graphs=graphs)
+    results = store.store.query(text, base_iri=graphs.base_iri, default_graph=graphs.default,
+                                named_graphs=graphs.named)
     output = _BoundedOutput(deadline)
     formats = GRAPH_FORMATS if info.form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS
     try:

@@ -28,7 +28,8 @@ How each check works, and why this way:
 * FROM / FROM NAMED: the same trick, one "from" at a time, finds the dataset keywords after
   the query form; the graph IRI after each (resolved against BASE / PREFIX) must be http(s).
   Oxigraph never dereferences FROM IRIs (checked against the test server), and the executor
-  overrides the dataset with the caller's graphs anyway, so this only gives a clear message.
+  always passes the dataset itself, so the graphs named are returned (`QueryInfo.from_graphs`,
+  `from_named`) for app.semantics.dataset to narrow the caller's readable graphs to them.
   Nothing else in a SPARQL 1.1 query names a file or another server.
 * Parsing happens on one long-lived thread with a 256 MB stack (virtual memory, touched only
   as deep as a query goes). Oxigraph's parser recurses once per nesting level, and on a
@@ -36,6 +37,16 @@ How each check works, and why this way:
   ~4,500 nested parentheses, which 20,000 characters allow; every 20,000-character worst case
   measured parsed fine with 64 MB. Whatever evaluates an accepted query needs a stack as
   big (or a child process): on 8 MB, evaluating `FILTER(1+1+...+1)` or `MINUS{}MINUS{}...` crashed.
+* Functions: Oxigraph knows the SPARQL built-ins and the XSD casts; any other IRI called as a
+  function (`PREFIX : <http://example/> SELECT (:f(?x) AS ?y) {}`) parses but fails when the
+  engine plans the query. Each IRI or prefixed name followed by `(` is asked about, with the
+  query's own prologue, in `SELECT (NAME(1) AS ?x) {}` on the empty store: planning that tiny
+  query (~0.1 ms, nothing to evaluate) says whether the engine knows the function. For a name it
+  does not know, the same parser decides whether that spot really calls it: inserting `1,` as a
+  first argument must keep the query valid and inserting a bare `,` must break it (both stay
+  valid inside a string or a comment; a list `(1 2)` or a path `(<p>)` rejects the first).
+* Relative IRIs resolve against the base IRI the caller passes (the service's), both here and
+  when the query runs, so `CONSTRUCT { <s> <p> 1 } WHERE {}` is a valid query.
 * Updates: pyoxigraph can only parse an update by running it, so a text that is not a valid
   query is treated as an update when its first word after the prologue starts an update
   operation (every SPARQL Update operation starts with one of those ten keywords).
@@ -47,9 +58,11 @@ import functools
 import os
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, get_args
+from urllib.parse import urljoin
 
 import pyoxigraph
 
@@ -65,6 +78,7 @@ _UPDATE_VERBS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", 
 _GLUED_AFTER_VERB = ("", "DATA", "WHERE", "SILENT", "ALL", "DEFAULT", "NAMED", "GRAPH")
 _WEB_SCHEMES = frozenset({"http", "https"})
 _MAX_PROBES = 32  # bounds the per-occurrence re-parses a hostile query can cause
+_MAX_NAMES = 64  # distinct names followed by "(" whose function is looked up
 _MAX_MESSAGE = 400
 
 READ_ONLY_REASON = (
@@ -97,10 +111,26 @@ _GRAPH_READINGS = (
     re.compile(rf"{_GAP}(?P<named>){_GRAPH}", re.IGNORECASE),
 )
 
+# An IRI or prefixed name, then `(`: where a function may be called. Prefixed names may hold `\`-escapes.
+_CALLED_NAME = re.compile(
+    rf"(?P<name><[^<>\"{{}}|^`\\\x00-\x20]*>|(?:[^\W\d_][\w.\-]*)?:(?:(?:[\w:.\-%]|\\.)*(?:[\w:\-%]|\\.))?)"
+    rf"{_GAP}\((?P<nil>{_GAP}\))?"
+)
+_LOCAL_ESCAPE = re.compile(r"\\(.)")  # `\-` in a prefixed name's local part stands for `-`
+_UNKNOWN_FUNCTION = re.compile(r"custom function (<[^>]*>) is not supported")
+FUNCTION_REASON = (
+    "The function {iri} ({where}) is not available here: this endpoint evaluates the SPARQL 1.1 "
+    "built-in functions and the XSD casts such as xsd:integer(?x), and no extension functions. "
+    "Remove the call, or compute the value with built-in functions."
+)
+
 _PARSER_STORE = pyoxigraph.Store()  # always empty: only used to parse
 _PARSE_ONLY_MARK = "use_default_graph_as_union"
 _parser_lock = threading.Lock()
 _parser: tuple[int, ThreadPoolExecutor] | None = None
+
+
+_Parse = Callable[[str], "str | None"]  # a query text -> the parser's error message, or None if valid
 
 
 class SparqlRefused(Exception):
@@ -116,6 +146,8 @@ class QueryInfo:
     """What the endpoint needs to know to run and serialise an accepted query."""
 
     form: QueryForm
+    from_graphs: tuple[str, ...] = ()  # FROM graph IRIs, resolved, as written in order
+    from_named: tuple[str, ...] = ()  # FROM NAMED graph IRIs
 
 
 @dataclass(slots=True)
@@ -123,22 +155,29 @@ class _Prologue:
     """BASE/PREFIX declarations, kept to resolve FROM IRIs the way Oxigraph does."""
 
     end: int = 0
+    base: str | None = None
     base_scheme: str | None = None
     prefix_schemes: dict[str, str | None] = field(default_factory=dict)
+    prefix_iris: dict[str, str] = field(default_factory=dict)
 
 
-def inspect_query(text: str, max_length: int = MAX_QUERY_LENGTH) -> QueryInfo:
-    """Return the form of a query safe to run, or raise SparqlRefused saying what to change."""
+def inspect_query(text: str, max_length: int = MAX_QUERY_LENGTH, base_iri: str | None = None) -> QueryInfo:
+    """Return the form of a query safe to run, or raise SparqlRefused saying what to change.
+
+    Relative IRIs in the query resolve against `base_iri` (the service's), as they will when it runs.
+    """
     _check_size(text, max_length)
-    prologue = _read_prologue(text)
-    error = _syntax_error(text)
+    prologue = _read_prologue(text, base_iri)
+    parse = functools.partial(_syntax_error, base_iri=base_iri)
+    error = parse(text)
     if error is not None:
         if _is_update_word(_first_word(text, prologue.end)):
             raise SparqlRefused(READ_ONLY_REASON)
         raise SparqlRefused(_syntax_reason(error))
-    _refuse_service(text)
-    _refuse_non_web_datasets(text, prologue)
-    return QueryInfo(form=_form(text, prologue.end))
+    _refuse_service(text, parse)
+    default, named = _dataset_clauses(text, prologue, parse)
+    _refuse_unknown_functions(text, prologue, parse, base_iri)
+    return QueryInfo(form=_form(text, prologue.end), from_graphs=default, from_named=named)
 
 
 def _check_size(text: str, max_length: int) -> None:
@@ -188,16 +227,17 @@ def _require_parse_only() -> None:
     raise RuntimeError("pyoxigraph evaluated a query it was only asked to parse; update sparql_guard")
 
 
-def _syntax_error(text: str) -> str | None:
+def _syntax_error(text: str, base_iri: str | None = None) -> str | None:
     """Parse with the engine's own parser, never evaluating; return its message if invalid."""
-    return _parser_thread().submit(_parse_only, text).result()
+    return _parser_thread().submit(_parse_only, text, base_iri).result()
 
 
-def _parse_only(text: str) -> str | None:
+def _parse_only(text: str, base_iri: str | None) -> str | None:
     """Oxigraph's verdict on the text; runs on the big-stack thread only."""
     _require_parse_only()
     try:
-        _PARSER_STORE.query(text, use_default_graph_as_union=True, default_graph=pyoxigraph.DefaultGraph())
+        _PARSER_STORE.query(text, base_iri=base_iri, use_default_graph_as_union=True,
+                            default_graph=pyoxigraph.DefaultGraph())
     except SyntaxError as error:
         return str(error)
     except ValueError as error:
@@ -214,16 +254,23 @@ def _syntax_reason(error: str) -> str:
     return f"The query is not valid SPARQL ({error}). Check the query at that line:column."
 
 
-def _read_prologue(text: str) -> _Prologue:
+def _read_prologue(text: str, base_iri: str | None) -> _Prologue:
     """Collect BASE/PREFIX declarations and where the query proper starts."""
-    prologue = _Prologue()
+    prologue = _Prologue(base=base_iri, base_scheme=_scheme(base_iri, None) if base_iri else None)
     while match := _PROLOGUE_ITEM.match(text, prologue.end):
         prologue.end = match.end()
         if match["base"] is not None:
             prologue.base_scheme = _scheme(match["base"], prologue.base_scheme)
+            prologue.base = _resolved(match["base"], prologue.base)
         elif match["prefix"] is not None:
             prologue.prefix_schemes[match["prefix"]] = _scheme(match["prefix_iri"], prologue.base_scheme)
+            prologue.prefix_iris[match["prefix"]] = _resolved(match["prefix_iri"], prologue.base)
     return prologue
+
+
+def _resolved(iri: str, base: str | None) -> str:
+    """An IRI reference resolved against the base in force (RFC 3986), or as written without one."""
+    return urljoin(base, iri) if base else iri
 
 
 def _scheme(iri: str, base_scheme: str | None) -> str | None:
@@ -262,44 +309,69 @@ def _defuse_all(text: str, word: re.Pattern[str]) -> str:
     return word.sub(lambda match: match.group(0)[:-1] + _swap_last(match.group(1)), text)
 
 
-def _is_keyword(text: str, match: re.Match[str]) -> bool:
+def _is_keyword(text: str, match: re.Match[str], parse: _Parse) -> bool:
     """True if defusing only this occurrence breaks a valid query: it was a keyword."""
     last = match.start(1)
-    return _syntax_error(text[:last] + _swap_last(match.group(1)) + text[last + 1 :]) is not None
+    return parse(text[:last] + _swap_last(match.group(1)) + text[last + 1 :]) is not None
 
 
-def _refuse_service(text: str) -> None:
+def _refuse_service(text: str, parse: _Parse) -> None:
     """Refuse SERVICE anywhere: it would make this server send HTTP requests."""
     if "servic" not in text.lower():
         return
-    if _syntax_error(_defuse_all(text, _SERVICE_WORD)) is None:
+    if parse(_defuse_all(text, _SERVICE_WORD)) is None:
         return
-    raise SparqlRefused(SERVICE_REASON.format(where=_service_location(text)))
+    raise SparqlRefused(SERVICE_REASON.format(where=_service_location(text, parse)))
 
 
-def _service_location(text: str) -> str:
+def _service_location(text: str, parse: _Parse) -> str:
     """Point at the first SERVICE keyword, so the person finds it in a long query."""
     for match in list(_SERVICE_WORD.finditer(text))[:_MAX_PROBES]:
-        if _is_keyword(text, match):
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-            return f" (line {line}, column {column})"
+        if _is_keyword(text, match, parse):
+            return f" ({_position(text, match.start())})"
     return ""
 
 
-def _refuse_non_web_datasets(text: str, prologue: _Prologue) -> None:
-    """Refuse FROM / FROM NAMED graphs that are not http(s), e.g. file: IRIs."""
-    probes = 0
+def _position(text: str, offset: int) -> str:
+    """'line L, column C' of an offset, as a person counts them."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _dataset_clauses(text: str, prologue: _Prologue, parse: _Parse) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The FROM and FROM NAMED graph IRIs; refuses graphs that are not http(s), e.g. file: IRIs.
+
+    Past _MAX_PROBES web-graph candidates the clauses are not all known: none are returned, and the
+    query runs over every graph the caller may read, as if it named none.
+    """
+    default: list[str] = []
+    named: list[str] = []
+    probes = {True: 0, False: 0}  # per kind: web graphs, other schemes
+    complete = True
     for match in _FROM_WORD.finditer(text, prologue.end):
         graph = _graph_after(text, match.end(), prologue)
         if graph is None:
             continue
         scheme, written = _graph_scheme(graph, prologue)
-        if scheme in _WEB_SCHEMES or probes == _MAX_PROBES:
+        web = scheme in _WEB_SCHEMES
+        if probes[web] == _MAX_PROBES:
+            complete = complete and not web
             continue
-        probes += 1
-        if _is_keyword(text, match):
+        probes[web] += 1
+        if not _is_keyword(text, match, parse):
+            continue
+        if not web:
             raise SparqlRefused(_dataset_reason(bool(graph["named"]), written, scheme))
+        (named if graph["named"] else default).append(_graph_iri(graph, prologue))
+    return (tuple(default), tuple(named)) if complete else ((), ())
+
+
+def _graph_iri(graph: re.Match[str], prologue: _Prologue) -> str:
+    """The full IRI of the graph named after FROM (prefixed names expanded, escapes removed)."""
+    if graph["iri"] is not None:
+        return _resolved(graph["iri"], prologue.base)
+    return prologue.prefix_iris[graph["prefix"]] + _LOCAL_ESCAPE.sub(r"\1", graph["local"])
 
 
 def _graph_after(text: str, start: int, prologue: _Prologue) -> re.Match[str] | None:
@@ -326,3 +398,45 @@ def _dataset_reason(named: bool, written: str, scheme: str | None) -> str:
         "http(s) graph IRIs may be named. This endpoint never reads files or other servers: your "
         "query always runs over the graphs you can see, so name one of those or drop the clause."
     )
+
+
+def _refuse_unknown_functions(text: str, prologue: _Prologue, parse: _Parse, base_iri: str | None) -> None:
+    """Refuse calls of functions the engine does not have, which would fail only once it runs."""
+    known: dict[str, str | None] = {}
+    probes = 0
+    for match in _CALLED_NAME.finditer(text, prologue.end):
+        name = match["name"]
+        if name not in known:
+            if len(known) == _MAX_NAMES:
+                return
+            known[name] = _unknown_function(text[: prologue.end], name, base_iri)
+        if known[name] is None:
+            continue
+        if probes == _MAX_PROBES:
+            return
+        probes += 1
+        if _is_call(text, match, parse):
+            raise SparqlRefused(FUNCTION_REASON.format(iri=known[name], where=_position(text, match.start())))
+
+
+def _unknown_function(prologue: str, name: str, base_iri: str | None) -> str | None:
+    """The IRI of `name` if it would be called as a function the engine lacks; else None."""
+    probe = f"{prologue}\nSELECT ({name}(1) AS ?x) {{}}"
+    try:
+        _PARSER_STORE.query(probe, base_iri=base_iri, default_graph=[], named_graphs=[])
+    except SyntaxError:
+        return None  # not a name in this prologue (e.g. text inside a string)
+    except RuntimeError as error:
+        unknown = _UNKNOWN_FUNCTION.search(str(error))
+        if unknown:
+            return unknown.group(1)
+        raise
+    return None
+
+
+def _is_call(text: str, match: re.Match[str], parse: _Parse) -> bool:
+    """True if the parenthesis after the name opens the argument list of a call of it."""
+    inside = match.end() if match["nil"] is None else match.start("nil")
+    first, comma = ("1, 1", ",") if match["nil"] is not None else ("1, ", ", ")
+    return (parse(text[:inside] + first + text[inside:]) is None
+            and parse(text[:inside] + comma + text[inside:]) is not None)

@@ -221,6 +221,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/users/{user_id}"): Rule(
         mine_or_roles(403, Role.admin), OWN_OTHER, body=lambda w, r, c: {"display_name": "Renamed"},
         path=lambda w, r, c: {"user_id": w.callers[r].id if c == "own" else w.colleague.id}),
+    ("POST", "/api/users/me/password"): any_user(body=lambda w, r, c: {
+        "current_password": "correct horse battery", "new_password": "kittiwakes nest on the tyne"}),
+    ("POST", "/api/users/{user_id}/password"): admins(path=lambda w, r, c: {"user_id": w.colleague.id},
+                                                      body=lambda w, r, c: {"new_password": "kittiwakes nest on the tyne"}),
     ("GET", "/api/tokens"): any_user(),
     ("POST", "/api/tokens"): any_user(body=lambda w, r, c: {"name": "widget"}),
     ("DELETE", "/api/tokens/{token_id}"): Rule(mine_or_roles(404, Role.admin), OWN_OTHER,  # admins may revoke anyone's
