@@ -48,7 +48,7 @@ def pages_titled(session: Session, title: str) -> int:
     return session.scalar(select(func.count()).select_from(Page).where(Page.title == title))
 
 
-def test_a_page_over_the_fact_limit_is_refused_naming_the_limit_and_nothing_is_written(
+def test_a_page_over_the_fact_limit_is_refused_naming_the_limit_and_nothing_is_written_nor_previewed(
         small_limits_client, session, alice, space_id):
     structured = [{"property": "Source", "value": "https://example.org/structured"}]
     response = small_limits_client.post("/api/pages", headers=alice.headers, json={
@@ -61,6 +61,9 @@ def test_a_page_over_the_fact_limit_is_refused_naming_the_limit_and_nothing_is_w
     assert f"at most {MAX_FACTS:,}" in problem["detail"] and "split" in problem["detail"]
     assert "MATURE_PAGE_MAX_FACTS" in problem["detail"]
     assert pages_titled(session, "Too many facts") == 0
+    preview = small_limits_client.post(f"/api/spaces/{space_id}/preview", headers=alice.headers,
+                                       json={"content": sources(MAX_FACTS + 1)})
+    assert preview.status_code == 422 and preview.json()["limit"] == MAX_FACTS  # the preview refuses it too
 
 
 def test_an_edit_over_the_fact_limit_is_refused_and_the_page_stays_as_it_was(
@@ -90,12 +93,6 @@ def test_a_text_over_the_size_limit_is_refused_with_413_and_nothing_is_written(
     assert problem["limit"] == MAX_TEXT and problem["size"] > MAX_TEXT
     assert f"at most {MAX_TEXT:,} bytes" in problem["detail"] and "split" in problem["detail"]
     assert pages_titled(session, "Too long") == 0
-
-
-def test_the_preview_refuses_what_the_save_would_refuse(small_limits_client, alice, space_id):
-    response = small_limits_client.post(f"/api/spaces/{space_id}/preview", headers=alice.headers,
-                                        json={"content": sources(MAX_FACTS + 1)})
-    assert response.status_code == 422 and response.json()["limit"] == MAX_FACTS
 
 
 def test_a_page_at_the_fact_limit_saves_and_reads_back_with_every_fact(small_limits_client, session, alice,
