@@ -50,6 +50,15 @@ class Settings(BaseSettings):
         5_000_000, ge=1024, description="Largest request body accepted (bytes); larger ones answer 413. "
         "The SKOS topic import has its own limit (20 MB)."
     )
+    page_max_text_bytes: int = Field(
+        1_000_000, ge=1024, le=2_000_000, description="Largest page text (UTF-8 bytes); a longer one answers "
+        "413 and is not saved. Parsing and rendering 1 MB takes ~3 s of CPU on a busy 2-core machine, 2 MB ~7 s "
+        "(bench/big_save.py); the page schema never takes more than 2,000,000 characters."
+    )
+    page_max_facts: int = Field(
+        5_000, ge=1, description="Most facts (inline [[Property::Value]] plus structured annotations) on one "
+        "page; more answer 422 and nothing is saved."
+    )
     # Sign-in throttling (app/security/login_limit.py, docs/security.md): delays, never a lock-out.
     login_window_seconds: int = Field(
         3600, ge=1, description="Failed sign-ins are forgotten once this long has passed without another one.")

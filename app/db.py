@@ -8,7 +8,7 @@ tries to upgrade (SQLITE_BUSY_SNAPSHOT). PostgreSQL: psycopg 3, READ COMMITTED, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,6 +31,7 @@ NAMING_CONVENTION = {
 
 WRITE_OPTION = "mature_write"
 BUSY_TIMEOUT_OPTION = "mature_busy_timeout"  # seconds a SQLite writer waits for its turn
+DEFERRED_TURN = "mature_deferred_turn"  # session.info: the write turn a deferred session takes later
 
 
 def utcnow() -> datetime:
@@ -113,10 +114,18 @@ class Database:
         return (self._write if write else self._read)()
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Session]:
-        """A unit of work outside HTTP (CLI, demo loader): commit on success, else roll back."""
-        with self.write_lock if write else nullcontext():
-            session = self.session(write=write)
+    def transaction(self, *, write: bool = True, deferred: bool = False) -> Iterator[Session]:
+        """A unit of work outside HTTP (CLI, demo loader): commit on success, else roll back.
+
+        `deferred`: a write that reads and computes first and takes the write turn only when it calls
+        `take_write_turn(session)` (a big page save parses for seconds; nobody's rating should wait for that)."""
+        with ExitStack() as stack:
+            if write and not deferred:
+                stack.enter_context(self.write_lock)
+            session = self.session(write=write and not deferred)
+            if write and deferred:
+                turn = session.info[DEFERRED_TURN] = DeferredTurn(self, session)
+                stack.callback(turn.release)
             try:
                 yield session
                 session.commit()
@@ -128,6 +137,71 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class DeferredTurn:
+    """The write turn of a deferred session: taken when its reading and computing are done, given back
+    as soon as its writing is committed, so the answer is built outside the turn too."""
+
+    def __init__(self, database: Database, session: Session) -> None:
+        self.database, self.session = database, session
+        self.read_bind = session.bind
+        self.held: ExitStack | None = None
+
+    def take(self) -> bool:
+        if self.held is not None:
+            return False
+        if _has_changes(self.session):
+            raise RuntimeError("a deferred session changed objects before taking its write turn")
+        self.session.commit()  # ends the read transaction (nothing was written), so writing starts afresh
+        held = ExitStack()
+        held.enter_context(self.database.write_lock)
+        self.held = held
+        if isinstance(self.read_bind, Engine):  # on SQLite the next BEGIN is IMMEDIATE (tests bind a connection)
+            self.session.bind = self.read_bind.execution_options(**{WRITE_OPTION: True})
+        return True
+
+    def end(self) -> None:
+        """Commit what was written and give the turn back; the session goes on reading."""
+        if self.held is None:
+            return
+        self.session.commit()
+        self.release()
+
+    def release(self) -> None:
+        held, self.held = self.held, None
+        self.session.bind = self.read_bind
+        if held is not None:
+            held.close()
+
+
+def _has_changes(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
+
+
+def take_write_turn(session: Session) -> bool:
+    """Start writing: a deferred session (see `Database.transaction`) now waits for the database's write
+    turn; until then it only read. For any other session it does nothing (it holds the turn already).
+
+    True if the turn was taken just now: what the session read before may have changed since."""
+    turn = session.info.get(DEFERRED_TURN)
+    return turn is not None and turn.take()
+
+
+def end_write_turn(session: Session) -> None:
+    """Commit a deferred session's writes now and give the write turn back (a failed commit raises here,
+    before any answer); a session that is not deferred keeps its turn until the request ends."""
+    turn = session.info.get(DEFERRED_TURN)
+    if turn is not None:
+        turn.end()
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_before_the_turn(session: Session, _context: Any, _instances: Any) -> None:
+    """A deferred session that writes without its turn would meet other writers in SQLite's busy handler."""
+    turn = session.info.get(DEFERRED_TURN)
+    if turn is not None and turn.held is None and _has_changes(session):
+        raise RuntimeError("call take_write_turn(session) before changing anything in a deferred session")
 
 
 def _sqlite_write_queue(engine: Engine) -> WriteQueue:
@@ -146,6 +220,13 @@ def read_only(endpoint: Any) -> Any:
     return endpoint
 
 
+def takes_write_turn(endpoint: Any) -> Any:
+    """Mark a write endpoint whose service reads and computes first and then calls `take_write_turn`,
+    so its parsing, typing and merging keep no other writer waiting (the page saves)."""
+    endpoint.deferred_write = True
+    return endpoint
+
+
 def _writes(request: Request) -> bool:
     endpoint = request.scope.get("endpoint")
     return request.method not in SAFE_METHODS and not getattr(endpoint, "read_only", False)
@@ -157,7 +238,8 @@ def get_session(request: Request) -> Iterator[Session]:
     Used with `scope="function"`, so a failed commit raises before any 2xx leaves the server.
     """
     write = _writes(request)
-    with request.app.state.database.transaction(write=write) as session:
+    deferred = getattr(request.scope.get("endpoint"), "deferred_write", False)
+    with request.app.state.database.transaction(write=write, deferred=deferred) as session:
         yield session
     if write:
         for hook in getattr(request.app.state, "after_write", ()):

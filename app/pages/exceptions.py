@@ -41,3 +41,13 @@ class StaleETag(ProblemError):
 
 class SourceAlreadyBookmarked(Conflict):
     title = "Already bookmarked there"
+
+
+class PageTextTooLarge(ProblemError):
+    status = 413
+    title = "Page text too large"
+
+
+class TooManyFacts(ProblemError):
+    status = 422
+    title = "Too many facts on one page"

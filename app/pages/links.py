@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, delete, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Space, User
@@ -23,15 +23,16 @@ def refresh(session: Session, page: Page, revision: Revision) -> set[str]:
 
     Returns the title keys that gained or lost this page's link (their backlinks changed)."""
     before = set(link_keys(session, page.id))
+    found = extract(revision.content).links
     session.execute(delete(PageCategory).where(PageCategory.page_id == page.id))
     session.execute(delete(PageLink).where(PageLink.page_id == page.id))
-    session.add_all(PageCategory(page_id=page.id, name=name) for name in effective_categories(revision))
-    session.add_all(
-        PageLink(page_id=page.id, target_key=link.key, target_title=link.title)
-        for link in extract(revision.content).links
-    )
-    session.flush()
-    return before ^ {link.key for link in extract(revision.content).links}
+    categories = [{"page_id": page.id, "name": name} for name in effective_categories(revision)]
+    if categories:  # bulk INSERTs: a big page has thousands of rows
+        session.execute(insert(PageCategory), categories)
+    if found:
+        session.execute(insert(PageLink), [{"page_id": page.id, "target_key": link.key, "target_title": link.title}
+                                           for link in found])
+    return before ^ {link.key for link in found}
 
 
 def link_keys(session: Session, page_id: int) -> list[str]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from urllib.parse import quote
 
-from rdflib import URIRef
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.pages import links
 from app.pages.diff import hunks, line_stats, unified_diff
+from app.pages.limits import PageLimits
 from app.pages.models import Page, PageCategory, Revision
 from app.pages.schemas import (
     AnnotationProblem, AnnotationRead, AuthorRead, DiffRead, HunkRead, LinkRead, PageListItem, PageRead, PreviewRead,
@@ -23,7 +23,6 @@ from app.pages.wikitext import extract, render_html
 from app.semantics import service as semantics_service
 from app.semantics.annotations import Annotation
 from app.semantics.exceptions import InvalidAnnotations
-from app.semantics.models import PageAnnotation
 from app.semantics.ontology import get_ontology
 
 
@@ -68,15 +67,17 @@ def revision_summaries(session: Session, revisions: list[Revision]) -> list[Revi
     return [revision_summary(r, by_id[r.author_id]) for r in revisions]
 
 
-def annotation_reads(rows: list[PageAnnotation]) -> list[AnnotationRead]:
-    """Typed annotations with their property's label from the ontology."""
-    properties = get_ontology().properties
+def annotation_reads(rows: Sequence[Row]) -> list[AnnotationRead]:
+    """Typed annotations with their property's label from the ontology.
+
+    Built without validation: the rows were typed when saved, and validating thousands of them
+    was most of a big page's read (bench/big_save.py)."""
+    labels = {str(iri): spec.label for iri, spec in get_ontology().properties.items()}
     return [
-        AnnotationRead(
-            property=properties[URIRef(row.property_iri)].label if URIRef(row.property_iri) in properties
-            else row.property_iri,
-            property_iri=row.property_iri, value=row.value_text, raw=row.raw_value, kind=row.kind,
-            iri=row.value_iri, unit=row.unit, origin=row.origin,
+        AnnotationRead.model_construct(
+            property=labels.get(row.property_iri, row.property_iri), property_iri=row.property_iri,
+            value=row.value_text, raw=row.raw_value, kind=row.kind, iri=row.value_iri, unit=row.unit,
+            origin=row.origin,
         )
         for row in rows
     ]
@@ -91,10 +92,13 @@ def typed_annotation_read(annotation: Annotation) -> AnnotationRead:
 
 
 def preview(session: Session, space_id: int, content: str, categories: list[str],
-            structured: list[tuple[str, str]]) -> PreviewRead:
+            structured: list[tuple[str, str]], limits: PageLimits = PageLimits()) -> PreviewRead:
     """What saving this text would show, and which annotations it would refuse, saving nothing.
 
-    Each annotation is typed on its own, so one mistake does not hide the others' facts."""
+    Each annotation is typed on its own, so one mistake does not hide the others' facts. A page over
+    the limits is refused as its save would be (413, 422)."""
+    limits.check_text(content)
+    limits.check_facts(len(extract(content).annotations) + len(structured))
     html, link_status = render(session, space_id, content)
     inline = [("content", [(a.property, a.value)], []) for a in extract(content).annotations]
     given = [(f"annotations[{n}]", [], [pair]) for n, pair in enumerate(structured)]

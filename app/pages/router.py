@@ -8,11 +8,12 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.auth import space_service
 from app.auth.dependencies import CurrentUser
-from app.db import SessionDep, read_only
+from app.db import SessionDep, end_write_turn, read_only, takes_write_turn
 from app.errors import problem_responses
 from app.pages import links, presentation, service
 from app.pages.dependencies import EditablePage, ReadableHistory, ReadablePage, RestorablePage
 from app.pages.exceptions import BaseRevisionRequired, StaleETag
+from app.pages.limits import PageLimits
 from app.pages.recent_changes import recent_changes
 from app.pages.schemas import (
     BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PagePreview, PageRead,
@@ -28,10 +29,15 @@ router = APIRouter(prefix="/api", tags=["pages"])
 
 READ_ERRORS = problem_responses(401, 404, 410)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 410, 422)
+SAVE_ERRORS = problem_responses(413)  # the page text over MATURE_PAGE_MAX_TEXT_BYTES (422: over MATURE_PAGE_MAX_FACTS)
 
 
 def iris_for(request: Request) -> Iris:
     return Iris(request.app.state.settings.base_iri)
+
+
+def limits_for(request: Request) -> PageLimits:
+    return PageLimits.of(request.app.state.settings)
 
 
 def _with_etag(response: Response, page_read: PageRead) -> None:
@@ -40,11 +46,15 @@ def _with_etag(response: Response, page_read: PageRead) -> None:
 
 
 @router.post("/pages", response_model=PageRead, status_code=status.HTTP_201_CREATED,
-             responses=problem_responses(401, 403, 404, 409, 422))
-def create_page(body: PageCreate, user: CurrentUser, session: SessionDep, response: Response) -> PageRead:
-    """Create a page in a space where you may edit; its first revision is made at once."""
+             responses={**problem_responses(401, 403, 404, 409, 422), **SAVE_ERRORS})
+@takes_write_turn
+def create_page(request: Request, body: PageCreate, user: CurrentUser, session: SessionDep,
+                response: Response) -> PageRead:
+    """Create a page in a space where you may edit; its first revision is made at once. A page may have
+    at most MATURE_PAGE_MAX_TEXT_BYTES of text (else 413) and MATURE_PAGE_MAX_FACTS facts (else 422)."""
     page = service.create_page(session, user, body.space_id, body.title, body.content, body.categories, body.summary,
-                               [(a.property, a.value) for a in body.annotations])
+                               [(a.property, a.value) for a in body.annotations], limits_for(request))
+    end_write_turn(session)  # the answer is rendered after the commit, outside the write turn
     read = presentation.page_read(session, page)
     response.headers["Location"] = f"/api/pages/{page.id}"
     _with_etag(response, read)
@@ -97,13 +107,16 @@ def read_page(request: Request, access: ReadablePage, session: SessionDep, respo
 
 
 @router.patch("/pages/{page_id}", response_model=EditResult,
-              responses={**WRITE_ERRORS, **problem_responses(412, 428)})
+              responses={**WRITE_ERRORS, **problem_responses(412, 428), **SAVE_ERRORS})
+@takes_write_turn
 def edit_page(
-    body: PageEdit, access: EditablePage, user: CurrentUser, session: SessionDep, response: Response,
+    request: Request, body: PageEdit, access: EditablePage, user: CurrentUser, session: SessionDep,
+    response: Response,
     if_match: Annotated[str | None, Header(description='ETag of the revision you edited, e.g. "rev-12".')] = None,
 ) -> EditResult:
     """Save an edit based on a revision you read. Newer saves are merged three-way when they do not overlap
-    (the answer says so); overlapping changes, or `on_conflict: fail`, answer 409 with your text."""
+    (the answer says so); overlapping changes, or `on_conflict: fail`, answer 409 with your text. The same
+    limits as for a new page apply (413 for the text, 422 for the facts)."""
     base = body.base_revision
     if if_match is not None:
         from_header = service.parse_etag(if_match)
@@ -121,11 +134,13 @@ def edit_page(
                                 summary=body.summary, minor=body.minor, base_revision_id=base,
                                 on_conflict=body.on_conflict,
                                 annotations=None if body.annotations is None
-                                else [(a.property, a.value) for a in body.annotations])
+                                else [(a.property, a.value) for a in body.annotations], limits=limits_for(request))
+    end_write_turn(session)  # the answer is rendered after the commit, outside the write turn
     read = presentation.page_read(session, outcome.page)
     _with_etag(response, read)
-    return EditResult(**read.model_dump(), changed=outcome.changed, merged=bool(outcome.merged_with),
-                      merged_with=outcome.merged_with)
+    # the PageRead is valid already; validating its thousands of annotations again cost a big page ~0.8 s
+    return EditResult.model_construct(**dict(read), changed=outcome.changed, merged=bool(outcome.merged_with),
+                                      merged_with=outcome.merged_with)
 
 
 @router.delete("/pages/{page_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
@@ -224,14 +239,16 @@ def page_by_title(space_id: int, title: str, user: CurrentUser, session: Session
     return read
 
 
-@router.post("/spaces/{space_id}/preview", response_model=PreviewRead, responses=problem_responses(401, 404, 422))
+@router.post("/spaces/{space_id}/preview", response_model=PreviewRead,
+             responses={**problem_responses(401, 404, 422), **SAVE_ERRORS})
 @read_only  # a POST only for the body's size: no write lock, no after-write hooks on every Preview click
-def preview_page(space_id: int, body: PagePreview, user: CurrentUser, session: SessionDep) -> PreviewRead:
+def preview_page(request: Request, space_id: int, body: PagePreview, user: CurrentUser,
+                 session: SessionDep) -> PreviewRead:
     """Render text as a page in this space would show it (wiki links resolved there) and type its annotations,
     without saving anything: the editor's preview."""
     space, _ = space_service.get_space(session, user, space_id)
     return presentation.preview(session, space.id, body.content, body.categories,
-                                [(a.property, a.value) for a in body.annotations])
+                                [(a.property, a.value) for a in body.annotations], limits_for(request))
 
 
 @router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead],

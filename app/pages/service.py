@@ -4,6 +4,10 @@ Every change appends a revision or a change-log entry in the caller's transactio
 commits. Edits lock the page row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the write
 transaction already holds the database lock), and `revision.parent_id` is unique, so two
 concurrent saves can never both claim the same parent.
+
+Saves do their pure work first -- merge, parse, type the annotations -- and only then take the
+write turn (app.db.take_write_turn), so a big page keeps no colleague's rating waiting; what they
+read before the turn is checked again under it (and merged again if the page moved on).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
 from app.auth.rights import Right, readable_space_clause, right_in_space
-from app.db import utcnow
+from app.db import take_write_turn, utcnow
 from app.pages import links
 from app.pages.exceptions import (
     EditConflict, InvalidPageInput, PageGone, PageNotFound, RevisionNotFound, SourceAlreadyBookmarked, TitleTaken,
@@ -29,6 +33,7 @@ from app.pages.exceptions import (
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
+from app.pages.limits import PageLimits
 from app.pages.wikitext import extract
 from app.quality import scoring
 from app.search import queue as search_queue
@@ -44,6 +49,26 @@ class PageAccess:
     page: Page
     space: Space
     right: Right
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A save's text parsed and its annotations typed: the pure work, done before the write turn."""
+
+    content: str
+    categories: list[str]
+    annotations: list[Annotation]
+    rows: list[dict[str, object]]  # the annotations as rows of the annotation table
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """What an edit will save on top of `current`, worked out before the write turn."""
+
+    current: Revision
+    draft: Draft
+    merged_with: list[int]
+    unchanged: bool
 
 
 @dataclass
@@ -151,13 +176,15 @@ def _normalise_title(raw: str) -> str:
 
 
 def create_page(session: Session, user: User, space_id: int, title: str, content: str,
-                categories: list[str], summary: str, annotations: Sequence[tuple[str, str]] = ()) -> Page:
+                categories: list[str], summary: str, annotations: Sequence[tuple[str, str]] = (),
+                limits: PageLimits = PageLimits()) -> Page:
     """Create a page with its first revision in a space where the caller may edit."""
-    space, _ = space_service.get_space(session, user, space_id, need=Right.edit)
+    space_service.get_space(session, user, space_id, need=Right.edit)  # before any work for a stranger
     title = _normalise_title(title)
     key = title_key(title)
-    content = normalise_content(content)
-    typed = _typed_annotations(content, annotations)
+    draft = _draft(normalise_content(content), normalise_categories(categories), annotations, limits)
+    take_write_turn(session)
+    space, _ = space_service.get_space(session, user, space_id, need=Right.edit)  # the rights as they are now
     _ensure_title_free(session, space, title, key)
     session.execute(delete(PageAlias).where(PageAlias.space_id == space.id, PageAlias.title_key == key))
     now = utcnow()
@@ -165,8 +192,8 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     session.add(page)
     session.flush()
     revision = _append_revision(
-        session, page, None, user, content=content, categories=normalise_categories(categories),
-        summary=summary, minor=False, kind="create", annotations=typed,
+        session, page, None, user, content=draft.content, categories=draft.categories,
+        summary=summary, minor=False, kind="create", annotations=draft.rows,
     )
     changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
                      revision_id=revision.id, summary=summary, title=title)
@@ -188,15 +215,20 @@ def _ensure_title_free(session: Session, space: Space, title: str, key: str, mov
                      page_id=other.id)
 
 
-def _typed_annotations(content: str, structured: Sequence[tuple[str, str]]) -> list[Annotation]:
-    """The edit's inline and structured annotations, typed; 422 (nothing saved) if any is wrong."""
-    inline = [(a.property, a.value) for a in extract(content).annotations]
-    return semantics_service.type_all(inline, structured)
+def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, str]], limits: PageLimits) -> Draft:
+    """Parse the text and type its inline and structured annotations: 413/422 (nothing saved) when the page is
+    over a limit or an annotation is wrong. Pure: it runs before the write turn."""
+    limits.check_text(content)
+    extracted = extract(content)
+    limits.check_facts(len(extracted.annotations) + len(structured))
+    inline = [(a.property, a.value) for a in extracted.annotations]
+    typed = semantics_service.type_all(inline, structured)
+    return Draft(content, categories, typed, semantics_service.rows_for(typed))
 
 
 def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
                      categories: list[str], summary: str, minor: bool, kind: str,
-                     annotations: Sequence[Annotation] = (), annotations_from: Revision | None = None,
+                     annotations: Sequence[dict[str, object]] = (), annotations_from: Revision | None = None,
                      reverted_to: Revision | None = None) -> Revision:
     """Add a revision as the page's new head, with its annotations, and refresh links and categories."""
     now = utcnow()
@@ -227,15 +259,38 @@ def _rescore_linked(session: Session, space_id: int, keys: set[str]) -> None:
 
 def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
               categories: list[str] | None, summary: str, minor: bool, base_revision_id: int,
-              on_conflict: str, annotations: Sequence[tuple[str, str]] | None = None) -> EditOutcome:
+              on_conflict: str, annotations: Sequence[tuple[str, str]] | None = None,
+              limits: PageLimits = PageLimits()) -> EditOutcome:
     """Save an edit based on `base_revision_id`; merge with newer saves or raise a 409 conflict."""
+    base = _base_revision(session, access.page, base_revision_id)
+    wanted = (content, categories, annotations, on_conflict, limits)
+    plan = _plan_edit(session, base, current_revision(session, access.page), *wanted)
+    fresh_turn = take_write_turn(session)
     page = lock(session, access.page.id)
-    current = current_revision(session, page)
-    base = _base_revision(session, page, base_revision_id)
+    if fresh_turn:  # deleted, or the caller's rights changed, while the edit was being worked out
+        get_access(session, user, page.id, need=Right.edit)
+    if page.current_revision_id != plan.current.id:  # a colleague saved meanwhile: merge with that save
+        plan = _plan_edit(session, base, current_revision(session, page), *wanted)
+    if plan.unchanged:
+        return EditOutcome(page, plan.current, changed=False, merged_with=plan.merged_with)
+    draft = plan.draft
+    revision = _append_revision(session, page, plan.current, user, content=draft.content,
+                                categories=draft.categories, summary=summary, minor=minor, kind="edit",
+                                annotations=draft.rows)
+    changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     revision_id=revision.id, summary=summary, minor=minor, merged_with=plan.merged_with)
+    search_queue.enqueue(session, [page.id], "page.edited")
+    scoring.refresh(session, page.id)
+    return EditOutcome(page, revision, changed=True, merged_with=plan.merged_with)
+
+
+def _plan_edit(session: Session, base: Revision, current: Revision, content: str | None,
+               categories: list[str] | None, annotations: Sequence[tuple[str, str]] | None, on_conflict: str,
+               limits: PageLimits) -> EditPlan:
+    """Merge the edit with saves made since its base (or raise a 409), then parse and type the result."""
     text = normalise_content(content) if content is not None else base.content
     cats = normalise_categories(categories) if categories is not None else base.categories
     base_facts = _facts(semantics_service.structured_inputs(session, base.id))
-    current_facts = _facts(semantics_service.structured_inputs(session, current.id))
     facts = _facts(annotations) if annotations is not None else base_facts
     merged_with: list[int] = []
     if base.id != current.id:
@@ -243,22 +298,17 @@ def edit_page(session: Session, user: User, access: PageAccess, *, content: str 
         if on_conflict == "fail" or not result.clean:
             raise _conflict(current, base, text, result.conflicts, on_conflict)
         text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
-        facts = merge_sets(base_facts, current_facts, facts)
+        facts = merge_sets(base_facts, _facts(semantics_service.structured_inputs(session, current.id)), facts)
         merged_with = list(session.scalars(
-            select(Revision.id).where(Revision.page_id == page.id, Revision.number > base.number)
+            select(Revision.id).where(Revision.page_id == current.page_id, Revision.number > base.number,
+                                      Revision.number <= current.number)
             .order_by(Revision.number)
         ))
-    typed = _typed_annotations(text, [_unfact(f) for f in facts])
-    if (text == current.content and cats == current.categories
-            and semantics_service.same_statements(typed, semantics_service.of_revision(session, current.id))):
-        return EditOutcome(page, current, changed=False, merged_with=merged_with)
-    revision = _append_revision(session, page, current, user, content=text, categories=cats,
-                                summary=summary, minor=minor, kind="edit", annotations=typed)
-    changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, minor=minor, merged_with=merged_with)
-    search_queue.enqueue(session, [page.id], "page.edited")
-    scoring.refresh(session, page.id)
-    return EditOutcome(page, revision, changed=True, merged_with=merged_with)
+    draft = _draft(text, cats, [_unfact(f) for f in facts], limits)
+    unchanged = (text == current.content and cats == current.categories
+                 and semantics_service.same_statements(draft.annotations,
+                                                       semantics_service.statements_of(session, current.id)))
+    return EditPlan(current, draft, merged_with, unchanged)
 
 
 def _facts(pairs: Sequence[tuple[str, str]]) -> list[str]:

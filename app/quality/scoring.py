@@ -104,9 +104,11 @@ def assess_page(session: Session, page: Page) -> Maturity:
 def _signals(session: Session, page: Page, revisions: list[Revision], current: Revision, rated_numbers: set[int],
              ratings: list[Rating]) -> PageSignals:
     by_number = {r.number: r for r in revisions}
-    annotations = list(session.scalars(select(PageAnnotation).where(PageAnnotation.revision_id == current.id)))
-    valid_until = min((a.value_date for a in annotations if a.property_iri == str(LMI.validUntil) and a.value_date),
-                      default=None)
+    # Aggregated in SQL: a big page has thousands of annotations, and this runs in the write turn.
+    properties = set(session.scalars(select(PageAnnotation.property_iri).distinct()
+                                     .where(PageAnnotation.revision_id == current.id)))
+    valid_until = session.scalar(select(func.min(PageAnnotation.value_date)).where(
+        PageAnnotation.revision_id == current.id, PageAnnotation.property_iri == str(LMI.validUntil)))
     approval = session.scalar(select(Approval).where(Approval.page_id == page.id, Approval.withdrawn_at.is_(None)))
     space = session.get(Space, page.space_id)
     substantial = [r.created_at for r in revisions if not r.minor and r.kind in ("create", "edit", "revert")]
@@ -121,7 +123,7 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
         distinct_editors=len({r.author_id for r in revisions}),
         revisions=len(revisions),
         backlinks=_backlink_count(session, page),
-        annotation_completeness=_completeness({a.property_iri for a in annotations}),
+        annotation_completeness=_completeness(properties),
         organisational_space=space is not None and space.kind is SpaceKind.organisation,
         approved_revision_number=next((r.number for r in revisions if approval and r.id == approval.revision_id),
                                       None),

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rdflib import URIRef
-from sqlalchemy import select
+from sqlalchemy import Row, insert, literal, select
 from sqlalchemy.orm import Session
 
 from app.semantics.annotations import Annotation, AnnotationError, type_annotation
 from app.semantics.exceptions import InvalidAnnotations
 from app.semantics.models import PageAnnotation
 from app.semantics.ontology import Ontology, get_ontology
+
+_ROW = PageAnnotation.__table__
 
 
 def type_all(inline: Iterable[tuple[str, str]], structured: Sequence[tuple[str, str]],
@@ -47,52 +49,65 @@ def _unique(annotations: list[Annotation]) -> list[Annotation]:
     return list(kept.values())
 
 
-def same_statements(typed: Sequence[Annotation], rows: Sequence[PageAnnotation]) -> bool:
-    """Whether typed annotations state exactly what stored rows state (spelling aside)."""
-    def key(origin: str, prop: str, value: str) -> tuple[str, str, str]:
-        return origin, prop, value
-
-    return sorted(key(a.origin, str(a.property.iri), a.value.text) for a in typed) == sorted(
-        key(r.origin, r.property_iri, r.value_text) for r in rows)
+def same_statements(typed: Sequence[Annotation], stored: Sequence[tuple[str, str, str]]) -> bool:
+    """Whether typed annotations state exactly what stored ones (`statements_of`) state (spelling aside)."""
+    return sorted((a.origin, str(a.property.iri), a.value.text) for a in typed) == sorted(stored)
 
 
-def store(session: Session, revision_id: int, annotations: Sequence[Annotation]) -> None:
-    """Save a revision's typed annotations."""
-    session.add_all(
-        PageAnnotation(
-            revision_id=revision_id, position=position, origin=a.origin, property_iri=str(a.property.iri),
-            raw_value=a.raw, kind=a.value.kind.value, value_text=a.value.text,
-            value_number=float(a.value.number) if a.value.number is not None else None,
-            value_date=a.value.day, value_iri=a.value.iri, unit=a.value.unit,
-        )
+def statements_of(session: Session, revision_id: int) -> list[tuple[str, str, str]]:
+    """A revision's annotations as (origin, property IRI, canonical value), without loading whole rows."""
+    return [tuple(row) for row in session.execute(
+        select(PageAnnotation.origin, PageAnnotation.property_iri, PageAnnotation.value_text)
+        .where(PageAnnotation.revision_id == revision_id))]
+
+
+def rows_for(annotations: Sequence[Annotation]) -> list[dict[str, object]]:
+    """The annotation table's rows for typed annotations, but for `revision_id` (pure: built before the
+    write turn, so storing thousands of them is one INSERT inside it)."""
+    return [
+        {"position": position, "origin": a.origin, "property_iri": str(a.property.iri), "raw_value": a.raw,
+         "kind": a.value.kind.value, "value_text": a.value.text,
+         "value_number": float(a.value.number) if a.value.number is not None else None,
+         "value_date": a.value.day, "value_iri": a.value.iri, "unit": a.value.unit}
         for position, a in enumerate(annotations)
-    )
+    ]
+
+
+def store(session: Session, revision_id: int, rows: Sequence[dict[str, object]]) -> None:
+    """Save a revision's annotations (from `rows_for`) in one bulk INSERT (executemany, no ORM objects)."""
+    if rows:
+        session.execute(_ROW.insert(), [{**row, "revision_id": revision_id} for row in rows])
+
+
+_COPIED = ("position", "origin", "property_iri", "raw_value", "kind", "value_text", "value_number", "value_date",
+           "value_iri", "unit")
 
 
 def copy(session: Session, from_revision_id: int, to_revision_id: int) -> None:
-    """Carry annotations over to a new revision with the same content (revert, move)."""
-    for row in of_revision(session, from_revision_id):
-        session.add(PageAnnotation(
-            revision_id=to_revision_id, position=row.position, origin=row.origin, property_iri=row.property_iri,
-            raw_value=row.raw_value, kind=row.kind, value_text=row.value_text, value_number=row.value_number,
-            value_date=row.value_date, value_iri=row.value_iri, unit=row.unit,
-        ))
-
-
-def of_revision(session: Session, revision_id: int) -> list[PageAnnotation]:
-    return list(session.scalars(
-        select(PageAnnotation).where(PageAnnotation.revision_id == revision_id).order_by(PageAnnotation.position)
+    """Carry annotations over to a new revision with the same content (revert, move), inside the database."""
+    columns = [getattr(PageAnnotation, name) for name in _COPIED]
+    session.execute(insert(PageAnnotation).from_select(
+        ["revision_id", *_COPIED],
+        select(literal(to_revision_id), *columns).where(PageAnnotation.revision_id == from_revision_id)
+        .order_by(PageAnnotation.position),
     ))
 
 
-def of_revisions(session: Session, revision_ids: Iterable[int]) -> dict[int, list[PageAnnotation]]:
+def of_revision(session: Session, revision_id: int) -> list[Row]:
+    """A revision's annotations in order, as plain rows with the columns of PageAnnotation (thousands of
+    ORM objects would cost a big page's readers a second: they are only read)."""
+    return list(session.execute(
+        select(_ROW).where(_ROW.c.revision_id == revision_id).order_by(_ROW.c.position)))
+
+
+def of_revisions(session: Session, revision_ids: Iterable[int]) -> dict[int, list[Row]]:
     """Annotations of many revisions in one query."""
-    found: dict[int, list[PageAnnotation]] = {}
+    found: dict[int, list[Row]] = {}
     ids = list(set(revision_ids))
     if not ids:
         return found
-    rows = session.scalars(select(PageAnnotation).where(PageAnnotation.revision_id.in_(ids))
-                           .order_by(PageAnnotation.revision_id, PageAnnotation.position))
+    rows = session.execute(select(_ROW).where(_ROW.c.revision_id.in_(ids))
+                           .order_by(_ROW.c.revision_id, _ROW.c.position))
     for row in rows:
         found.setdefault(row.revision_id, []).append(row)
     return found
@@ -102,9 +117,11 @@ def structured_inputs(session: Session, revision_id: int) -> list[tuple[str, str
     """The structured (API) annotations of a revision as (property label, raw value) pairs."""
     ontology = get_ontology()
     pairs = []
-    for row in of_revision(session, revision_id):
-        if row.origin == "structured":
-            spec = ontology.properties.get(URIRef(row.property_iri))
-            pairs.append((spec.label if spec else row.property_iri, row.raw_value))
+    for property_iri, raw_value in session.execute(
+        select(PageAnnotation.property_iri, PageAnnotation.raw_value)
+        .where(PageAnnotation.revision_id == revision_id, PageAnnotation.origin == "structured")
+        .order_by(PageAnnotation.position)
+    ):
+        spec = ontology.properties.get(URIRef(property_iri))
+        pairs.append((spec.label if spec else property_iri, raw_value))
     return pairs
-
