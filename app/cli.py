@@ -356,7 +356,7 @@ def topics_export(rdf_format: str, output: str) -> None:
     from app.people import skos
 
     with _database(Settings()).transaction(write=False) as session:
-        data = skos.export_graph(session).serialize(format=rdf_format, encoding="utf-8")
+        data = skos.serialize_scheme(session, rdf_format)
     with click.open_file(output, "wb") as stream:
         stream.write(data)
 

@@ -176,7 +176,7 @@ def export_scheme(request: Request, _user: CurrentUser, session: SessionDep,
     """The topic scheme as SKOS (Turtle by default, or JSON-LD, RDF/XML, N-Triples): concepts with labels,
     synonyms, definitions and hierarchy; merged topics as deprecated and replaced by their target."""
     media = choose(request.headers.get("accept"), list(EXPORT_FORMATS), format_)
-    body = skos.export_graph(session).serialize(format=EXPORT_FORMATS[media], encoding="utf-8")
+    body = skos.serialize_scheme(session, EXPORT_FORMATS[media])
     return Response(body, media_type=media)
 
 
