@@ -287,6 +287,8 @@ class TopicList(BaseModel):
 class LanguageLabel(BaseModel):
     """A label in another language than the display one, as the imported scheme gave it."""
 
+    model_config = _examples({"kind": "pref", "lang": "de", "label": "Arbeitsmarkt"})
+
     kind: Literal["pref", "alt"] = Field(description="skos:prefLabel or skos:altLabel")
     lang: str = Field(description="The language tag as given (BCP 47).", examples=["de"])
     label: str
@@ -395,11 +397,16 @@ class TopicChangeList(BaseModel):
 
 
 class RefusedConcept(BaseModel):
+    model_config = _examples({"iri": "conceptA", "reason": "a relative IRI and the file gives no base (@base or "
+                              "xml:base): import again with base=<the vocabulary's namespace> to resolve it"})
+
     iri: str = Field(description="The concept's IRI (or its relative reference as the file wrote it).")
     reason: str
 
 
 class ResolvedConcept(BaseModel):
+    model_config = _examples({"reference": "descriptor/11183-4", "iri": "http://zbw.eu/stw/descriptor/11183-4"})
+
     reference: str = Field(description="The relative reference as the file wrote it.")
     iri: str = Field(description="The IRI it resolved to against the base you gave.")
 
