@@ -300,7 +300,8 @@ class TopicRead(BaseModel):
         "alt_labels": ["Apprenticeship", "Apprentices"],
         "labels": [{"kind": "pref", "lang": "de", "label": "Berufsausbildung"},
                    {"kind": "alt", "lang": "de", "label": "Lehre"}],
-        "broader": [_EDUCATION], "narrower": [_DEGREE], "related": [], "merged_into": None, "usage": 12, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z"})
+        "broader": [_EDUCATION], "narrower": [_DEGREE], "related": [], "merged_into": None, "usage": 12,
+        "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z"})
 
     id: int
     iri: str

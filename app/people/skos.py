@@ -515,7 +515,7 @@ def import_scheme(session: Session, actor: User | None, source: Graph | Vocabula
     topics.record(session, actor, "scheme.imported", None,
                   f"Imported {report.concepts} concepts: {report.created} new, "
                   f"{report.matched_by_iri + report.matched_by_label} already there, {report.refused_count} refused",
-                  scheme=scheme, **{k: v for k, v in vars(report).items() if k not in ("skipped", "refused", "resolved")},
+                  scheme=scheme, **{k: v for k, v in vars(report).items() if not isinstance(v, list)},
                   skipped=report.skipped[:50], refused=report.refused[:50], resolved=report.resolved[:50])
     return report
 
@@ -652,7 +652,8 @@ def _add_broader(index: _Scheme, vocabulary: Vocabulary, accepted: list[Concept]
     for narrower, broader in sorted(pairs):
         child, parent = mapped.get(narrower), mapped.get(broader)
         if child is None or parent is None:
-            if narrower in vocabulary.concepts and broader in vocabulary.concepts:
+            refused = {narrower, broader} & vocabulary.concepts.keys()
+            if len(refused) == 2 and not refused & vocabulary.relative:  # relative ones are listed as refused
                 report.skip(f"<{narrower}> broader <{broader}>: one of them was refused")
             continue
         if child == parent or child in index.children.get(parent, ()):

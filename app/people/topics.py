@@ -3,7 +3,8 @@
 Labels are matched case- and space-insensitively (`label_key`); what people type never mints a
 topic or synonym that another live topic already has, so free text never makes a near-duplicate.
 Imported schemes may have concepts that share a label (identity is the IRI): free text then names
-the oldest concept with that label (suggestions list them all, with their IDs). Merged topics redirect to the topic they were merged into. Every change is written to
+the oldest concept with that label (suggestions list them all, with their IDs). Merged topics
+redirect to the topic they were merged into. Every change is written to
 `topic_change` with who and when, in the caller's transaction.
 """
 

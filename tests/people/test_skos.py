@@ -64,7 +64,8 @@ def test_export_formats(client, staff, scheme):
 
 
 def test_round_trip_after_gardening(client, session, staff):
-    """Export, import into an empty scheme, export again: the same graph (merges included)."""
+    """Export, import into an empty scheme, export again: the same graph (merges, related links, labels in
+    other languages and two concepts with the same label included)."""
     carol = staff["carol"]
     tag(client, staff["ben"], person_id(session, staff["alice"]), "Green apprenticeships")
     candidate = client.get("/api/topics/suggest?q=green apprenticeships", headers=carol.headers).json()[0]["topic"]
@@ -72,6 +73,13 @@ def test_round_trip_after_gardening(client, session, staff):
     client.post(f"/api/topics/{candidate['id']}/promote", headers=carol.headers)
     client.post(f"/api/topics/{candidate['id']}/merge", headers=carol.headers, json={"into_id": apprenticeships["id"]})
     client.post(f"/api/topics/{apprenticeships['id']}/synonyms", headers=carol.headers, json={"label": "Apprentices'"})
+    related = client.post("/api/topics/import", headers={**carol.headers, "Content-Type": "text/turtle"}, content=b"""
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <http://data.europa.eu/esco/isco/C263> a skos:Concept ; skos:prefLabel "Economists"@en, "Okonomen"@de ;
+            skos:altLabel "Volkswirte"@de ; skos:related <http://data.europa.eu/esco/isco/C2631> .
+        <http://data.europa.eu/esco/isco/C2631> a skos:Concept ; skos:prefLabel "Economists"@en ;
+            skos:broader <http://data.europa.eu/esco/isco/C263> .""").json()
+    assert (related["created"], related["related_added"], related["language_labels_added"]) == (2, 1, 2)
     first = client.get("/api/topics/export", headers=carol.headers).text
     first_graph = Graph().parse(data=first, format="turtle")
     assert (URIRef(candidate["iri"]), URIRef("http://purl.org/dc/terms/isReplacedBy"),
@@ -82,7 +90,7 @@ def test_round_trip_after_gardening(client, session, staff):
         session.execute(TopicConcept.metadata.tables[table].delete())
     session.execute(TopicConcept.__table__.delete())
     report = skos.import_scheme(session, None, first_graph)
-    assert report.created == 81 and report.matched_by_iri == 0
+    assert report.created == 83 and report.matched_by_iri == 0
     second_graph = Graph().parse(data=client.get("/api/topics/export", headers=carol.headers).text, format="turtle")
     assert isomorphic(first_graph, second_graph)
 
