@@ -392,7 +392,8 @@ def topics() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--scheme", default=None, help="Import only the concepts of this skos:ConceptScheme IRI.")
 @click.option("--format", "rdf_format", default=None, help="turtle, json-ld, xml or nt (default: from the suffix).")
-def topics_import(file: str, scheme: str | None, rdf_format: str | None) -> None:
+@click.option("--base", default=None, help="Resolve relative IRIs against this (a file without @base/xml:base).")
+def topics_import(file: str, scheme: str | None, rdf_format: str | None, base: str | None) -> None:
     """Import a SKOS scheme (e.g. part of ESCO) without duplicating topics already there."""
     from pathlib import Path
 
@@ -408,12 +409,15 @@ def topics_import(file: str, scheme: str | None, rdf_format: str | None) -> None
     schema_migrations.upgrade(database.engine)
     with database.transaction() as session:
         try:
-            report = skos.import_scheme(session, None, skos.parse(path.read_bytes(), media), scheme)
+            report = skos.import_scheme(session, None, skos.parse(path.read_bytes(), media, base), scheme)
         except Exception as exc:  # a ProblemError carries a readable message
             raise click.ClickException(getattr(exc, "detail", str(exc))) from None
     click.echo(f"{report.concepts} concepts: {report.created} new, {report.matched_by_iri} matched by IRI, "
                f"{report.matched_by_label} by label; {report.synonyms_added} synonyms and "
-               f"{report.relations_added} broader links added; {len(report.skipped)} skipped", err=True)
+               f"{report.relations_added} broader and {report.related_added} related links added; "
+               f"{report.refused_count} concepts refused, {len(report.skipped)} links skipped", err=True)
+    for refused in report.refused[:20]:
+        click.echo(f"  refused <{refused['iri']}>: {refused['reason']}", err=True)
 
 
 @topics.command("export")
@@ -425,7 +429,7 @@ def topics_export(rdf_format: str, output: str) -> None:
     from app.people import skos
 
     with _database(Settings()).transaction(write=False) as session:
-        data = skos.export_graph(session).serialize(format=rdf_format, encoding="utf-8")
+        data = skos.serialize_scheme(session, rdf_format)
     with click.open_file(output, "wb") as stream:
         stream.write(data)
 

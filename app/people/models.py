@@ -68,9 +68,10 @@ class TopicConcept(Base):
     __table_args__ = (
         Index("ix_topic_concept_label_key", "label_key"),
         Index("ix_topic_concept_status", "status"),
-        # Two people typing the same new topic at once must not make two candidates.
-        Index("uq_topic_concept_live_label", "label_key", unique=True,
-              sqlite_where=text("status <> 'merged'"), postgresql_where=text("status <> 'merged'")),
+        # Two people typing the same new topic at once must not make two candidates. Concepts may share a
+        # label: an imported scheme's identity is the IRI (a parent and a child occupation both "Economists").
+        Index("uq_topic_concept_candidate_label", "label_key", unique=True,
+              sqlite_where=text("status = 'candidate'"), postgresql_where=text("status = 'candidate'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +109,35 @@ class TopicBroader(Base):
 
     narrower_id: Mapped[int] = mapped_column(ForeignKey("topic_concept.id", ondelete="CASCADE"), primary_key=True)
     broader_id: Mapped[int] = mapped_column(ForeignKey("topic_concept.id", ondelete="CASCADE"), primary_key=True)
+
+
+class TopicRelated(Base):
+    """`topic_id` skos:related `related_id`, stored once per pair (lower id first); the link is symmetric."""
+
+    __tablename__ = "topic_related"
+    __table_args__ = (
+        CheckConstraint("topic_id < related_id", name="ordered"),
+        Index("ix_topic_related_related_id", "related_id"),
+    )
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic_concept.id", ondelete="CASCADE"), primary_key=True)
+    related_id: Mapped[int] = mapped_column(ForeignKey("topic_concept.id", ondelete="CASCADE"), primary_key=True)
+
+
+class TopicLanguageLabel(Base):
+    """A label in another language than the display one (English or untagged), kept as the scheme gave it
+    so that export gives it back: skos:prefLabel or skos:altLabel with its language tag."""
+
+    __tablename__ = "topic_language_label"
+    __table_args__ = (
+        Index("uq_topic_language_label", "concept_id", "kind", "lang", "label", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concept_id: Mapped[int] = mapped_column(ForeignKey("topic_concept.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(4), comment="pref or alt")
+    lang: Mapped[str] = mapped_column(String(35), comment="BCP 47 tag as given, e.g. de, fr-CA")
+    label: Mapped[str] = mapped_column(String(500))
 
 
 class TopicChange(Base):

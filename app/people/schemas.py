@@ -284,11 +284,24 @@ class TopicList(BaseModel):
     next: str | None = None
 
 
+class LanguageLabel(BaseModel):
+    """A label in another language than the display one, as the imported scheme gave it."""
+
+    model_config = _examples({"kind": "pref", "lang": "de", "label": "Arbeitsmarkt"})
+
+    kind: Literal["pref", "alt"] = Field(description="skos:prefLabel or skos:altLabel")
+    lang: str = Field(description="The language tag as given (BCP 47).", examples=["de"])
+    label: str
+
+
 class TopicRead(BaseModel):
     model_config = _examples({
         **_APPRENTICESHIPS, "definition": "Paid jobs with training leading to a recognised standard.",
-        "alt_labels": ["Apprenticeship", "Apprentices"], "broader": [_EDUCATION], "narrower": [_DEGREE],
-        "merged_into": None, "usage": 12, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z"})
+        "alt_labels": ["Apprenticeship", "Apprentices"],
+        "labels": [{"kind": "pref", "lang": "de", "label": "Berufsausbildung"},
+                   {"kind": "alt", "lang": "de", "label": "Lehre"}],
+        "broader": [_EDUCATION], "narrower": [_DEGREE], "related": [], "merged_into": None, "usage": 12,
+        "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z"})
 
     id: int
     iri: str
@@ -296,8 +309,11 @@ class TopicRead(BaseModel):
     status: Literal["concept", "candidate", "merged"]
     definition: str
     alt_labels: list[str]
+    labels: list[LanguageLabel] = Field(description="Labels in other languages (the label and alt_labels are "
+                                                    "the English or untagged ones).")
     broader: list[TopicRef]
     narrower: list[TopicRef]
+    related: list[TopicRef] = Field(description="skos:related: associated topics, neither broader nor narrower.")
     merged_into: TopicRef | None
     usage: int
     created_at: datetime
@@ -381,16 +397,45 @@ class TopicChangeList(BaseModel):
     next: str | None = None
 
 
+class RefusedConcept(BaseModel):
+    model_config = _examples({"iri": "conceptA", "reason": "a relative IRI and the file gives no base (@base or "
+                              "xml:base): import again with base=<the vocabulary's namespace> to resolve it"})
+
+    iri: str = Field(description="The concept's IRI (or its relative reference as the file wrote it).")
+    reason: str
+
+
+class ResolvedConcept(BaseModel):
+    model_config = _examples({"reference": "descriptor/11183-4", "iri": "http://zbw.eu/stw/descriptor/11183-4"})
+
+    reference: str = Field(description="The relative reference as the file wrote it.")
+    iri: str = Field(description="The IRI it resolved to against the base you gave.")
+
+
 class ImportResult(BaseModel):
     model_config = _examples({"concepts": 80, "created": 3, "matched_by_iri": 76, "matched_by_label": 1,
                               "candidates_promoted": 1, "synonyms_added": 5, "relations_added": 3,
-                              "skipped": []})
+                              "related_added": 2, "language_labels_added": 6, "same_label_kept_apart": 2,
+                              "refused_count": 1, "resolved_count": 0,
+                              "refused": [{"iri": "conceptA", "reason": "a relative IRI and the file gives no base "
+                                           "(@base or xml:base): import again with base=<the vocabulary's "
+                                           "namespace> to resolve it"}],
+                              "resolved": [], "skipped": []})
 
     concepts: int = Field(description="Concepts in the file (in the chosen scheme).")
     created: int
     matched_by_iri: int
-    matched_by_label: int = Field(description="Matched an existing topic by a label or synonym (case-insensitive).")
+    matched_by_label: int = Field(description="New IRIs that matched a topic here before the import by their "
+                                              "English preferred label (unambiguous only); the IRI redirects.")
     candidates_promoted: int
     synonyms_added: int
-    relations_added: int
-    skipped: list[str]
+    relations_added: int = Field(description="skos:broader links added.")
+    related_added: int = Field(description="skos:related links added (one per pair).")
+    language_labels_added: int = Field(description="Labels in other languages than English added.")
+    same_label_kept_apart: int = Field(description="Concepts of this file sharing their label with another of "
+                                                   "its concepts: kept distinct (identity is the IRI).")
+    refused_count: int
+    resolved_count: int
+    refused: list[RefusedConcept] = Field(description="Concepts not imported and why (the first 1,000).")
+    resolved: list[ResolvedConcept] = Field(description="Relative IRIs resolved against `base` (the first 1,000).")
+    skipped: list[str] = Field(description="Links and other statements not imported, and why (the first 1,000).")

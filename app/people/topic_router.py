@@ -34,6 +34,7 @@ from app.people.models import (
 from app.people.schemas import (
     BroaderPut,
     ImportResult,
+    LanguageLabel,
     SynonymCreate,
     TopicChangeList,
     TopicChangeRead,
@@ -59,12 +60,17 @@ IMPORT_LIMIT = 20_000_000  # bytes; a whole ESCO skills pillar in Turtle is abou
 def topic_read(session: Session, topic: TopicConcept) -> TopicRead:
     broader = topics.broader_of(session, [topic.id]).get(topic.id, [])
     narrower = topics.narrower_of(session, [topic.id]).get(topic.id, [])
+    related = topics.related_of(session, [topic.id]).get(topic.id, [])
     refs = {t.id: _ref(t) for t in session.scalars(select(TopicConcept).where(
-        TopicConcept.id.in_({*broader, *narrower, topic.merged_into_id or 0})))}
+        TopicConcept.id.in_({*broader, *narrower, *related, topic.merged_into_id or 0})))}
+    labels = [LanguageLabel(kind=kind, lang=lang, label=label)  # type: ignore[arg-type]
+              for kind, lang, label in topics.language_labels(session, [topic.id]).get(topic.id, [])]
     return TopicRead(id=topic.id, iri=topic.iri, label=topic.label, status=topic.status.value,
                      definition=topic.definition, alt_labels=topics.synonyms(session, [topic.id]).get(topic.id, []),
+                     labels=labels,
                      broader=sorted((refs[i] for i in broader), key=lambda r: r.label),
                      narrower=sorted((refs[i] for i in narrower), key=lambda r: r.label),
+                     related=sorted((refs[i] for i in related), key=lambda r: r.label),
                      merged_into=refs.get(topic.merged_into_id) if topic.merged_into_id else None,
                      usage=topics.usage(session, [topic.id]).get(topic.id, 0),
                      created_at=topic.created_at, updated_at=topic.updated_at)
@@ -170,7 +176,7 @@ def export_scheme(request: Request, _user: CurrentUser, session: SessionDep,
     """The topic scheme as SKOS (Turtle by default, or JSON-LD, RDF/XML, N-Triples): concepts with labels,
     synonyms, definitions and hierarchy; merged topics as deprecated and replaced by their target."""
     media = choose(request.headers.get("accept"), list(EXPORT_FORMATS), format_)
-    body = skos.export_graph(session).serialize(format=EXPORT_FORMATS[media], encoding="utf-8")
+    body = skos.serialize_scheme(session, EXPORT_FORMATS[media])
     return Response(body, media_type=media)
 
 
@@ -188,12 +194,20 @@ def import_scheme(body: Annotated[bytes, Depends(scheme_file)], request: Request
                   session: SessionDep,
                   scheme: Annotated[str | None, Query(description="Import only the concepts of this "
                                                                   "skos:ConceptScheme IRI.")] = None,
+                  base: Annotated[str | None, Query(max_length=400, description="Resolve relative IRIs against "
+                                                    "this (when the file has no @base or xml:base); without it "
+                                                    "concepts with relative IRIs are refused.",
+                                                    examples=["http://zbw.eu/stw/"])] = None,
+                  match_labels: Annotated[bool, Query(description="false: match existing topics by IRI only")] = True,
                   ) -> ImportResult:
     """Import a SKOS scheme (managers and admins), e.g. part of ESCO, as Turtle, JSON-LD, RDF/XML or N-Triples
-    (by Content-Type). Concepts already here are matched by IRI, then by label or synonym ignoring case,
-    and never duplicated; matching candidates become concepts."""
-    graph = skos.parse(body, request.headers.get("content-type", ""))
-    return ImportResult(**vars(skos.import_scheme(session, user, graph, scheme)))
+    (by Content-Type). Identity is the IRI: concepts of the file are never merged with each other, even
+    with the same label. A new IRI matches a topic that was already here by its English label when exactly
+    one topic has it (a candidate becomes the concept; otherwise the IRI redirects to the topic). Keeps
+    broader and related links and labels in every language. Concepts whose IRI is relative (without a base)
+    or invalid are refused one by one and listed with the reason."""
+    vocabulary = skos.parse(body, request.headers.get("content-type", ""), base)
+    return ImportResult(**vars(skos.import_scheme(session, user, vocabulary, scheme, match_labels=match_labels)))
 
 
 @router.get("/{topic_id}", response_model=TopicRead,

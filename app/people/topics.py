@@ -1,8 +1,10 @@
 """The topic scheme in the database: finding topics by what people type, and gardening it.
 
-Labels are matched case- and space-insensitively (`label_key`); no two live topics (concepts and
-candidates) share a label or synonym, so free text never mints a near-duplicate of an existing
-label. Merged topics redirect to the topic they were merged into. Every change is written to
+Labels are matched case- and space-insensitively (`label_key`); what people type never mints a
+topic or synonym that another live topic already has, so free text never makes a near-duplicate.
+Imported schemes may have concepts that share a label (identity is the IRI): free text then names
+the oldest concept with that label (suggestions list them all, with their IDs). Merged topics
+redirect to the topic they were merged into. Every change is written to
 `topic_change` with who and when, in the caller's transaction.
 """
 
@@ -35,6 +37,8 @@ from app.people.models import (
     TopicChange,
     TopicConcept,
     TopicLabel,
+    TopicLanguageLabel,
+    TopicRelated,
     TopicStatus,
 )
 
@@ -90,13 +94,16 @@ def by_iri(session: Session, iri: str) -> TopicConcept | None:
 
 
 def label_owner(session: Session, key: str) -> TopicConcept | None:
-    """The live topic whose label or synonym is `key`, if any."""
+    """The live topic whose label or synonym is `key`, if any: labels before synonyms, concepts before
+    candidates, then the oldest (imported concepts may share a label)."""
+    order = ((TopicConcept.status != TopicStatus.concept), TopicConcept.id)
     topic = session.scalar(select(TopicConcept).where(TopicConcept.label_key == key,
-                                                      TopicConcept.status.in_(LIVE)).limit(1))
+                                                      TopicConcept.status.in_(LIVE)).order_by(*order).limit(1))
     if topic is not None:
         return topic
     return session.scalar(select(TopicConcept).join(TopicLabel, TopicLabel.concept_id == TopicConcept.id)
-                          .where(TopicLabel.label_key == key, TopicConcept.status.in_(LIVE)).limit(1))
+                          .where(TopicLabel.label_key == key, TopicConcept.status.in_(LIVE))
+                          .order_by(*order).limit(1))
 
 
 def resolve(session: Session, text: str) -> TopicConcept | None:
@@ -233,6 +240,30 @@ def narrower_of(session: Session, topic_ids: Iterable[int]) -> dict[int, list[in
     for narrower, broader in session.execute(select(TopicBroader.narrower_id, TopicBroader.broader_id)
                                               .where(TopicBroader.broader_id.in_(set(topic_ids)))).all():
         found.setdefault(broader, []).append(narrower)
+    return found
+
+
+def related_of(session: Session, topic_ids: Iterable[int]) -> dict[int, list[int]]:
+    """skos:related, both ways (each pair is stored once)."""
+    ids = set(topic_ids)
+    found: dict[int, list[int]] = {}
+    for a, b in session.execute(select(TopicRelated.topic_id, TopicRelated.related_id).where(
+            or_(TopicRelated.topic_id.in_(ids), TopicRelated.related_id.in_(ids)))).all():
+        if a in ids:
+            found.setdefault(a, []).append(b)
+        if b in ids:
+            found.setdefault(b, []).append(a)
+    return found
+
+
+def language_labels(session: Session, topic_ids: Iterable[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Labels in other languages than the display one: (pref or alt, language tag, label), in a stable order."""
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    for concept_id, kind, lang, label in session.execute(
+            select(TopicLanguageLabel.concept_id, TopicLanguageLabel.kind, TopicLanguageLabel.lang,
+                   TopicLanguageLabel.label).where(TopicLanguageLabel.concept_id.in_(set(topic_ids)))
+            .order_by(TopicLanguageLabel.lang, TopicLanguageLabel.kind.desc(), TopicLanguageLabel.label)).all():
+        found.setdefault(concept_id, []).append((kind, lang, label))
     return found
 
 
@@ -427,6 +458,8 @@ def merge(session: Session, actor: User, source: TopicConcept, target: TopicConc
     moved = _move_tags(session, source, target)
     labels = _move_labels(session, source, target)
     children = _move_narrower(session, source, target)
+    _move_related(session, source, target)
+    _move_language_labels(session, source, target)
     parents = set(session.scalars(select(TopicBroader.broader_id).where(TopicBroader.narrower_id == source.id)))
     session.execute(TopicBroader.__table__.delete().where(or_(TopicBroader.narrower_id == source.id,
                                                               TopicBroader.broader_id == source.id)))
@@ -473,6 +506,27 @@ def _move_labels(session: Session, source: TopicConcept, target: TopicConcept) -
             have.add(label_key(name))
             added.append(name)
     return added
+
+
+def _move_related(session: Session, source: TopicConcept, target: TopicConcept) -> None:
+    """The source's related topics become the target's (a link between the two disappears)."""
+    others = set(related_of(session, [source.id]).get(source.id, [])) - {target.id}
+    have = set(related_of(session, [target.id]).get(target.id, []))
+    session.execute(TopicRelated.__table__.delete().where(or_(TopicRelated.topic_id == source.id,
+                                                              TopicRelated.related_id == source.id)))
+    session.add_all(TopicRelated(topic_id=min(target.id, other), related_id=max(target.id, other))
+                    for other in sorted(others - have))
+    session.flush()
+
+
+def _move_language_labels(session: Session, source: TopicConcept, target: TopicConcept) -> None:
+    """The source's labels in other languages become the target's synonyms in those languages."""
+    have = {(lang, label) for _, lang, label in language_labels(session, [target.id]).get(target.id, [])}
+    moved = {(lang, label) for _, lang, label in language_labels(session, [source.id]).get(source.id, [])}
+    session.execute(TopicLanguageLabel.__table__.delete().where(TopicLanguageLabel.concept_id == source.id))
+    session.add_all(TopicLanguageLabel(concept_id=target.id, kind="alt", lang=lang, label=label)
+                    for lang, label in sorted(moved - have))
+    session.flush()
 
 
 def _move_narrower(session: Session, source: TopicConcept, target: TopicConcept) -> list[int]:

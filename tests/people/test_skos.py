@@ -7,7 +7,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 from sqlalchemy import func, select
 
-from app.people import skos
+from app.people import skos, topics
 from app.people.models import TopicConcept, TopicLabel
 from tests.people.conftest import person_id, tag
 
@@ -29,6 +29,10 @@ esco:d4 a skos:Concept ; skos:inScheme <http://example.org/other-scheme> ; skos:
 
 def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
+
+
+def live(session) -> int:
+    return session.scalar(select(func.count()).select_from(TopicConcept).where(TopicConcept.status != "merged"))
 
 
 def test_seeding_is_idempotent(session, scheme):
@@ -60,7 +64,8 @@ def test_export_formats(client, staff, scheme):
 
 
 def test_round_trip_after_gardening(client, session, staff):
-    """Export, import into an empty scheme, export again: the same graph (merges included)."""
+    """Export, import into an empty scheme, export again: the same graph (merges, related links, labels in
+    other languages and two concepts with the same label included)."""
     carol = staff["carol"]
     tag(client, staff["ben"], person_id(session, staff["alice"]), "Green apprenticeships")
     candidate = client.get("/api/topics/suggest?q=green apprenticeships", headers=carol.headers).json()[0]["topic"]
@@ -68,6 +73,13 @@ def test_round_trip_after_gardening(client, session, staff):
     client.post(f"/api/topics/{candidate['id']}/promote", headers=carol.headers)
     client.post(f"/api/topics/{candidate['id']}/merge", headers=carol.headers, json={"into_id": apprenticeships["id"]})
     client.post(f"/api/topics/{apprenticeships['id']}/synonyms", headers=carol.headers, json={"label": "Apprentices'"})
+    related = client.post("/api/topics/import", headers={**carol.headers, "Content-Type": "text/turtle"}, content=b"""
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <http://data.europa.eu/esco/isco/C263> a skos:Concept ; skos:prefLabel "Economists"@en, "Okonomen"@de ;
+            skos:altLabel "Volkswirte"@de ; skos:related <http://data.europa.eu/esco/isco/C2631> .
+        <http://data.europa.eu/esco/isco/C2631> a skos:Concept ; skos:prefLabel "Economists"@en ;
+            skos:broader <http://data.europa.eu/esco/isco/C263> .""").json()
+    assert (related["created"], related["related_added"], related["language_labels_added"]) == (2, 1, 2)
     first = client.get("/api/topics/export", headers=carol.headers).text
     first_graph = Graph().parse(data=first, format="turtle")
     assert (URIRef(candidate["iri"]), URIRef("http://purl.org/dc/terms/isReplacedBy"),
@@ -78,7 +90,7 @@ def test_round_trip_after_gardening(client, session, staff):
         session.execute(TopicConcept.metadata.tables[table].delete())
     session.execute(TopicConcept.__table__.delete())
     report = skos.import_scheme(session, None, first_graph)
-    assert report.created == 81 and report.matched_by_iri == 0
+    assert report.created == 83 and report.matched_by_iri == 0
     second_graph = Graph().parse(data=client.get("/api/topics/export", headers=carol.headers).text, format="turtle")
     assert isomorphic(first_graph, second_graph)
 
@@ -86,14 +98,20 @@ def test_round_trip_after_gardening(client, session, staff):
 def test_import_matches_by_iri_then_label_and_adopts_candidates(client, session, staff):
     carol = staff["carol"]
     tag(client, staff["ben"], person_id(session, staff["alice"]), "Green apprenticeships")
-    before = count(session, TopicConcept)
+    before = live(session)
+    candidate_iri = client.get("/api/topics/suggest?q=green apprenticeships", headers=carol.headers).json()[0][
+        "topic"]["iri"]
     response = client.post("/api/topics/import?scheme=http://data.europa.eu/esco/concept-scheme/skills",
                            headers={**carol.headers, "Content-Type": "text/turtle"}, content=ESCO.encode())
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["concepts"], report["created"], report["matched_by_label"], report["candidates_promoted"]) == \
         (3, 1, 2, 1)
-    assert count(session, TopicConcept) == before + 1  # only the forklift concept is new
+    assert live(session) == before + 1  # only the forklift concept is new
+    # no IRI is lost: ESCO's apprenticeships and the candidate's old IRI redirect to the topic that stayed
+    ours = topics.by_iri(session, "https://w3id.org/mature-lmi/topics/apprenticeships")
+    assert topics.by_iri(session, "http://data.europa.eu/esco/skill/a1").id == ours.id
+    assert topics.by_iri(session, candidate_iri).iri == "http://data.europa.eu/esco/skill/b2"
     green = client.get("/api/topics/suggest?q=green apprenticeships", headers=carol.headers).json()[0]["topic"]
     assert green["status"] == "concept" and green["iri"] == "http://data.europa.eu/esco/skill/b2"
     forklift = client.get("/api/topics/suggest?q=drive a forklift", headers=carol.headers).json()[0]["topic"]
@@ -107,7 +125,7 @@ def test_import_matches_by_iri_then_label_and_adopts_candidates(client, session,
     again = client.post("/api/topics/import?scheme=http://data.europa.eu/esco/concept-scheme/skills",
                         headers={**carol.headers, "Content-Type": "text/turtle"}, content=ESCO.encode()).json()
     assert (again["created"], again["matched_by_iri"], again["matched_by_label"], again["synonyms_added"],
-            again["relations_added"]) == (0, 2, 1, 0, 0)  # ESCO's apprenticeships is ours, matched by label
+            again["relations_added"]) == (0, 3, 0, 0, 0)  # ESCO's apprenticeships now redirects to ours
     changes = client.get("/api/topics/changes", headers=carol.headers).json()["items"]
     assert changes[0]["action"] == "scheme.imported" and changes[0]["actor"]["id"] == carol.id
 
