@@ -9,7 +9,7 @@ and stored IRIs that no export can write repaired.
   kept in the topic's change log (action `iri.repaired`), from which the downgrade puts it back.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01 21:40:00
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 import app.db
 
 revision: str = '0015'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
