@@ -50,7 +50,8 @@ class Service(FastAPI):
 
 
 def warm_graph_store(app: FastAPI) -> None:
-    """Build the SPARQL store in the background at start-up, so no user's first query pays for it."""
+    """Build the SPARQL store in the background at start-up, so no user's first query pays for it (in the
+    worker that takes the host's store; the others only note who holds it)."""
 
     def build() -> None:
         try:
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             webhook_worker.stop()
+            if app.state.graph_store is not None:
+                app.state.graph_store.close()  # another worker of the host may take it over
             views.stop()
             indexer.stop()
             app.state.page_index.close()

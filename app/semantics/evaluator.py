@@ -1,0 +1,220 @@
+"""SPARQL evaluation in a forked child process that is killed at the deadline.
+
+pyoxigraph cannot be interrupted from Python: an aggregate or ORDER BY computes everything before its
+first row, so a thread running one keeps its core until it finishes (two such queries held both query
+threads for 23+ minutes). A process can be killed. The process holding the host's store
+(app.semantics.store) forks one child per query: the child sees the store as it was at the fork
+(copy-on-write, so nothing is copied until written, and the store is never written in the child),
+evaluates, writes the serialised answer to a pipe and exits. The parent reads the pipe until the
+deadline and then kills the child with SIGKILL, which frees its CPU and memory at once.
+
+Forking a multi-threaded process is safe here because the child only runs Oxigraph on the store (the
+fork happens while no thread writes to it), writes to its pipe and leaves with os._exit; it never
+touches the parent's database connections, locks or event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import resource
+import select
+import signal
+import struct
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import pyoxigraph as ox
+
+# Oxigraph evaluates recursively: a short hostile query (20,000 characters of `1+1+...`) overflows an
+# 8 MB thread stack. Forks happen on threads with 256 MB (virtual; only what is touched is used), and
+# the child's only thread is the one that forked.
+QUERY_THREAD_STACK = 256 << 20
+FORKING_THREADS = 16  # children waited for at once per store process; the query slots bound them first
+_HEADER = struct.Struct("!Q")
+warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    graphs: list[str]  # the dataset: the default graph is their union, and they are the named graphs
+    media: str  # result media type
+    graph_form: bool  # CONSTRUCT / DESCRIBE (RDF) rather than solutions
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str  # "ok", "too large", "refused" (cannot be evaluated), "killed" (past the deadline), "crashed"
+    body: bytes = b""
+    message: str = ""
+
+
+class _BoundedOutput:
+    """Where results are serialised; refusing a write stops a query whose answer outgrew the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.parts, self.size, self.too_large = limit, [], 0, False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            self.too_large = True
+            raise OSError("answer too large")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def evaluate_here(store: ox.Store, job: Job) -> Reply:
+    """Run and serialise one job in this process (the child's work)."""
+    try:
+        graphs = [ox.NamedNode(graph) for graph in job.graphs]
+        results = store.query(job.query, default_graph=graphs, named_graphs=graphs)
+        output = _BoundedOutput(job.max_bytes)
+        media = (ox.RdfFormat if job.graph_form else ox.QueryResultsFormat).from_media_type(job.media)
+        try:
+            results.serialize(output=output, format=media)
+        except OSError:
+            if output.too_large:
+                return Reply("too large")
+            raise
+        return Reply("ok", b"".join(output.parts))
+    except (SyntaxError, ValueError, OSError) as error:
+        return Reply("refused", message=str(error))
+
+
+def _child(store: ox.Store, job: Job, pipe: int, inherited: list[int], timeout: float) -> None:
+    try:
+        # The kernel's own limit as well: should the parent die before killing us, we die at the deadline.
+        seconds = math.ceil(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+        for fd in inherited:  # e.g. the store holder's lock: a child must not keep it when the parent dies
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        reply = evaluate_here(store, job)
+        data = pickle.dumps((reply.kind, reply.body, reply.message), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(pipe, view):]
+    finally:
+        os._exit(0)
+
+
+class Forker:
+    """Forks evaluation children from big-stack threads, one per job, and kills the late ones."""
+
+    def __init__(self) -> None:
+        previous = threading.stack_size(QUERY_THREAD_STACK)
+        try:
+            self._threads = ThreadPoolExecutor(max_workers=FORKING_THREADS, thread_name_prefix="sparql-fork")
+            for started in [self._threads.submit(lambda: None) for _ in range(FORKING_THREADS * 2)]:
+                started.result()  # every thread starts now, while the big stack size is in effect
+        finally:
+            threading.stack_size(previous)
+        self.running: set[int] = set()  # pids of the children evaluating now
+        self.killed = 0
+
+    def run(self, store: ox.Store, job: Job, timeout: float, quiet: AbstractContextManager[Any],
+            inherited: list[int]) -> Reply:
+        """Evaluate in a child; `quiet` is held around the fork (no thread may write the store then)."""
+        return self._threads.submit(self._fork_and_wait, store, job, timeout, quiet, inherited).result()
+
+    def _fork_and_wait(self, store: ox.Store, job: Job, timeout: float, quiet: AbstractContextManager[Any],
+                       inherited: list[int]) -> Reply:
+        deadline = time.monotonic() + timeout
+        read, write = os.pipe()
+        with quiet:
+            pid = os.fork()
+            if pid == 0:
+                os.close(read)
+                _child(store, job, write, inherited, timeout)
+        os.close(write)
+        self.running.add(pid)
+        try:
+            data, finished = _read_until(read, deadline)
+        finally:
+            os.close(read)
+            if not finished:
+                os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            self.running.discard(pid)
+        if not finished:
+            self.killed += 1
+            return Reply("killed", message=f"stopped after {timeout:g} s")
+        if not data:
+            signalled = os.WIFSIGNALED(status) and os.WTERMSIG(status)
+            return Reply("crashed", message=f"the query engine stopped (signal {signalled or 'none'})")
+        kind, body, message = pickle.loads(data)
+        return Reply(kind, body, message)
+
+
+def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything the child writes, and whether it finished (closed the pipe) before the deadline."""
+    parts: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b"", False
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return b"", False
+        part = os.read(fd, 1 << 20)
+        if not part:
+            return b"".join(parts), True
+        parts.append(part)
+
+
+_forker: Forker | None = None
+_forker_lock = threading.Lock()
+
+
+def forker() -> Forker:
+    """This process's forking threads (started on first use: only the store holder needs them)."""
+    global _forker
+    with _forker_lock:
+        if _forker is None:
+            _forker = Forker()
+        return _forker
+
+
+# ---------------------------------------------------------------- frames between server processes
+# JSON, not pickle, on the socket: a frame from another process must never be able to run code.
+
+
+def write_frame(stream: BinaryIO, header: dict[str, Any], body: bytes = b"") -> None:
+    """One message: a JSON header and a raw body (a query's answer), each after its 8-byte length."""
+    data = json.dumps(header).encode()
+    stream.write(_HEADER.pack(len(data)) + data + _HEADER.pack(len(body)))
+    stream.write(body)
+    stream.flush()
+
+
+def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytes]:
+    (size,) = _HEADER.unpack(_read_exactly(stream, _HEADER.size))
+    header = json.loads(_read_exactly(stream, size))
+    (size,) = _HEADER.unpack(_read_exactly(stream, _HEADER.size))
+    return header, _read_exactly(stream, size)
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    parts, left = [], size
+    while left:
+        part = stream.read(left)
+        if not part:
+            raise EOFError("the other end closed the connection")
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
