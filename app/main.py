@@ -55,8 +55,10 @@ def warm_graph_store(app: FastAPI) -> None:
 
     def build() -> None:
         try:
-            with app.state.database.transaction(write=False) as session:
-                graph_store(app).catch_up(session)
+            store = graph_store(app)
+            if store.holds:  # the other workers of the host ask the holder; they build nothing
+                with app.state.database.transaction(write=False) as session:
+                    store.catch_up(session)
         except Exception:  # the first query will build it instead, and report any error
             log.exception("warming the SPARQL store failed")
 
