@@ -223,6 +223,8 @@ class GraphStore:
         if self._server is not None:
             self._server.close()
             self._server = None
+        if self._follower is not None and self.directory is not None:
+            (self.directory / "state.json").unlink(missing_ok=True)
         self._follower = None
         if self._lock_file is not None:
             self._lock_file.close()  # the kernel frees the lock
