@@ -13,7 +13,7 @@ ready), and then:
 2. times a trivial `ASK { ?s ?p ?o }` from a fourth user at once (while the three run) and again after
    their time limit;
 3. samples the server's processes (its process group) every 0.1 s from the first heavy query until
-   `timeout + 5` s later: evaluation processes (children of a worker) and how long and how much CPU
+   `timeout + 10` s later: evaluation processes (children of a worker) and how long and how much CPU
    each one ran, and the CPU the workers themselves used after the time limit (a query that cannot be
    stopped keeps a worker's thread at 100 %);
 4. prints the server's resident memory (VmRSS summed over the supervisor, workers and evaluation
@@ -48,6 +48,7 @@ from app.db import Database, make_engine
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ASK = "ASK { ?s ?p ?o }"
 TICKS = os.sysconf("SC_CLK_TCK")
+WINDOW = 10.0  # seconds watched past the time limit
 
 
 # ---------------------------------------------------------------- the server's processes
@@ -201,6 +202,7 @@ def sparql_abuse(options: argparse.Namespace) -> dict:
         for _ in range(options.workers * 2):  # every worker answers one (a main-era worker builds its own copy)
             timed(base_url, four[3], ASK, 600.0)
         rss_ready = server_rss_mb(server.pid)
+        baseline = sorted(timed(base_url, four[3], ASK, 60.0)[1] for _ in range(5))[2]
 
         watch = Watch(server.pid)
         heavy = threading.Thread(target=lambda: asyncio.run(_abandon_three(base_url, four[:3])))
@@ -210,7 +212,7 @@ def sparql_abuse(options: argparse.Namespace) -> dict:
         heavy.join()
         time.sleep(max(0.0, options.timeout + 0.5 - (time.monotonic() - watch.started)))
         after = timed(base_url, four[3], ASK, 60.0)
-        time.sleep(max(0.0, options.timeout + 5 - (time.monotonic() - watch.started)))
+        time.sleep(max(0.0, options.timeout + WINDOW - (time.monotonic() - watch.started)))
         watch.stop()
         rss_end = server_rss_mb(server.pid)
     finally:
@@ -224,8 +226,8 @@ def sparql_abuse(options: argparse.Namespace) -> dict:
         "ask_after_limit_s": after[1], "ask_after_limit_status": after[0],
         "evaluation_processes": children,
         "longest_evaluation_s": max((c["ran_s"] for c in children), default=0.0),
-        "worker_cpu_after_limit_s": watch.worker_cpu_between(limit_end, options.timeout + 5),
-        "after_limit_window_s": round(options.timeout + 5 - limit_end, 1),
+        "worker_cpu_after_limit_s": watch.worker_cpu_between(limit_end, options.timeout + WINDOW),
+        "after_limit_window_s": round(options.timeout + WINDOW - limit_end, 1), "ask_baseline_s": baseline,
         "rss_store_ready_mb": rss_ready, "rss_end_mb": rss_end,
         "server_log_tail": tail(log_path, 5) if options.verbose else "",
     }
@@ -239,6 +241,7 @@ def render_sparql(result: dict) -> str:
     lines = [
         f"SPARQL abuse: {result['workers']} workers, time limit {result['timeout_s']:g} s "
         f"(store ready after {result['store_ready_after_s']} s)",
+        f"  ASK before (median of 5):                    200 in {result['ask_baseline_s']} s",
         f"  ASK while three abandoned heavy queries run: {result['ask_during_status']} in {result['ask_during_s']} s",
         f"  ASK after their time limit:                  {result['ask_after_limit_status']} in "
         f"{result['ask_after_limit_s']} s",

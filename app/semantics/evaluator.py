@@ -29,6 +29,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
@@ -94,27 +95,54 @@ def evaluate_here(store: ox.Store, job: Job) -> Reply:
         return Reply("refused", message=str(error))
 
 
-def _child(store: ox.Store, job: Job, pipe: int, inherited: list[int], timeout: float) -> None:
+def _close_all_but(keep: set[int]) -> None:
+    """Close every inherited descriptor but ours: the parent's locks, sockets, database connections and the
+    pipes of other children (holding another child's pipe would keep its reader waiting until we exit)."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))
+
+
+def _child(store: ox.Store, jobs: int, replies: int) -> None:
+    """A forked child: wait for one job, evaluate it, write the reply, close the pipe, leave."""
     try:
+        _close_all_but({jobs, replies})
+        with os.fdopen(jobs, "rb") as stream:
+            try:
+                job, timeout = pickle.load(stream)
+            except (EOFError, pickle.UnpicklingError):
+                return  # the parent discarded this spare (or died)
         # The kernel's own limit as well: should the parent die before killing us, we die at the deadline.
         seconds = math.ceil(timeout) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-        for fd in inherited:  # e.g. the store holder's lock: a child must not keep it when the parent dies
-            try:
-                os.close(fd)
-            except OSError:
-                pass
         reply = evaluate_here(store, job)
         data = pickle.dumps((reply.kind, reply.body, reply.message), protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(data)
         while view:
-            view = view[os.write(pipe, view):]
+            view = view[os.write(replies, view):]
+        os.close(replies)  # the reader has it all now, before the kernel tears down our memory
     finally:
         os._exit(0)
 
 
+@dataclass
+class _Spare:
+    """A child forked ahead of time, waiting for its job: the fork is then off the query's path."""
+
+    pid: int
+    jobs: int  # write end
+    replies: int  # read end
+    version: object  # the store's version at the fork (which store, how many writes)
+
+
 class Forker:
-    """Forks evaluation children from big-stack threads, one per job, and kills the late ones."""
+    """Forks evaluation children from big-stack threads, one per job, and kills the late ones.
+
+    A fork costs time in proportion to the parent's memory (~0.5 ms per MB on a busy 2-core VM), so one
+    child is kept forked ahead for the store's current version; a write to the store makes it stale
+    (it would answer from the old data), and it is replaced."""
 
     def __init__(self) -> None:
         previous = threading.stack_size(QUERY_THREAD_STACK)
@@ -124,41 +152,79 @@ class Forker:
                 started.result()  # every thread starts now, while the big stack size is in effect
         finally:
             threading.stack_size(previous)
+        self._lock = threading.Lock()
+        self._spare: _Spare | None = None
         self.running: set[int] = set()  # pids of the children evaluating now
         self.killed = 0
 
     def run(self, store: ox.Store, job: Job, timeout: float, quiet: AbstractContextManager[Any],
-            inherited: list[int]) -> Reply:
-        """Evaluate in a child; `quiet` is held around the fork (no thread may write the store then)."""
-        return self._threads.submit(self._fork_and_wait, store, job, timeout, quiet, inherited).result()
-
-    def _fork_and_wait(self, store: ox.Store, job: Job, timeout: float, quiet: AbstractContextManager[Any],
-                       inherited: list[int]) -> Reply:
+            version: Callable[[], object]) -> Reply:
+        """Evaluate in a child; `quiet` is held around each fork (no thread may write the store then), and
+        `version()` names the store and its write count (children forked at another one are stale)."""
         deadline = time.monotonic() + timeout
-        read, write = os.pipe()
-        with quiet:
-            pid = os.fork()
-            if pid == 0:
-                os.close(read)
-                _child(store, job, write, inherited, timeout)
-        os.close(write)
-        self.running.add(pid)
+        child = self._take_spare(version()) or self._threads.submit(
+            self._fork, store, quiet, version).result()
+        self._threads.submit(self._prepare_spare, store, quiet, version)
+        self.running.add(child.pid)
         try:
-            data, finished = _read_until(read, deadline)
+            with os.fdopen(child.jobs, "wb") as stream:
+                pickle.dump((job, timeout), stream)
+            data, finished = _read_until(child.replies, deadline)
+        except OSError:  # it died before taking the job
+            data, finished = b"", True
         finally:
-            os.close(read)
-            if not finished:
-                os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-            self.running.discard(pid)
+            os.close(child.replies)
+            self.running.discard(child.pid)
         if not finished:
+            os.kill(child.pid, signal.SIGKILL)
+            os.waitpid(child.pid, 0)  # gone before the answer: its CPU is free when the caller hears "stopped"
             self.killed += 1
             return Reply("killed", message=f"stopped after {timeout:g} s")
         if not data:
+            _, status = os.waitpid(child.pid, 0)
             signalled = os.WIFSIGNALED(status) and os.WTERMSIG(status)
             return Reply("crashed", message=f"the query engine stopped (signal {signalled or 'none'})")
+        self._threads.submit(os.waitpid, child.pid, 0)  # reaped while the answer travels
         kind, body, message = pickle.loads(data)
         return Reply(kind, body, message)
+
+    def _fork(self, store: ox.Store, quiet: AbstractContextManager[Any], version: Callable[[], object]) -> _Spare:
+        """On a big-stack thread: the child's only thread is the one that forked."""
+        jobs_read, jobs_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        with quiet:
+            forked_at = version()
+            pid = os.fork()
+            if pid == 0:
+                _child(store, jobs_read, replies_write)
+        os.close(jobs_read)
+        os.close(replies_write)
+        return _Spare(pid, jobs_write, replies_read, forked_at)
+
+    def _take_spare(self, version: object) -> _Spare | None:
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare.version == version and os.waitpid(spare.pid, os.WNOHANG) == (0, 0):
+            return spare
+        self._discard(spare)
+        return None
+
+    def _prepare_spare(self, store: ox.Store, quiet: AbstractContextManager[Any], version: Callable[[], object]) -> None:
+        with self._lock:
+            if self._spare is not None and self._spare.version == version():
+                return
+        spare = self._fork(store, quiet, version)
+        with self._lock:
+            old, self._spare = self._spare, spare
+        if old is not None:
+            self._discard(old)
+
+    def _discard(self, spare: _Spare) -> None:
+        os.close(spare.jobs)  # it reads EOF and leaves
+        os.close(spare.replies)
+        self._threads.submit(os.waitpid, spare.pid, 0)
 
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:

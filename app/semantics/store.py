@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 # Log entries may commit out of id order on PostgreSQL (ids are taken before commit); entries
 # this far behind the newest applied one are looked at again until seen.
 REORDER_WINDOW = 1000
+_follower_ids = itertools.count(1)
 
 
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -79,6 +81,7 @@ class _Follower:
         self.iris = iris
         self.store = ox.Store()
         self.lock = threading.Lock()  # held while the store is written, and around each fork
+        self.uid, self.writes = next(_follower_ids), 0  # forked children at another (uid, writes) are stale
         self._loaded = False
         self._position = 0
         self._seen: set[int] = set()
@@ -124,7 +127,11 @@ class _Follower:
         low = self._position - REORDER_WINDOW
         self._seen = {change_id for change_id in self._seen if change_id > low}
 
+    def version(self) -> tuple[int, int]:
+        return self.uid, self.writes
+
     def _refresh(self, session: Session, page_ids: set[int]) -> None:
+        self.writes += 1
         for page_id in page_ids:
             for quad in self._page_quads.pop(page_id, []):
                 self._owners[quad] -= 1
@@ -135,6 +142,7 @@ class _Follower:
         self._insert(export.page_facts(session, live))
 
     def _insert(self, facts: list[rdf.PageFacts]) -> None:
+        self.writes += 1
         for page in facts:
             page_quads = list(dict.fromkeys(
                 quads(rdf.page_triples(self.iris, page), self.iris.space_graph(page.space_id))))
@@ -269,8 +277,7 @@ class GraphStore:
         if follower is None:
             raise StoreNotReady("The SPARQL store is being handed over to another server process; try again in "
                                 "a few seconds.", headers={"Retry-After": "2"})
-        inherited = [f.fileno() for f in (self._lock_file, self._server) if f is not None]
-        return forker().run(follower.store, job, timeout, follower.lock, inherited)
+        return forker().run(follower.store, job, timeout, follower.lock, follower.version)
 
     def _ask(self, request: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
         """One request to the holder in another process; StoreNotReady when there is none or it went away."""
@@ -343,9 +350,6 @@ class _HolderServer:
         self._socket.bind(address)
         self._socket.listen(64)
         threading.Thread(target=self._accept, name="sparql-holder", daemon=True).start()
-
-    def fileno(self) -> int:
-        return self._socket.fileno()
 
     def close(self) -> None:
         try:
