@@ -51,9 +51,9 @@ class QuerySlots:
             try:
                 yield
             finally:
-                os.close(shared)  # closing the descriptor releases its lock
+                _release(shared)
         finally:
-            os.close(mine)
+            _release(mine)
 
     def running(self) -> int:
         """Queries running on the host now (host slots taken), for /health."""
@@ -76,3 +76,11 @@ class QuerySlots:
             except BlockingIOError:
                 os.close(fd)
         return None
+
+
+def _release(fd: int) -> None:
+    """Unlock explicitly: a child forked meanwhile may briefly hold a copy of the descriptor."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
