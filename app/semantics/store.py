@@ -25,12 +25,12 @@ import os
 import socket
 import struct
 import threading
+import typing
 import weakref
 from collections import Counter
 from collections.abc import Iterable
 from hashlib import sha256
 from pathlib import Path
-import typing
 from typing import Any
 
 import pyoxigraph as ox
