@@ -51,12 +51,15 @@ class Service(FastAPI):
 
 
 def warm_graph_store(app: FastAPI) -> None:
-    """Build the SPARQL store in the background at start-up, so no user's first query pays for it."""
+    """Build the SPARQL store in the background at start-up, so no user's first query pays for it (in the
+    worker that takes the host's store; the others only note who holds it)."""
 
     def build() -> None:
         try:
-            with app.state.database.transaction(write=False) as session:
-                graph_store(app).catch_up(session)
+            store = graph_store(app)
+            if store.holds:  # the other workers of the host ask the holder; they build nothing
+                with app.state.database.transaction(write=False) as session:
+                    store.catch_up(session)
         except Exception:  # the first query will build it instead, and report any error
             log.exception("warming the SPARQL store failed")
 
@@ -91,6 +94,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             webhook_worker.stop()
+            if app.state.graph_store is not None:
+                app.state.graph_store.close()  # another worker of the host may take it over
             views.stop()
             indexer.stop()
             app.state.page_index.close()

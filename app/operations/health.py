@@ -41,8 +41,9 @@ class Health(BaseModel):
         description="Saved changes not yet in the search index (a count of queue entries). Near 0 normally; "
         "a count that keeps growing means no indexer is draining the queue.", ge=0)
     sparql_store: SparqlState = Field(
-        description="This process's SPARQL store: 'not built yet' (built on the first query, or at start-up "
-        "in the background), 'building', or 'ready'.")
+        description="The host's SPARQL store (one per host, held by one server process, which evaluates "
+        "every query in a child process stopped at the time limit): 'not built yet' (built on the first query, "
+        "or at start-up in the background), 'building', or 'ready'.")
 
 
 def report(app: FastAPI) -> Health:
@@ -72,7 +73,8 @@ def search_index_state(app: FastAPI) -> IndexState:
 
 
 def sparql_state(app: FastAPI) -> SparqlState:
+    """The host's store: held by this process or another one of the host (which this one asks)."""
     store = app.state.graph_store
     if store is None:
         return "not built yet"
-    return "ready" if store.loaded else "building"
+    return store.state()

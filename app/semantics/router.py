@@ -25,7 +25,7 @@ router = APIRouter(tags=["semantics"])
 SPARQL_RESPONSES = {
     200: {"description": "SELECT/ASK results (JSON, XML, CSV, TSV) or CONSTRUCT/DESCRIBE RDF, by Accept.",
           "content": {media: {"schema": {"type": "string"}} for media in (*sparql.SOLUTION_FORMATS, *sparql.GRAPH_FORMATS)}},
-    **problem_responses(400, 401, 406, 415, 503),
+    **problem_responses(400, 401, 406, 415, 429, 503),
 }
 
 
@@ -33,11 +33,12 @@ _creating = threading.Lock()
 
 
 def graph_store(app_or_request: Request | FastAPI) -> GraphStore:
-    """The process's SPARQL store, created once and kept current from the change log."""
+    """The host's SPARQL store as this app sees it (held here or by another process), created once."""
     state = app_or_request.app.state if isinstance(app_or_request, Request) else app_or_request.state
     with _creating:
         if getattr(state, "graph_store", None) is None:
-            state.graph_store = GraphStore(Iris(state.settings.base_iri), get_ontology().graph)
+            state.graph_store = GraphStore(Iris(state.settings.base_iri), get_ontology().graph,
+                                           state.settings.data_dir / "sparql", state.database)
     return state.graph_store
 
 
@@ -169,7 +170,7 @@ def dump_dataset(request: Request, user: CurrentUser, session: SessionDep,
                                                      + ("nq" if media.endswith("quads") else "trig") + '"'})
 
 
-@router.post("/api/query", response_model=query_api.QueryResult, responses=problem_responses(401, 422, 503))
+@router.post("/api/query", response_model=query_api.QueryResult, responses=problem_responses(401, 422, 429, 503))
 @read_only
 def run_query(body: query_api.QueryRequest, request: Request, user: CurrentUser,
               session: SessionDep) -> query_api.QueryResult:

@@ -2,16 +2,18 @@
 
 The dataset of every query is restricted to the ontology plus the named graphs of the spaces the
 caller may read (the one rights rule); FROM / FROM NAMED / GRAPH in the query cannot widen it.
+Each query runs in a process of its own, killed at the time limit (app.semantics.evaluator), and
+holds one of its user's and one of the host's query slots meanwhile (app.semantics.query_slots).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import tempfile
 import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from sqlalchemy.orm import Session
@@ -20,7 +22,9 @@ from app.auth.models import User
 from app.errors import ProblemError
 from app.semantics import dataset
 from app.semantics.dataset import DatasetRequest, QueryDataset
+from app.semantics.evaluator import Job
 from app.semantics.negotiation import NotAcceptable, choose
+from app.semantics.query_slots import HostBusy, QuerySlots, UserBusy
 from app.semantics.sparql_guard import QueryInfo, SparqlRefused, inspect_query
 from app.semantics.store import GraphStore
 
@@ -38,7 +42,8 @@ GRAPH_FORMATS = {
 }
 ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml",
            "text/xml": "application/sparql-results+xml"}
-MAX_RUNNING = 2  # queries evaluating at once per process; a runaway one cannot take every thread
+MAX_RUNNING = 4  # queries evaluating at once on a host (every worker process), each a process of its own
+MAX_RUNNING_PER_USER = 2  # of those, one user's: their runaway queries cannot take everybody's slots
 MAX_RESULT_BYTES = 64_000_000  # a serialised answer past this is refused: results stream at ~60 MB/s
 
 
@@ -62,31 +67,30 @@ class QueryBusy(ProblemError):
     title = "Query service busy"
 
 
+class TooManyQueries(ProblemError):
+    status = 429
+    title = "Too many queries running"
+
+
 @dataclass(frozen=True)
 class SparqlAnswer:
     body: bytes
     media_type: str
 
 
-# Oxigraph evaluates recursively: a short hostile query (20,000 characters of `1+1+...`) overflows
-# an 8 MB thread stack and takes the whole process down. Query threads get 256 MB (virtual; only
-# what is touched is used), started while that stack size is in effect.
-QUERY_THREAD_STACK = 256 << 20
-_slots = threading.BoundedSemaphore(MAX_RUNNING)
+_slots: dict[str, QuerySlots] = {}
+_slots_lock = threading.Lock()
 
 
-def _big_stack_pool() -> ThreadPoolExecutor:
-    previous = threading.stack_size(QUERY_THREAD_STACK)
-    try:
-        pool = ThreadPoolExecutor(max_workers=MAX_RUNNING, thread_name_prefix="sparql")
-        for started in [pool.submit(lambda: None) for _ in range(MAX_RUNNING * 2)]:
-            started.result()
-    finally:
-        threading.stack_size(previous)
-    return pool
-
-
-_pool = _big_stack_pool()
+def _slots_for(store: GraphStore) -> QuerySlots:
+    """The host's query slots (lock files beside the shared store; a private store gets private ones)."""
+    directory = store.directory / "slots" if store.directory is not None else None
+    key = str(directory) if directory is not None else f"private-{id(store)}"
+    with _slots_lock:
+        if key not in _slots:
+            _slots[key] = QuerySlots(directory or Path(tempfile.mkdtemp(prefix="mature-sparql-slots-")),
+                                     MAX_RUNNING, MAX_RUNNING_PER_USER)
+        return _slots[key]
 
 
 def answer(session: Session, store: GraphStore, user: User, text: str, accept: str | None,
@@ -99,7 +103,7 @@ def answer(session: Session, store: GraphStore, user: User, text: str, accept: s
     media = _media_type(info, accept)
     store.catch_up(session)
     graphs = dataset.for_caller(session, store, user, dataset.chosen(requested, info.from_graphs, info.from_named))
-    body = _run_with_deadline(store, text, graphs, info, media, timeout)
+    body = _run_with_deadline(store, text, graphs, info, media, timeout, user.id)
     return SparqlAnswer(body, media + ("; charset=utf-8" if media.startswith("text/") else ""))
 
 
@@ -120,60 +124,28 @@ def _media_type(info: QueryInfo, accept: str | None) -> str:
 
 
 def _run_with_deadline(store: GraphStore, text: str, graphs: QueryDataset, info: QueryInfo, media: str,
-                       timeout: float) -> bytes:
-    if not _slots.acquire(timeout=timeout):
+                       timeout: float, user_id: int) -> bytes:
+    """Evaluate in a process killed at the deadline, within the caller's and the host's query slots."""
+    job = Job(text, [graph.value for graph in graphs.default], [graph.value for graph in graphs.named],
+              graphs.base_iri, media, info.form in ("CONSTRUCT", "DESCRIBE"), MAX_RESULT_BYTES)
+    retry = str(max(1, math.ceil(timeout)))
+    try:
+        with _slots_for(store).hold(user_id, wait=timeout):
+            reply = store.evaluate(job, timeout)
+    except UserBusy:
+        raise TooManyQueries(
+            f"Your other {MAX_RUNNING_PER_USER} queries are still running; each stops at its time limit "
+            f"({timeout:g} s). Wait for them to finish, then try again.", headers={"Retry-After": retry}) from None
+    except HostBusy:
         raise QueryBusy("Other queries are still running; try again in a few seconds.",
-                        headers={"Retry-After": "5"})
-    future: Future[bytes] = _pool.submit(_evaluate, store, text, graphs, info, media, time.monotonic() + timeout)
-    future.add_done_callback(lambda _: _slots.release())
-    try:
-        return future.result(timeout=timeout)
-    except FutureTimeout:
+                        headers={"Retry-After": "5"}) from None
+    if reply.kind == "ok":
+        return reply.body
+    if reply.kind == "killed":
         raise QueryTimeout(
-            f"The query ran for more than {timeout:g} s and was abandoned. Narrow it (add a LIMIT, bind "
-            "variables, or filter earlier) and try again.", headers={"Retry-After": "5"},
-        ) from None
-    except (SyntaxError, ValueError, OSError) as error:
-        raise QueryRefused(f"The query could not be evaluated: {error}") from None
-
-
-class _BoundedOutput:
-    """Where results are serialised: Oxigraph evaluates lazily as it writes, so refusing a write stops a query
-    that passed its deadline (the caller already has a 503; without this it ran on, holding its slot and
-    buffering gigabytes) or whose answer outgrew MAX_RESULT_BYTES."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline, self.parts, self.size = deadline, [], 0
-        self.too_large = False
-
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        self.too_large = self.size > MAX_RESULT_BYTES
-        if self.too_large or time.monotonic() > self.deadline:
-            raise OSError("query stopped")
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-def _evaluate(store: GraphStore, text: str, graphs: QueryDataset, info: QueryInfo, media: str,
-              deadline: float) -> bytes:
-    results = store.store.query(text, base_iri=graphs.base_iri, default_graph=graphs.default,
-                                named_graphs=graphs.named)
-    output = _BoundedOutput(deadline)
-    formats = GRAPH_FORMATS if info.form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS
-    try:
-        results.serialize(output=output, format=formats[media])
-        stopped = False
-    except OSError:
-        stopped = True
-    del results  # dropped here: pyoxigraph results must not travel to another thread inside a traceback
-    if stopped:
-        if output.too_large:
-            raise QueryRefused(f"The answer is over {MAX_RESULT_BYTES:,} bytes. Add a LIMIT, select fewer "
-                               "variables, or page through it with LIMIT and OFFSET.") from None
-        raise QueryTimeout("The query ran past its time limit and was stopped. Narrow it (add a LIMIT, bind "
-                           "variables, or filter earlier) and try again.", headers={"Retry-After": "5"}) from None
-    return b"".join(output.parts)
+            f"The query ran for more than {timeout:g} s and was stopped. Narrow it (add a LIMIT, bind "
+            "variables, or filter earlier) and try again.", headers={"Retry-After": "5"})
+    if reply.kind == "too large":
+        raise QueryRefused(f"The answer is over {MAX_RESULT_BYTES:,} bytes. Add a LIMIT, select fewer "
+                           "variables, or page through it with LIMIT and OFFSET.")
+    raise QueryRefused(f"The query could not be evaluated: {reply.message}")
