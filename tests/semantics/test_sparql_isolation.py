@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from app.auth.models import User, Visibility
 from app.main import create_app
 from app.semantics import sparql
+from app.semantics.dataset import QueryDataset
 from app.semantics.evaluator import forker
 from app.semantics.ontology import get_ontology
 from app.semantics.rdf import Iris
@@ -83,7 +84,7 @@ def test_one_users_hanging_queries_do_not_block_another_users(client, app, sessi
     app.state.settings.sparql_timeout_seconds = 1.5
     assert ask(client, alice).status_code == 200
     store, info = graph_store(app), inspect_query(HEAVY)
-    graphs = [store.ontology_node]
+    graphs = QueryDataset([store.ontology_node], [store.ontology_node], store.iris.base)
     outcomes: list[str] = []
 
     def hang() -> None:  # alice's queries, past the HTTP layer: the in-process requests share one connection
