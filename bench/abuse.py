@@ -20,6 +20,11 @@ ready), and then:
    supervisor and workers, and PSS summed over every process of the group (a forked child's pages
    shared with its parent count once in PSS but fully in each VmRSS).
 
+`big-save`: a colleague's ratings during a 40,000-fact page save (and the largest page the limits allow),
+on SQLite and PostgreSQL (bench/big_save.py, which this runs; its --lines and --database are passed on):
+
+    .venv/bin/python bench/abuse.py big-save [--database sqlite,postgresql] [--lines 40000] [--json]
+
 Run it against main as it was by putting that checkout first on PYTHONPATH (the `mature` command
 imports `app` from there), and against this one, on the same data, to compare.
 """
@@ -290,10 +295,28 @@ def main(argv: list[str] | None = None) -> None:
     sparql.add_argument("--timeout", type=float, default=5.0, help="the server's SPARQL time limit (s)")
     sparql.add_argument("--json", action="store_true", dest="as_json")
     sparql.add_argument("--verbose", action="store_true", help="also print the end of the server's log")
+    saving = commands.add_parser("big-save", help="a colleague's ratings during a 40,000-fact page save")
+    saving.add_argument("--database", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    saving.add_argument("--lines", type=int, default=40_000, help="facts of the big page")
+    saving.add_argument("--json", action="store_true", dest="as_json")
     options = parser.parse_args(argv)
     if options.command == "sparql":
         result = sparql_abuse(options)
         print(json.dumps(result, indent=2) if options.as_json else render_sparql(result))
+    elif options.command == "big-save":
+        big_save_scenario(options)
+
+
+def big_save_scenario(options: argparse.Namespace) -> None:
+    """The big-save abuse of bench/big_save.py: the big page, one fact over the limit, the largest allowed."""
+    import big_save
+
+    sizes = [options.lines]
+    if big_save.DEFAULT_ALLOWED and big_save.DEFAULT_ALLOWED < options.lines:
+        sizes += [big_save.DEFAULT_ALLOWED + 1, big_save.DEFAULT_ALLOWED]
+    for kind in options.database.split(","):
+        result = big_save.run(kind.strip(), None, sizes)
+        print(json.dumps(result, indent=2) if options.as_json else big_save.render(result), flush=True)
 
 
 if __name__ == "__main__":
