@@ -182,9 +182,19 @@ class Unauthorized(ProblemError):
 def problem_response(
     request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.url.path}
+    return problem_at(request.url.path, status, title, detail, headers, **extra)
+
+
+def problem_at(
+    path: str, status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The one rendering of a problem document, also for answers made outside the routes (the body limit)."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": path}
     body.update({key: value for key, value in extra.items() if value is not None})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+TOO_LARGE = "Content too large"  # the title of every 413, from the body limit or an upload's own limit
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
