@@ -187,17 +187,20 @@ def read_revision(request: Request, revision_id: int, access: ReadableHistory, s
     return presentation.revision_read(session, access.page, revision)
 
 
-@router.get("/pages/{page_id}/diff", response_model=DiffRead, responses=READ_ERRORS)
+@router.get("/pages/{page_id}/diff", response_model=DiffRead, responses={**READ_ERRORS, **problem_responses(422)})
 def diff(
     access: ReadableHistory, session: SessionDep,
-    from_: Annotated[int | None, Query(alias="from", description="Older revision id (default: the parent of `to`).")] = None,
-    to: Annotated[int | None, Query(description="Newer revision id (default: the current revision).")] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, examples=["13", "rev-13", "n3"], description=(
+        f"The older revision (default: the parent of `to`): {service.REVISION_REF_HELP}."))] = None,
+    to: Annotated[str | None, Query(max_length=40, examples=["14", "rev-14", "n4"], description=(
+        f"The newer revision (default: the current one): {service.REVISION_REF_HELP}."))] = None,
 ) -> DiffRead:
-    """Compare two revisions: unified text and structured hunks."""
+    """Compare two revisions: unified text and structured hunks. `from` and `to` take a revision id (`14`,
+    `rev-14`) or a revision number (`n3`), so both `?from=13&to=14` and `?from=n3&to=n4` work."""
     page = access.page
-    new = service.get_revision(session, page, to) if to is not None else service.current_revision(session, page)
+    new = service.find_revision(session, page, to, "to") if to is not None else service.current_revision(session, page)
     if from_ is not None:
-        old = service.get_revision(session, page, from_)
+        old = service.find_revision(session, page, from_, "from")
     else:
         old = service.get_revision(session, page, new.parent_id) if new.parent_id else new
     return presentation.diff_read(session, page, old, new)

@@ -119,6 +119,28 @@ def get_revision(session: Session, page: Page, revision_id: int) -> Revision:
     return revision
 
 
+REVISION_REF = re.compile(r"(?:rev-)?(?P<id>\d{1,18})|n(?P<number>\d{1,18})")
+REVISION_REF_HELP = ("a revision id (`14`, or `rev-14` as in the page's ETag; what `id` in .../revisions says) or a "
+                     "revision number with `n` (`n3`: the page's third revision, as `number` in .../revisions and the "
+                     "history show it)")
+
+
+def find_revision(session: Session, page: Page, ref: str, field: str) -> Revision:
+    """The revision `ref` names: an id (`14`, `rev-14`) or a number within the page (`n3`); 422 for anything else."""
+    match = REVISION_REF.fullmatch(ref.strip())
+    if match is None:
+        message = f"{ref!r} names no revision: give {REVISION_REF_HELP}"
+        raise InvalidPageInput(f"{field}: {message}.", errors=[{"field": field, "message": message}])
+    if match["id"] is not None:
+        return get_revision(session, page, int(match["id"]))
+    number = int(match["number"])
+    revision = session.scalar(select(Revision).where(Revision.page_id == page.id, Revision.number == number))
+    if revision is None:
+        raise RevisionNotFound(f"Page {page.id} has no revision number {number} (its newest is number "
+                               f"{current_revision(session, page).number}).")
+    return revision
+
+
 # ---------------------------------------------------------------- input normal forms
 
 
