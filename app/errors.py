@@ -205,6 +205,20 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# Plainer words for the refusals of app.request_schema (strict scalars, unknown fields) than pydantic's own.
+_MESSAGES = {
+    "int_type": "Give a whole number such as 4, not in quotes (true, false, \"4\" and 4.0 are not whole numbers)",
+    "int_from_float": "Give a whole number such as 4 (4.5 is not one)",
+    "bool_type": "Give true or false, not in quotes (1, 0, \"true\" and \"yes\" are not accepted)",
+    "float_type": "Give a number such as 2.5, not in quotes (true and \"2.5\" are not numbers)",
+    "extra_forbidden": "This request has no such field; check its spelling (see /docs for the fields it takes)",
+}
+
+
+def _message(error: Any) -> str:
+    return _MESSAGES.get(error.get("type"), error.get("msg", "invalid"))
+
+
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     if len(location) == 2 and location[0] == "body" and isinstance(location[1], int):
         return "body"  # a JSON syntax error: FastAPI puts the character position where a field name would be
@@ -224,7 +238,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_name(error.get("loc", ())), "message": error.get("msg", "invalid"), "type": error.get("type")}
+            {"field": _field_name(error.get("loc", ())), "message": _message(error), "type": error.get("type")}
             for error in exc.errors()
         ]
         summary = "; ".join(f"{error['field']}: {error['message']}" for error in errors[:5])

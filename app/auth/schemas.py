@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.models import MemberRole, Role, SpaceKind, TokenKind, Visibility
 from app.auth.rights import Right
+from app.request_schema import RequestSchema
 
 
 class Schema(BaseModel):
@@ -40,7 +41,7 @@ PASSWORD = Field(min_length=10, max_length=256, description="At least 10 charact
                  examples=["correct horse battery"])
 
 
-class LoginRequest(Schema):
+class LoginRequest(RequestSchema):
     model_config = _with_examples({"username": "alice", "password": "mature-demo"})
 
     username: str = Field(min_length=1, max_length=64, examples=["alice"])
@@ -85,7 +86,7 @@ class UserRead(Schema):
     personal_space_id: int | None = Field(None, description="Set on /api/users/me only.")
 
 
-class UserCreate(Schema):
+class UserCreate(RequestSchema):
     model_config = _with_examples(
         {"username": "alice", "display_name": "Alice Okafor", "role": "adviser", "password": "correct horse battery"},
     )
@@ -96,7 +97,7 @@ class UserCreate(Schema):
     password: str = PASSWORD
 
 
-class UserUpdate(Schema):
+class UserUpdate(RequestSchema):
     """Admins may change anyone's role and activity; people may change their own name and password."""
 
     model_config = _with_examples(
@@ -113,7 +114,7 @@ class UserUpdate(Schema):
     current_password: str | None = Field(None, description="Required to change your own password.")
 
 
-class PersonalTokenCreate(Schema):
+class PersonalTokenCreate(RequestSchema):
     # No `"expires_in_days": null` example: FastAPI drops nulls from examples, which would turn it into 90 days.
     model_config = _with_examples(
         {"name": "intranet widget", "expires_in_days": 90},
@@ -150,7 +151,7 @@ SPACE_KEY = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$",
                   description="Short unique key: lower-case letters, digits and '-'.", examples=["north-east"])
 
 
-class SpaceCreate(Schema):
+class SpaceCreate(RequestSchema):
     model_config = _with_examples({**_NORTH_EAST, "visibility": "members"})
 
     key: str = SPACE_KEY
@@ -159,7 +160,7 @@ class SpaceCreate(Schema):
     visibility: Visibility = Visibility.members
 
 
-class SpaceUpdate(Schema):
+class SpaceUpdate(RequestSchema):
     model_config = _with_examples(
         {"name": "North East and Cumbria team"},
         {"visibility": "organisation"},
@@ -189,7 +190,7 @@ class SpaceRead(Schema):
     my_right: str = Field(description="What the caller may do here: read, edit or own.", examples=["edit"])
 
 
-class MemberPut(Schema):
+class MemberPut(RequestSchema):
     model_config = _with_examples({"role": "editor"})
 
     role: MemberRole

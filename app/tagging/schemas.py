@@ -6,11 +6,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.request_schema import RequestSchema
 
-class PageTagCreate(BaseModel):
+
+class PageTagCreate(RequestSchema):
     """Name the topic by id, or by label, synonym or IRI; free text becomes a candidate topic."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "Apprenticeships"},
+    model_config = ConfigDict(json_schema_extra={"examples": [{"topic": "Apprenticeships"},
                                                                               {"topic_id": 12}]})
 
     topic: str | None = Field(None, min_length=1, max_length=200)
@@ -83,8 +85,8 @@ class TopicPages(BaseModel):
     items: list[TopicPageItem]
 
 
-class BookmarkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+class BookmarkCreate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "space_id": 2, "url": "https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork",
         "title": "ONS: people in work", "publisher": "Office for National Statistics",
         "note": "Monthly labour market statistics; the regional tables are the ones we use.",
