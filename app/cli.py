@@ -325,17 +325,22 @@ def bookmarks() -> None:
 @click.option("--allow-private", is_flag=True, help="Also check addresses on private networks or this machine.")
 def bookmarks_check(space_key: str | None, timeout: float, allow_private: bool) -> None:
     """Check that bookmarked sources still answer; flag the dead ones (run it when you choose, e.g. weekly)."""
-    from app.tagging.linkcheck import check_bookmarks
+    from app.tagging.linkcheck import CheckState, check_bookmarks
 
     with progress_reporter("bookmarks") as progress:
-        results = check_bookmarks(_database(Settings()), space_key=space_key, timeout=timeout,
-                                  allow_private=allow_private, progress=progress)
-    for result in results:
-        if result.dead or result.skipped:
-            click.echo(f"{'DEAD' if result.dead else 'SKIPPED'} page {result.page_id} {result.url}: {result.error}")
-    dead = sum(r.dead for r in results)
-    click.echo(f"checked {sum(not r.skipped for r in results)} bookmarks: {dead} dead, "
-               f"{sum(r.skipped for r in results)} skipped", err=True)
+        run = check_bookmarks(_database(Settings()), space_key=space_key, timeout=timeout,
+                              allow_private=allow_private, progress=progress)
+    for result in run.results:
+        if result.state is not CheckState.alive:
+            label = "SKIPPED" if result.skipped else result.state.value.replace("_", " ").upper()
+            click.echo(f"{label} page {result.page_id} {result.url}: {result.error}")
+    counts = (f"{run.count(CheckState.alive)} alive, {run.count(CheckState.dead)} dead, "
+              f"{run.count(CheckState.could_not_check)} could not be checked, {run.count(None)} skipped")
+    if run.outage:
+        raise click.ClickException(
+            f"almost no source answered at all ({counts}): this machine's network or DNS looks down, so nothing "
+            "was recorded and no bookmark was flagged; run the check again when the network is back")
+    click.echo(f"checked {len(run.results) - run.count(None)} bookmarks: {counts}", err=True)
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
@@ -79,6 +80,31 @@ def decode_cursor(cursor: str | None, *shape: type) -> list[Any] | None:
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` from the previous page.")]
+
+
+def position(cursor: str | None) -> int:
+    """Where a positional cursor (from `page_at`) starts: 0 without one."""
+    values = decode_cursor(cursor, str, int)
+    if values is None:
+        return 0
+    if values[0] != "at" or values[1] < 0:
+        raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.")
+    return values[1]
+
+
+def page_at(request: Request, items: Sequence[T], limit: int, start: int) -> Page[T]:
+    """A `Page` of up to limit+1 items fetched from position `start` (for lists without a natural keyset)."""
+    if len(items) <= limit:
+        return Page(items=list(items))
+    cursor = encode_cursor(["at", start + limit])
+    return Page(items=list(items[:limit]), next_cursor=cursor,
+                next=str(request.url.include_query_params(cursor=cursor)))
+
+
+def page_of_list(request: Request, items: Sequence[T], limit: int, cursor: str | None) -> Page[T]:
+    """One page of a list already in memory (small, per-page or per-user lists)."""
+    start = position(cursor)
+    return page_at(request, items[start:start + limit + 1], limit, start)
 
 
 def page_of(request: Request, items: list[T], limit: int, key: Any) -> Page[T]:

@@ -22,7 +22,7 @@ from app.semantics import export, rdf, shapes
 from app.semantics.shapes import ShapeReport
 from app.semantics.negotiation import choose
 from app.semantics.rdf import RDF_FORMATS, Iris
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_at, page_of, page_of_list, position
 
 router = APIRouter(prefix="/api", tags=["pages"])
 
@@ -212,10 +212,14 @@ def shape_report(request: Request, access: ReadablePage, session: SessionDep) ->
     return shapes.check(export.page_rdf(session, iris_for(request), access.page))
 
 
-@router.get("/pages/{page_id}/backlinks", response_model=list[BacklinkRead], responses=READ_ERRORS)
-def backlinks(access: ReadablePage, user: CurrentUser, session: SessionDep) -> list[BacklinkRead]:
-    """Pages you may read that link here ("what links here"), also through old titles."""
-    return [BacklinkRead.model_validate(p) for p in links.backlinks(session, user, access.page)]
+@router.get("/pages/{page_id}/backlinks", response_model=Page[BacklinkRead],
+            responses={**READ_ERRORS, **problem_responses(400)})
+def backlinks(request: Request, access: ReadablePage, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+              cursor: CursorQuery = None) -> Page[BacklinkRead]:
+    """Pages you may read that link here ("what links here"), also through old titles, by title."""
+    start = position(cursor)
+    found = links.backlinks(session, user, access.page, offset=start, limit=limit + 1)
+    return page_at(request, [BacklinkRead.model_validate(p) for p in found], limit, start)
 
 
 @router.get("/spaces/{space_id}/pages/{title:path}", response_model=PageRead, responses=READ_ERRORS)
@@ -237,13 +241,17 @@ def preview_page(space_id: int, body: PagePreview, user: CurrentUser, session: S
                                 [(a.property, a.value) for a in body.annotations])
 
 
-@router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead],
-            responses=problem_responses(401, 404))
-def wanted_pages(space_id: int, user: CurrentUser, session: SessionDep) -> list[WantedPageRead]:
-    """Titles that pages in this space link to but that do not exist yet."""
+@router.get("/spaces/{space_id}/wanted-pages", response_model=Page[WantedPageRead],
+            responses=problem_responses(400, 401, 404))
+def wanted_pages(request: Request, space_id: int, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+                 cursor: CursorQuery = None) -> Page[WantedPageRead]:
+    """Titles that pages in this space link to but that do not exist yet, by title; each with the first
+    pages linking to it (`linked_from`, at most 10) and how many do (`linked_from_count`)."""
     space, _ = space_service.get_space(session, user, space_id)
-    return [WantedPageRead(title=title, linked_from=[BacklinkRead.model_validate(p) for p in sources])
-            for title, sources in links.wanted_pages(session, space.id).items()]
+    wanted = [WantedPageRead(title=title, linked_from=[BacklinkRead.model_validate(p) for p in sources[:10]],
+                             linked_from_count=len(sources))
+              for title, sources in links.wanted_pages(session, space.id).items()]
+    return page_of_list(request, wanted, limit, cursor)
 
 
 @router.get("/recent-changes", response_model=Page[ChangeRead], responses=problem_responses(401, 400))

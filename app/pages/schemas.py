@@ -445,11 +445,13 @@ class BacklinkRead(Schema):
 
 class WantedPageRead(Schema):
     model_config = _with_examples(
-        {"title": "Nursing associate", "linked_from": [{"id": 9, "title": _TITLE, "space_id": 1}]},
+        {"title": "Nursing associate", "linked_from": [{"id": 9, "title": _TITLE, "space_id": 1}],
+         "linked_from_count": 1},
     )
 
     title: str
-    linked_from: list[BacklinkRead]
+    linked_from: list[BacklinkRead] = Field(description="The first 10 pages linking here, by title.")
+    linked_from_count: int = Field(description="How many pages in the space link here.")
 
 
 class ChangeRead(Schema):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from app.auth.dependencies import ManagerUser
 from app.db import SessionDep, utcnow
 from app.errors import problem_responses
+from app.pagination import CursorQuery, LimitQuery, Page, page_of_list
 from app.reports import charts, csv_export, demand, history, profiles, report, teams
 from app.reports.exceptions import InvalidReportRequest
 from app.reports.schemas import (
@@ -76,11 +77,12 @@ def delete_team(team_id: TeamId, user: ManagerUser, session: SessionDep) -> Resp
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/teams/{team_id}/members", response_model=list[TeamMemberRead],
-            responses=problem_responses(*MANAGER_ERRORS, 404))
-def list_members(team_id: TeamId, user: ManagerUser, session: SessionDep) -> list[TeamMemberRead]:
+@router.get("/teams/{team_id}/members", response_model=Page[TeamMemberRead],
+            responses=problem_responses(*MANAGER_ERRORS, 400, 404))
+def list_members(request: Request, team_id: TeamId, user: ManagerUser, session: SessionDep, limit: LimitQuery = 50,
+                 cursor: CursorQuery = None) -> Page[TeamMemberRead]:
     """The team's users by name."""
-    return teams.members(session, teams.get_team(session, team_id))
+    return page_of_list(request, teams.members(session, teams.get_team(session, team_id)), limit, cursor)
 
 
 @router.put("/teams/{team_id}/members/{user_id}", response_model=TeamMemberRead,

@@ -25,7 +25,7 @@ def test_teams_and_members(client, org: Org):
     for name in ("dan", "erin", "dan"):
         added = client.put(f"/api/teams/{team['id']}/members/{org.callers[name].id}", headers=carol)
         assert added.status_code == 200, added.text
-    members = client.get(f"/api/teams/{team['id']}/members", headers=carol).json()
+    members = client.get(f"/api/teams/{team['id']}/members", headers=carol).json()["items"]
     assert [m["username"] for m in members] == ["dan", "erin"]
     assert client.get(f"/api/teams/{team['id']}", headers=carol).json()["members"] == 2
     assert client.post("/api/teams", headers=carol, json={"name": "tees valley"}).status_code == 409
