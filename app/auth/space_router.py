@@ -38,8 +38,19 @@ def list_spaces(request: Request, user: CurrentUser, session: SessionDep, limit:
     return page_at(request, [_space_read(space, right) for space, right in rows], limit, start)
 
 
+# OpenAPI links: what a client (or Schemathesis's state machine) can do next with the space it created.
+_CREATED_SPACE_LINKS = {201: {"description": "Created", "links": {
+    "CreatePage": {"operationRef": "#/paths/~1api~1pages/post",
+                   "description": "Write the first page of the new space.",
+                   "requestBody": {"space_id": "$response.body#/id", "title": "Welcome",
+                                   "content": "[[Sector::Retail]] notes; see [[Routes in]].\n"}},
+    "ReadSpace": {"operationRef": "#/paths/~1api~1spaces~1{space_id}/get",
+                  "parameters": {"space_id": "$response.body#/id"}},
+}}}
+
+
 @router.post("", response_model=SpaceRead, status_code=status.HTTP_201_CREATED,
-             responses=problem_responses(401, 403, 409, 422))
+             responses={**problem_responses(401, 403, 409, 422), **_CREATED_SPACE_LINKS})
 def create_space(body: SpaceCreate, user: ManagerUser, session: SessionDep, response: Response) -> SpaceRead:
     """Create an organisational space (managers and admins); you become its owner."""
     space = space_service.create_space(session, user, body)
