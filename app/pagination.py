@@ -79,14 +79,15 @@ def decode_cursor(cursor: str | None, *shape: type) -> list[Any] | None:
 
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+OffsetQuery = Annotated[int, Query(ge=0, description="Skip this many items (or follow `next`); ignored with `cursor`.")]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` from the previous page.")]
 
 
-def position(cursor: str | None) -> int:
-    """Where a positional cursor (from `page_at`) starts: 0 without one."""
+def position(cursor: str | None, offset: int = 0) -> int:
+    """Where a positional cursor (from `page_at`) starts; without one, `offset` (lists that took it before)."""
     values = decode_cursor(cursor, str, int)
     if values is None:
-        return 0
+        return offset
     if values[0] != "at" or values[1] < 0:
         raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.")
     return values[1]
@@ -97,8 +98,8 @@ def page_at(request: Request, items: Sequence[T], limit: int, start: int) -> Pag
     if len(items) <= limit:
         return Page(items=list(items))
     cursor = encode_cursor(["at", start + limit])
-    return Page(items=list(items[:limit]), next_cursor=cursor,
-                next=str(request.url.include_query_params(cursor=cursor)))
+    following = request.url.remove_query_params("offset").include_query_params(cursor=cursor)
+    return Page(items=list(items[:limit]), next_cursor=cursor, next=str(following))
 
 
 def page_of_list(request: Request, items: Sequence[T], limit: int, cursor: str | None) -> Page[T]:

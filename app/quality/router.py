@@ -16,7 +16,7 @@ from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
 from app.pages.service import PageAccess, current_revision
-from app.pagination import CursorQuery, LimitQuery, Page, page_at, position
+from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, position
 from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
@@ -174,14 +174,16 @@ def quality_overview(user: CurrentUser, session: SessionDep,
     return overview.overview(session, user, space_id)
 
 
-@router.get("/quality/review-queue", response_model=list[overview.QueueItem], responses=problem_responses(401, 422))
-def review_queue(user: CurrentUser, session: SessionDep,
+@router.get("/quality/review-queue", response_model=Page[overview.QueueItem],
+            responses=problem_responses(400, 401, 422))
+def review_queue(request: Request, user: CurrentUser, session: SessionDep,
                  kind: Annotated[Literal["stale", "low_rated", "low_rated_much_read", "conflicting"], Query(
                      description="stale (valid-until passed or not reviewed for a year), low_rated, "
                                  "low_rated_much_read (low-rated and opened at least 20 times in 30 days, "
                                  "most read first), or conflicting (colleagues' ratings disagree)")],
                  space_id: Annotated[int | None, Query()] = None,
-                 offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                 ) -> list[overview.QueueItem]:
+                 offset: OffsetQuery = 0, limit: LimitQuery = 50, cursor: CursorQuery = None,
+                 ) -> Page[overview.QueueItem]:
     """Pages that need a review, worst first, each with the reason."""
-    return overview.queue(session, user, kind, space_id, offset, limit)
+    start = position(cursor, offset)
+    return page_at(request, overview.queue(session, user, kind, space_id, start, limit + 1), limit, start)

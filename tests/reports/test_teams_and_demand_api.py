@@ -33,7 +33,7 @@ def test_teams_and_members(client, org: Org):
     assert client.put(f"/api/teams/{team['id']}/members/999999", headers=carol).status_code == 404
     assert client.delete(f"/api/teams/{team['id']}/members/{org.callers['dan'].id}", headers=carol).status_code == 204
     assert client.delete(f"/api/teams/{team['id']}/members/{org.callers['dan'].id}", headers=carol).status_code == 404
-    assert [t["name"] for t in client.get("/api/teams", headers=carol).json()] == ["North East", "Tees Valley"]
+    assert [t["name"] for t in client.get("/api/teams", headers=carol).json()["items"]] == ["North East", "Tees Valley"]
     profile = create_profile(client, org, [{"topic_id": org.topics["app"], "required_people": 1, "level": 1}],
                              team_id=team["id"])
     assert client.delete(f"/api/teams/{team['id']}", headers=carol).status_code == 204

@@ -16,7 +16,7 @@ from tests.security.test_bad_input import _list_operations
 
 NEWLY_PAGED = {"/api/spaces", "/api/spaces/{space_id}/members", "/api/spaces/{space_id}/wanted-pages",
                "/api/pages/{page_id}/backlinks", "/api/tokens", "/api/pages/{page_id}/ratings", "/api/users/me/ratings",
-               "/api/webhooks", "/api/teams/{team_id}/members"}
+               "/api/webhooks", "/api/teams/{team_id}/members", "/api/teams", "/api/reports/profiles"}
 REQUIRED = {"q": "care", "kind": "stale"}  # required query parameters of some lists
 
 
@@ -44,8 +44,9 @@ def test_every_list_honours_limit_and_links_its_next_page(client: TestClient, se
     for person in (admin, ben):
         assert client.put(f"/api/teams/{team['id']}/members/{person.id}", headers=admin.headers).status_code == 200
     topic = client.get("/api/topics", headers=admin.headers, params={"limit": 1}).json()["items"][0]
-    profile = client.post("/api/reports/profiles", headers=admin.headers, json={
-        "name": "Season", "topics": [{"topic_id": topic["id"], "required_people": 1, "level": 2}]}).json()
+    profile, _ = (client.post("/api/reports/profiles", headers=admin.headers, json={
+        "name": name, "topics": [{"topic_id": topic["id"], "required_people": 1, "level": 2}]}).json()
+        for name in ("Season", "Winter"))
     person_id = client.get("/api/people/me", headers=admin.headers).json()["person"]["id"]
     path_values = {"page_id": target["id"], "space_id": space.id, "team_id": team["id"], "person_id": person_id,
                    "topic_id": topic["id"], "webhook_id": hooks[0]["id"], "profile_id": profile["id"]}
