@@ -198,3 +198,14 @@ def test_diff_takes_revision_ids_and_numbers_and_restore_of_a_live_page_is_409(c
     assert "not deleted" in live.json()["detail"] and f"DELETE /api/pages/{page['id']}" in live.json()["detail"]
     assert client.delete(f"/api/pages/{page['id']}", headers=alice.headers).status_code == 204
     assert client.post(f"/api/pages/{page['id']}/restore", headers=alice.headers).status_code == 200  # the control
+
+
+def test_a_title_that_grows_when_capitalised_or_case_folded_is_refused_in_words(client: TestClient, alice, space_id):
+    """The 500 on `POST .../move` (and on create): a leading 'ß' capitalises to 'SS', so 200 characters became 201
+    after the length check and the key (case-folded, 'ss') did not fit its 200-character column either."""
+    page = post_page(client, alice, space_id, "Care work")
+    for answer in (client.post("/api/pages", headers=alice.headers, json={"space_id": space_id, "title": "ß" * 200}),
+                   client.post(f"/api/pages/{page['id']}/move", headers=alice.headers, json={"title": "ß" * 200})):
+        assert answer.status_code == 422 and "at most 200" in answer.json()["detail"], answer.text[:300]
+    moved = client.post(f"/api/pages/{page['id']}/move", headers=alice.headers, json={"title": "ß" * 100})
+    assert moved.status_code == 200 and moved.json()["title"] == "SS" + "ß" * 99  # the control: 200 once folded
