@@ -30,18 +30,26 @@ class Page(BaseModel, Generic[T]):
         items = extra.get("examples") if isinstance(extra, dict) else None
         if not items:
             return
-        # Where each list lives and what its cursor holds (see the list endpoints' `page_of` keys).
+        # Where each list lives and what its cursor holds (see the list endpoints' `page_of` keys; the lists
+        # paged by position, `page_at`, hold ["at", where the next page starts]).
+        at = lambda shown: ["at", len(shown)]  # noqa: E731
         lists: dict[str, tuple[str, Any]] = {
-            "UserRead": ("/api/users", lambda last: [last["username"]]),
-            "PageListItem": ("/api/pages", lambda last: [last["title"].casefold(), last["id"]]),
-            "RevisionSummary": ("/api/pages/9/revisions", lambda last: [last["number"]]),
-            "ChangeRead": ("/api/recent-changes", lambda last: [last["id"]]),
-            "BookmarkRead": ("/api/bookmarks", lambda last: [last["page_id"]]),
+            "UserRead": ("/api/users", lambda shown: [shown[-1]["username"]]),
+            "PageListItem": ("/api/pages", lambda shown: [shown[-1]["title"].casefold(), shown[-1]["id"]]),
+            "RevisionSummary": ("/api/pages/9/revisions", lambda shown: [shown[-1]["number"]]),
+            "ChangeRead": ("/api/recent-changes", lambda shown: [shown[-1]["id"]]),
+            "BookmarkRead": ("/api/bookmarks", lambda shown: [shown[-1]["page_id"]]),
+            "SpaceRead": ("/api/spaces", at), "MemberRead": ("/api/spaces/2/members", at),
+            "TokenRead": ("/api/tokens", at), "BacklinkRead": ("/api/pages/9/backlinks", at),
+            "WantedPageRead": ("/api/spaces/2/wanted-pages", at), "RatingRead": ("/api/pages/9/ratings", at),
+            "WebhookRead": ("/api/webhooks", at), "TeamMemberRead": ("/api/teams/2/members", at),
+            "TeamRead": ("/api/teams", at), "ProfileRead": ("/api/reports/profiles", at),
+            "SnapshotRead": ("/api/reports/snapshots", at), "QueueItem": ("/api/quality/review-queue", at),
         }
         example: dict[str, Any] = {"items": items, "next_cursor": None, "next": None}
         if item.__name__ in lists:
             path, key = lists[item.__name__]
-            cursor = encode_cursor(key(items[-1]))
+            cursor = encode_cursor(key(items))
             example.update(next_cursor=cursor, next=f"https://lmi.example.org{path}?limit={len(items)}&cursor={cursor}")
         schema["examples"] = [example]
 

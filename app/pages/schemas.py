@@ -178,7 +178,8 @@ class AuthorRead(Schema):
 class AnnotationIn(RequestSchema):
     """A structured annotation; the same as writing [[property::value]] in the text."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"property": "Median pay", "value": "27500 GBP"}]})
+    model_config = ConfigDict(from_attributes=True,
+                              json_schema_extra={"examples": [{"property": "Median pay", "value": "27500 GBP"}]})
 
     property: str = Field(min_length=1, max_length=200, description="Label, alternative label or CURIE.",
                           examples=["Sector"])
