@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from app import __version__
 from app.config import Settings
 
 if TYPE_CHECKING:
@@ -45,7 +46,55 @@ def progress_reporter(label: str) -> Iterator[Callable[[int, int, str], None]]:
             bar.__exit__(None, None, None)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The `mature` group: any command's expected failure ends in one clear line on stderr and exit status 1.
+
+    Raised anywhere below a command, an unreadable or unwritable file, a refusal of the service (ProblemError),
+    an unreachable database or a damaged archive becomes a `click.ClickException`; anything else is logged with
+    its traceback at DEBUG and reported in one line, so no command ever prints a traceback at an operator.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError
+
+        from app.errors import ProblemError
+        from app.operations.archive import ArchiveError
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as exc:
+            raise click.ClickException(_os_error_message(exc)) from None
+        except ProblemError as exc:
+            raise click.ClickException(exc.detail) from None
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(
+                f"the database cannot be reached or used ({type(exc.orig).__name__}: "
+                f"{str(exc.orig).splitlines()[0] if exc.orig else exc}); check MATURE_DATABASE_URL") from None
+        except Exception as exc:
+            logging.getLogger("app.cli").debug("command failed", exc_info=True)
+            raise click.ClickException(
+                f"unexpected error: {type(exc).__name__}: {exc} (nothing more was done; "
+                "MATURE_LOG_LEVEL=DEBUG shows the traceback)") from None
+
+
+def _os_error_message(exc: OSError) -> str:
+    """'cannot use /nonexistent/x.zip: there is no folder /nonexistent' rather than the errno tuple."""
+    from pathlib import Path
+
+    if not exc.filename:
+        return f"a file could not be used: {exc.strerror or exc}"
+    path = Path(str(exc.filename))
+    if isinstance(exc, FileNotFoundError) and not path.parent.exists():
+        return f"cannot use {path}: there is no folder {path.parent}; nothing was written"
+    return f"cannot use {path}: {exc.strerror or exc}"
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="mature", message="%(prog)s %(version)s")
 def main() -> None:
     """MATURE-LMI: a knowledge-maturing service for careers labour-market information."""
     logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -345,17 +394,22 @@ def bookmarks() -> None:
 @click.option("--allow-private", is_flag=True, help="Also check addresses on private networks or this machine.")
 def bookmarks_check(space_key: str | None, timeout: float, allow_private: bool) -> None:
     """Check that bookmarked sources still answer; flag the dead ones (run it when you choose, e.g. weekly)."""
-    from app.tagging.linkcheck import check_bookmarks
+    from app.tagging.linkcheck import CheckState, check_bookmarks
 
     with progress_reporter("bookmarks") as progress:
-        results = check_bookmarks(_database(Settings()), space_key=space_key, timeout=timeout,
-                                  allow_private=allow_private, progress=progress)
-    for result in results:
-        if result.dead or result.skipped:
-            click.echo(f"{'DEAD' if result.dead else 'SKIPPED'} page {result.page_id} {result.url}: {result.error}")
-    dead = sum(r.dead for r in results)
-    click.echo(f"checked {sum(not r.skipped for r in results)} bookmarks: {dead} dead, "
-               f"{sum(r.skipped for r in results)} skipped", err=True)
+        run = check_bookmarks(_database(Settings()), space_key=space_key, timeout=timeout,
+                              allow_private=allow_private, progress=progress)
+    for result in run.results:
+        if result.state is not CheckState.alive:
+            label = "SKIPPED" if result.skipped else result.state.value.replace("_", " ").upper()
+            click.echo(f"{label} page {result.page_id} {result.url}: {result.error}")
+    counts = (f"{run.count(CheckState.alive)} alive, {run.count(CheckState.dead)} dead, "
+              f"{run.count(CheckState.could_not_check)} could not be checked, {run.count(None)} skipped")
+    if run.outage:
+        raise click.ClickException(
+            f"almost no source answered at all ({counts}): this machine's network or DNS looks down, so nothing "
+            "was recorded and no bookmark was flagged; run the check again when the network is back")
+    click.echo(f"checked {len(run.results) - run.count(None)} bookmarks: {counts}", err=True)
 
 
 @main.group()
@@ -510,3 +564,7 @@ def import_mediawiki(file: str, space_key: str, mapping_file: str | None, userna
                f"{report.revisions_imported} revisions imported, {len(report.problems)} problem(s), "
                f"{len(report.needs_review)} page(s) with wikitext kept for review, "
                f"{report.pages_per_second} pages/s", err=True)
+
+
+if __name__ == "__main__":  # python -m app.cli, as the tests and docs run it from a worktree
+    main()

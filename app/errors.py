@@ -182,9 +182,19 @@ class Unauthorized(ProblemError):
 def problem_response(
     request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.url.path}
+    return problem_at(request.url.path, status, title, detail, headers, **extra)
+
+
+def problem_at(
+    path: str, status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The one rendering of a problem document, also for answers made outside the routes (the body limit)."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": path}
     body.update({key: value for key, value in extra.items() if value is not None})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+TOO_LARGE = "Content too large"  # the title of every 413, from the body limit or an upload's own limit
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -193,6 +203,20 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": HTTPStatus(status).phrase}
         for status in statuses
     }
+
+
+# Plainer words for the refusals of app.request_schema (strict scalars, unknown fields) than pydantic's own.
+_MESSAGES = {
+    "int_type": "Give a whole number such as 4, not in quotes (true, false, \"4\" and 4.0 are not whole numbers)",
+    "int_from_float": "Give a whole number such as 4 (4.5 is not one)",
+    "bool_type": "Give true or false, not in quotes (1, 0, \"true\" and \"yes\" are not accepted)",
+    "float_type": "Give a number such as 2.5, not in quotes (true and \"2.5\" are not numbers)",
+    "extra_forbidden": "This request has no such field; check its spelling (see /docs for the fields it takes)",
+}
+
+
+def _message(error: Any) -> str:
+    return _MESSAGES.get(error.get("type"), error.get("msg", "invalid"))
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
@@ -214,7 +238,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_name(error.get("loc", ())), "message": error.get("msg", "invalid"), "type": error.get("type")}
+            {"field": _field_name(error.get("loc", ())), "message": _message(error), "type": error.get("type")}
             for error in exc.errors()
         ]
         summary = "; ".join(f"{error['field']}: {error['message']}" for error in errors[:5])

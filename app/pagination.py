@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
@@ -29,18 +30,26 @@ class Page(BaseModel, Generic[T]):
         items = extra.get("examples") if isinstance(extra, dict) else None
         if not items:
             return
-        # Where each list lives and what its cursor holds (see the list endpoints' `page_of` keys).
+        # Where each list lives and what its cursor holds (see the list endpoints' `page_of` keys; the lists
+        # paged by position, `page_at`, hold ["at", where the next page starts]).
+        at = lambda shown: ["at", len(shown)]  # noqa: E731
         lists: dict[str, tuple[str, Any]] = {
-            "UserRead": ("/api/users", lambda last: [last["username"]]),
-            "PageListItem": ("/api/pages", lambda last: [last["title"].casefold(), last["id"]]),
-            "RevisionSummary": ("/api/pages/9/revisions", lambda last: [last["number"]]),
-            "ChangeRead": ("/api/recent-changes", lambda last: [last["id"]]),
-            "BookmarkRead": ("/api/bookmarks", lambda last: [last["page_id"]]),
+            "UserRead": ("/api/users", lambda shown: [shown[-1]["username"]]),
+            "PageListItem": ("/api/pages", lambda shown: [shown[-1]["title"].casefold(), shown[-1]["id"]]),
+            "RevisionSummary": ("/api/pages/9/revisions", lambda shown: [shown[-1]["number"]]),
+            "ChangeRead": ("/api/recent-changes", lambda shown: [shown[-1]["id"]]),
+            "BookmarkRead": ("/api/bookmarks", lambda shown: [shown[-1]["page_id"]]),
+            "SpaceRead": ("/api/spaces", at), "MemberRead": ("/api/spaces/2/members", at),
+            "TokenRead": ("/api/tokens", at), "BacklinkRead": ("/api/pages/9/backlinks", at),
+            "WantedPageRead": ("/api/spaces/2/wanted-pages", at), "RatingRead": ("/api/pages/9/ratings", at),
+            "WebhookRead": ("/api/webhooks", at), "TeamMemberRead": ("/api/teams/2/members", at),
+            "TeamRead": ("/api/teams", at), "ProfileRead": ("/api/reports/profiles", at),
+            "SnapshotRead": ("/api/reports/snapshots", at), "QueueItem": ("/api/quality/review-queue", at),
         }
         example: dict[str, Any] = {"items": items, "next_cursor": None, "next": None}
         if item.__name__ in lists:
             path, key = lists[item.__name__]
-            cursor = encode_cursor(key(items[-1]))
+            cursor = encode_cursor(key(items))
             example.update(next_cursor=cursor, next=f"https://lmi.example.org{path}?limit={len(items)}&cursor={cursor}")
         schema["examples"] = [example]
 
@@ -78,7 +87,33 @@ def decode_cursor(cursor: str | None, *shape: type) -> list[Any] | None:
 
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+OffsetQuery = Annotated[int, Query(ge=0, description="Skip this many items (or follow `next`); ignored with `cursor`.")]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` from the previous page.")]
+
+
+def position(cursor: str | None, offset: int = 0) -> int:
+    """Where a positional cursor (from `page_at`) starts; without one, `offset` (lists that took it before)."""
+    values = decode_cursor(cursor, str, int)
+    if values is None:
+        return offset
+    if values[0] != "at" or values[1] < 0:
+        raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.")
+    return values[1]
+
+
+def page_at(request: Request, items: Sequence[T], limit: int, start: int) -> Page[T]:
+    """A `Page` of up to limit+1 items fetched from position `start` (for lists without a natural keyset)."""
+    if len(items) <= limit:
+        return Page(items=list(items))
+    cursor = encode_cursor(["at", start + limit])
+    following = request.url.remove_query_params("offset").include_query_params(cursor=cursor)
+    return Page(items=list(items[:limit]), next_cursor=cursor, next=str(following))
+
+
+def page_of_list(request: Request, items: Sequence[T], limit: int, cursor: str | None) -> Page[T]:
+    """One page of a list already in memory (small, per-page or per-user lists)."""
+    start = position(cursor)
+    return page_at(request, items[start:start + limit + 1], limit, start)
 
 
 def page_of(request: Request, items: list[T], limit: int, key: Any) -> Page[T]:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from fastapi import Request
 
-from app.errors import ProblemError
+from app.errors import TOO_LARGE, ProblemError
 
 
 class UploadTooLarge(ProblemError):
     status = 413
-    title = "Too large"
+    title = TOO_LARGE
 
 
 @asynccontextmanager

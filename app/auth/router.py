@@ -18,7 +18,7 @@ from app.auth.schemas import (
 from app.db import SessionDep
 from app.errors import problem_response, problem_responses
 from app.security import login_limit
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of, page_of_list
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -124,10 +124,12 @@ def reset_password(user_id: int, body: PasswordReset, admin: AdminUser, session:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/tokens", response_model=list[TokenRead], responses=problem_responses(401))
-def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenRead]:
+@router.get("/tokens", response_model=Page[TokenRead], responses=problem_responses(400, 401))
+def list_tokens(request: Request, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+                cursor: CursorQuery = None) -> Page[TokenRead]:
     """Your personal access tokens (never the secrets themselves)."""
-    return [TokenRead.model_validate(t) for t in service.list_personal_tokens(session, user)]
+    tokens = [TokenRead.model_validate(t) for t in service.list_personal_tokens(session, user)]
+    return page_of_list(request, tokens, limit, cursor)
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.auth.models import MemberRole, Role, SpaceKind, TokenKind, Visibility
 from app.auth.rights import Right
 from app.auth.security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from app.request_schema import RequestSchema
 
 
 class Schema(BaseModel):
@@ -41,7 +42,7 @@ PASSWORD = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH,
                  description=f"At least {PASSWORD_MIN_LENGTH} characters.", examples=["correct horse battery"])
 
 
-class LoginRequest(Schema):
+class LoginRequest(RequestSchema):
     model_config = _with_examples({"username": "alice", "password": "mature-demo"})
 
     username: str = Field(min_length=1, max_length=64, examples=["alice"])
@@ -86,7 +87,7 @@ class UserRead(Schema):
     personal_space_id: int | None = Field(None, description="Set on /api/users/me only.")
 
 
-class UserCreate(Schema):
+class UserCreate(RequestSchema):
     model_config = _with_examples(
         {"username": "alice", "display_name": "Alice Okafor", "role": "adviser", "password": "correct horse battery"},
     )
@@ -97,7 +98,7 @@ class UserCreate(Schema):
     password: str = PASSWORD
 
 
-class UserUpdate(Schema):
+class UserUpdate(RequestSchema):
     """Admins may change anyone's role and activity; people may change their own name."""
 
     model_config = _with_examples(
@@ -122,7 +123,7 @@ class UserUpdate(Schema):
         return data
 
 
-class OwnPasswordChange(Schema):
+class OwnPasswordChange(RequestSchema):
     model_config = _with_examples(
         {"current_password": "correct horse battery", "new_password": "kittiwakes nest on the tyne"})
 
@@ -131,13 +132,13 @@ class OwnPasswordChange(Schema):
     new_password: str = PASSWORD
 
 
-class PasswordReset(Schema):
+class PasswordReset(RequestSchema):
     model_config = _with_examples({"new_password": "kittiwakes nest on the tyne"})
 
     new_password: str = PASSWORD
 
 
-class PersonalTokenCreate(Schema):
+class PersonalTokenCreate(RequestSchema):
     # No `"expires_in_days": null` example: FastAPI drops nulls from examples, which would turn it into 90 days.
     model_config = _with_examples(
         {"name": "intranet widget", "expires_in_days": 90},
@@ -174,7 +175,7 @@ SPACE_KEY = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$",
                   description="Short unique key: lower-case letters, digits and '-'.", examples=["north-east"])
 
 
-class SpaceCreate(Schema):
+class SpaceCreate(RequestSchema):
     model_config = _with_examples({**_NORTH_EAST, "visibility": "members"})
 
     key: str = SPACE_KEY
@@ -183,7 +184,7 @@ class SpaceCreate(Schema):
     visibility: Visibility = Visibility.members
 
 
-class SpaceUpdate(Schema):
+class SpaceUpdate(RequestSchema):
     model_config = _with_examples(
         {"name": "North East and Cumbria team"},
         {"visibility": "organisation"},
@@ -213,7 +214,7 @@ class SpaceRead(Schema):
     my_right: str = Field(description="What the caller may do here: read, edit or own.", examples=["edit"])
 
 
-class MemberPut(Schema):
+class MemberPut(RequestSchema):
     model_config = _with_examples({"role": "editor"})
 
     role: MemberRole

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from app.auth import service as account_service
 from app.auth import space_service
@@ -12,6 +12,7 @@ from app.auth.rights import Right
 from app.auth.schemas import MemberPut, MemberRead, SpaceCreate, SpaceRead, SpaceUpdate
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.pagination import CursorQuery, LimitQuery, Page, page_at, page_of_list, position
 
 router = APIRouter(prefix="/api/spaces", tags=["spaces"])
 
@@ -28,14 +29,28 @@ def _member_read(membership: SpaceMembership) -> MemberRead:
                       display_name=membership.user.display_name, role=membership.role)
 
 
-@router.get("", response_model=list[SpaceRead], responses=problem_responses(401))
-def list_spaces(user: CurrentUser, session: SessionDep) -> list[SpaceRead]:
-    """The spaces you may read, with your right in each."""
-    return [_space_read(space, right) for space, right in space_service.list_readable(session, user)]
+@router.get("", response_model=Page[SpaceRead], responses=problem_responses(400, 401))
+def list_spaces(request: Request, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+                cursor: CursorQuery = None) -> Page[SpaceRead]:
+    """The spaces you may read, with your right in each (organisational ones first, then by name)."""
+    start = position(cursor)
+    rows = space_service.list_readable(session, user, offset=start, limit=limit + 1)
+    return page_at(request, [_space_read(space, right) for space, right in rows], limit, start)
+
+
+# OpenAPI links: what a client (or Schemathesis's state machine) can do next with the space it created.
+_CREATED_SPACE_LINKS = {201: {"description": "Created", "links": {
+    "CreatePage": {"operationRef": "#/paths/~1api~1pages/post",
+                   "description": "Write the first page of the new space.",
+                   "requestBody": {"space_id": "$response.body#/id", "title": "Welcome",
+                                   "content": "[[Sector::Retail]] notes; see [[Routes in]].\n"}},
+    "ReadSpace": {"operationRef": "#/paths/~1api~1spaces~1{space_id}/get",
+                  "parameters": {"space_id": "$response.body#/id"}},
+}}}
 
 
 @router.post("", response_model=SpaceRead, status_code=status.HTTP_201_CREATED,
-             responses=problem_responses(401, 403, 409, 422))
+             responses={**problem_responses(401, 403, 409, 422), **_CREATED_SPACE_LINKS})
 def create_space(body: SpaceCreate, user: ManagerUser, session: SessionDep, response: Response) -> SpaceRead:
     """Create an organisational space (managers and admins); you become its owner."""
     space = space_service.create_space(session, user, body)
@@ -56,11 +71,12 @@ def update_space(space_id: int, body: SpaceUpdate, user: CurrentUser, session: S
     return _space_read(space_service.update_space(space, body), right)
 
 
-@router.get("/{space_id}/members", response_model=list[MemberRead], responses=problem_responses(401, 404))
-def list_members(space_id: int, user: CurrentUser, session: SessionDep) -> list[MemberRead]:
-    """Who belongs to a space and with what right."""
+@router.get("/{space_id}/members", response_model=Page[MemberRead], responses=problem_responses(400, 401, 404))
+def list_members(request: Request, space_id: int, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+                 cursor: CursorQuery = None) -> Page[MemberRead]:
+    """Who belongs to a space and with what right, by username."""
     space, _ = space_service.get_space(session, user, space_id)
-    return [_member_read(m) for m in space_service.list_members(session, space)]
+    return page_of_list(request, [_member_read(m) for m in space_service.list_members(session, space)], limit, cursor)
 
 
 @router.put("/{space_id}/members/{user_id}", response_model=MemberRead,

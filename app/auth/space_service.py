@@ -11,9 +11,10 @@ from app.auth.rights import Right, readable_space_clause, right_in_space
 from app.auth.schemas import SpaceCreate, SpaceUpdate
 
 
-def list_readable(session: Session, user: User) -> list[tuple[Space, Right]]:
-    """Every space the caller may read, with their right in it."""
-    spaces = session.scalars(select(Space).where(readable_space_clause(user)).order_by(Space.kind, Space.name))
+def list_readable(session: Session, user: User, offset: int = 0, limit: int | None = None) -> list[tuple[Space, Right]]:
+    """The spaces the caller may read (from `offset`, at most `limit`), with their right in each."""
+    spaces = session.scalars(select(Space).where(readable_space_clause(user))
+                             .order_by(Space.kind, Space.name, Space.id).offset(offset).limit(limit))
     return [(space, right_in_space(session, user, space)) for space in spaces]
 
 

@@ -18,7 +18,7 @@ from app.following.schemas import (
     UnreadCount, WebhookCreate, WebhookCreated, WebhookRead, WebhookUpdate,
 )
 from app.following.service import FollowKey
-from app.pagination import CursorQuery, InvalidCursor, LimitQuery, decode_cursor, page_of
+from app.pagination import CursorQuery, InvalidCursor, LimitQuery, Page, decode_cursor, page_at, page_of, position
 
 router = APIRouter(prefix="/api", tags=["following"])
 
@@ -154,11 +154,14 @@ def create_webhook(request: Request, body: WebhookCreate, admin: AdminUser, sess
     return WebhookCreated(**read.model_dump(), secret=webhooks.secret_for(request.app.state.secret_key, hook))
 
 
-@router.get("/webhooks", response_model=list[WebhookRead], responses=problem_responses(401, 403))
-def list_webhooks(admin: AdminUser, session: SessionDep) -> list[WebhookRead]:
+@router.get("/webhooks", response_model=Page[WebhookRead], responses=problem_responses(400, 401, 403))
+def list_webhooks(request: Request, admin: AdminUser, session: SessionDep, limit: LimitQuery = 50,
+                  cursor: CursorQuery = None) -> Page[WebhookRead]:
     """Registered hooks you may see (organisation-wide ones and those of spaces you may read)."""
-    hooks = list(session.scalars(webhooks.visible_hooks(admin).order_by(webhooks.Webhook.id)))
-    return webhooks.hook_reads(session, hooks)
+    start = position(cursor)
+    hooks = list(session.scalars(webhooks.visible_hooks(admin).order_by(webhooks.Webhook.id)
+                                 .offset(start).limit(limit + 1)))
+    return page_at(request, webhooks.hook_reads(session, hooks), limit, start)
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookRead, responses=problem_responses(401, 403, 404))

@@ -9,20 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.following.events import EVENT_TYPES
 from app.pages.schemas import AuthorRead
+from app.request_schema import RequestSchema
 
 _ALICE = {"id": 3, "username": "alice", "display_name": "Alice Okafor"}
 
 
-def _examples(*examples: dict[str, Any], forbid: bool = False) -> ConfigDict:
-    return ConfigDict(from_attributes=True, extra="forbid" if forbid else "ignore",
-                      json_schema_extra={"examples": list(examples)})
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(from_attributes=True, json_schema_extra={"examples": list(examples)})
 
 
 # ---------------------------------------------------------------- follows
 
 
-class FollowCreate(BaseModel):
-    model_config = _examples({"kind": "page", "id": 9}, {"kind": "topic", "id": 4}, forbid=True)
+class FollowCreate(RequestSchema):
+    model_config = _examples({"kind": "page", "id": 9}, {"kind": "topic", "id": 4})
 
     kind: Literal["page", "space", "topic", "person"]
     id: int = Field(ge=1, description="The page, space, topic or person to follow.")
@@ -57,8 +57,8 @@ class FollowList(BaseModel):
     next: str | None = None
 
 
-class FollowSettings(BaseModel):
-    model_config = _examples({"auto_follow": False}, forbid=True)
+class FollowSettings(RequestSchema):
+    model_config = _examples({"auto_follow": False})
 
     auto_follow: bool = Field(description="Follow pages you edit or rate without asking (pages you unfollowed "
                                           "stay unfollowed either way).")
@@ -146,10 +146,10 @@ class UnreadCount(BaseModel):
     unread: int
 
 
-class ReadMark(BaseModel):
+class ReadMark(RequestSchema):
     """Mark single events read (`event_ids`) or everything up to and including one event (`up_to`)."""
 
-    model_config = _examples({"event_ids": ["c812"]}, {"up_to": "m77"}, forbid=True)
+    model_config = _examples({"event_ids": ["c812"]}, {"up_to": "m77"})
 
     event_ids: list[str] | None = Field(None, min_length=1, max_length=200)
     up_to: str | None = Field(None, max_length=40)
@@ -164,9 +164,9 @@ class ReadMark(BaseModel):
 # ---------------------------------------------------------------- webhooks
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(RequestSchema):
     model_config = _examples({"url": "https://intranet.example.org/hooks/lmi", "event_types": ["page.edited",
-                              "page.approved"], "space_id": None, "description": "Intranet news"}, forbid=True)
+                              "page.approved"], "space_id": None, "description": "Intranet news"})
 
     url: str = Field(max_length=2000, description="http(s) URL that receives a POST per event.")
     event_types: list[str] = Field(min_length=1, description="Event types to receive.")
@@ -175,8 +175,8 @@ class WebhookCreate(BaseModel):
     description: str = Field("", max_length=500)
 
 
-class WebhookUpdate(BaseModel):
-    model_config = _examples({"active": False}, forbid=True)
+class WebhookUpdate(RequestSchema):
+    model_config = _examples({"active": False})
 
     url: str | None = Field(None, max_length=2000)
     event_types: list[str] | None = Field(None, min_length=1)

@@ -20,6 +20,16 @@ class TitleTaken(Conflict):
     title = "Title already in use"
 
 
+class PageNotDeleted(Conflict):
+    title = "Page not deleted"
+
+
+class NothingToChange(Conflict):
+    """The page is already in the state asked for (revert to its current content, move to its own title)."""
+
+    title = "Nothing to change"
+
+
 class EditConflict(Conflict):
     title = "Edit conflict"
 

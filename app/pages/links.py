@@ -58,8 +58,8 @@ def resolve(session: Session, space_id: int, keys: Iterable[str]) -> dict[str, i
     return found
 
 
-def backlinks(session: Session, user: User, page: Page) -> list[Page]:
-    """Readable live pages that link to this page by its title or an old title."""
+def backlinks(session: Session, user: User, page: Page, offset: int = 0, limit: int | None = None) -> list[Page]:
+    """Readable live pages that link to this page by its title or an old title (from `offset`, at most `limit`)."""
     source = aliased(Page)
     by_title = and_(source.space_id == page.space_id, PageLink.target_key == page.title_key)
     by_old_title = exists().where(
@@ -71,8 +71,9 @@ def backlinks(session: Session, user: User, page: Page) -> list[Page]:
         .join(Space, Space.id == source.space_id)
         .where(by_title | by_old_title, source.deleted_at.is_(None), source.id != page.id,
                readable_space_clause(user))
-        .order_by(source.title_key)
+        .order_by(source.title_key, source.id)
         .distinct()
+        .offset(offset).limit(limit)
     ))
 
 

@@ -23,7 +23,7 @@ from app.semantics import export, rdf, shapes
 from app.semantics.shapes import ShapeReport
 from app.semantics.negotiation import choose
 from app.semantics.rdf import RDF_FORMATS, Iris
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_at, page_of, page_of_list, position
 
 router = APIRouter(prefix="/api", tags=["pages"])
 
@@ -202,17 +202,20 @@ def read_revision(request: Request, revision_id: int, access: ReadableHistory, s
     return presentation.revision_read(session, access.page, revision)
 
 
-@router.get("/pages/{page_id}/diff", response_model=DiffRead, responses=READ_ERRORS)
+@router.get("/pages/{page_id}/diff", response_model=DiffRead, responses={**READ_ERRORS, **problem_responses(422)})
 def diff(
     access: ReadableHistory, session: SessionDep,
-    from_: Annotated[int | None, Query(alias="from", description="Older revision id (default: the parent of `to`).")] = None,
-    to: Annotated[int | None, Query(description="Newer revision id (default: the current revision).")] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, examples=["13", "rev-13", "n3"], description=(
+        f"The older revision (default: the parent of `to`): {service.REVISION_REF_HELP}."))] = None,
+    to: Annotated[str | None, Query(max_length=40, examples=["14", "rev-14", "n4"], description=(
+        f"The newer revision (default: the current one): {service.REVISION_REF_HELP}."))] = None,
 ) -> DiffRead:
-    """Compare two revisions: unified text and structured hunks."""
+    """Compare two revisions: unified text and structured hunks. `from` and `to` take a revision id (`14`,
+    `rev-14`) or a revision number (`n3`), so both `?from=13&to=14` and `?from=n3&to=n4` work."""
     page = access.page
-    new = service.get_revision(session, page, to) if to is not None else service.current_revision(session, page)
+    new = service.find_revision(session, page, to, "to") if to is not None else service.current_revision(session, page)
     if from_ is not None:
-        old = service.get_revision(session, page, from_)
+        old = service.find_revision(session, page, from_, "from")
     else:
         old = service.get_revision(session, page, new.parent_id) if new.parent_id else new
     return presentation.diff_read(session, page, old, new)
@@ -224,10 +227,14 @@ def shape_report(request: Request, access: ReadablePage, session: SessionDep) ->
     return shapes.check(export.page_rdf(session, iris_for(request), access.page))
 
 
-@router.get("/pages/{page_id}/backlinks", response_model=list[BacklinkRead], responses=READ_ERRORS)
-def backlinks(access: ReadablePage, user: CurrentUser, session: SessionDep) -> list[BacklinkRead]:
-    """Pages you may read that link here ("what links here"), also through old titles."""
-    return [BacklinkRead.model_validate(p) for p in links.backlinks(session, user, access.page)]
+@router.get("/pages/{page_id}/backlinks", response_model=Page[BacklinkRead],
+            responses={**READ_ERRORS, **problem_responses(400)})
+def backlinks(request: Request, access: ReadablePage, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+              cursor: CursorQuery = None) -> Page[BacklinkRead]:
+    """Pages you may read that link here ("what links here"), also through old titles, by title."""
+    start = position(cursor)
+    found = links.backlinks(session, user, access.page, offset=start, limit=limit + 1)
+    return page_at(request, [BacklinkRead.model_validate(p) for p in found], limit, start)
 
 
 @router.get("/spaces/{space_id}/pages/{title:path}", response_model=PageRead, responses=READ_ERRORS)
@@ -251,13 +258,17 @@ def preview_page(request: Request, space_id: int, body: PagePreview, user: Curre
                                 [(a.property, a.value) for a in body.annotations], limits_for(request))
 
 
-@router.get("/spaces/{space_id}/wanted-pages", response_model=list[WantedPageRead],
-            responses=problem_responses(401, 404))
-def wanted_pages(space_id: int, user: CurrentUser, session: SessionDep) -> list[WantedPageRead]:
-    """Titles that pages in this space link to but that do not exist yet."""
+@router.get("/spaces/{space_id}/wanted-pages", response_model=Page[WantedPageRead],
+            responses=problem_responses(400, 401, 404))
+def wanted_pages(request: Request, space_id: int, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+                 cursor: CursorQuery = None) -> Page[WantedPageRead]:
+    """Titles that pages in this space link to but that do not exist yet, by title; each with the first
+    pages linking to it (`linked_from`, at most 10) and how many do (`linked_from_count`)."""
     space, _ = space_service.get_space(session, user, space_id)
-    return [WantedPageRead(title=title, linked_from=[BacklinkRead.model_validate(p) for p in sources])
-            for title, sources in links.wanted_pages(session, space.id).items()]
+    wanted = [WantedPageRead(title=title, linked_from=[BacklinkRead.model_validate(p) for p in sources[:10]],
+                             linked_from_count=len(sources))
+              for title, sources in links.wanted_pages(session, space.id).items()]
+    return page_of_list(request, wanted, limit, cursor)
 
 
 @router.get("/recent-changes", response_model=Page[ChangeRead], responses=problem_responses(401, 400))

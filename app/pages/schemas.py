@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.request_schema import RequestSchema
+
 CONTENT_LIMIT = 2_000_000  # characters; a page larger than this is almost certainly a mistake
 
 TITLE = Field(min_length=1, max_length=200, examples=["Health and social care in the North East"])
@@ -173,10 +175,11 @@ class AuthorRead(Schema):
     display_name: str
 
 
-class AnnotationIn(Schema):
+class AnnotationIn(RequestSchema):
     """A structured annotation; the same as writing [[property::value]] in the text."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"property": "Median pay", "value": "27500 GBP"}]})
+    model_config = ConfigDict(from_attributes=True,
+                              json_schema_extra={"examples": [{"property": "Median pay", "value": "27500 GBP"}]})
 
     property: str = Field(min_length=1, max_length=200, description="Label, alternative label or CURIE.",
                           examples=["Sector"])
@@ -201,7 +204,7 @@ class AnnotationRead(Schema):
     origin: Literal["inline", "structured"]
 
 
-class PageCreate(Schema):
+class PageCreate(RequestSchema):
     model_config = _with_examples({
         "space_id": 1, "title": _TITLE, "content": _CONTENT_7, "categories": _CATEGORIES,
         "summary": "First notes from the NHS jobs fair",
@@ -216,7 +219,7 @@ class PageCreate(Schema):
     summary: str = Field("", max_length=500, examples=["First notes from the jobs fair"])
 
 
-class PageEdit(Schema):
+class PageEdit(RequestSchema):
     """An edit: new content and/or categories, based on a revision you read."""
 
     model_config = _with_examples(
@@ -244,7 +247,7 @@ class PageEdit(Schema):
     )
 
 
-class PagePreview(Schema):
+class PagePreview(RequestSchema):
     """Text to render as it would be saved, without saving it."""
 
     model_config = _with_examples({"content": _CONTENT_14, "categories": _CATEGORIES})
@@ -282,7 +285,7 @@ class PreviewRead(Schema):
     problems: list[AnnotationProblem] = Field(description="Annotations that saving would refuse (422); fix them first.")
 
 
-class PageMove(Schema):
+class PageMove(RequestSchema):
     model_config = _with_examples(
         {"title": "Health and care jobs in the North East", "summary": "Shorter title, as in the careers guide"},
         {"title": _TITLE, "space_id": 2, "summary": "Moved to the shared LMI space for all advisers"},
@@ -293,7 +296,7 @@ class PageMove(Schema):
     summary: str = Field("", max_length=500)
 
 
-class PageRevert(Schema):
+class PageRevert(RequestSchema):
     model_config = _with_examples(
         {"revision_id": 7, "summary": "Back to the first notes: the figures added since were for England"},
     )
@@ -443,11 +446,13 @@ class BacklinkRead(Schema):
 
 class WantedPageRead(Schema):
     model_config = _with_examples(
-        {"title": "Nursing associate", "linked_from": [{"id": 9, "title": _TITLE, "space_id": 1}]},
+        {"title": "Nursing associate", "linked_from": [{"id": 9, "title": _TITLE, "space_id": 1}],
+         "linked_from_count": 1},
     )
 
     title: str
-    linked_from: list[BacklinkRead]
+    linked_from: list[BacklinkRead] = Field(description="The first 10 pages linking here, by title.")
+    linked_from_count: int = Field(description="How many pages in the space link here.")
 
 
 class ChangeRead(Schema):

@@ -28,7 +28,8 @@ from app.auth.rights import Right, readable_space_clause, right_in_space
 from app.db import take_write_turn, utcnow
 from app.pages import links
 from app.pages.exceptions import (
-    EditConflict, InvalidPageInput, PageGone, PageNotFound, RevisionNotFound, SourceAlreadyBookmarked, TitleTaken,
+    EditConflict, InvalidPageInput, NothingToChange, PageGone, PageNotDeleted, PageNotFound, RevisionNotFound,
+    SourceAlreadyBookmarked, TitleTaken,
 )
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
@@ -140,6 +141,28 @@ def get_revision(session: Session, page: Page, revision_id: int) -> Revision:
     revision = session.get(Revision, revision_id)
     if revision is None or revision.page_id != page.id:
         raise RevisionNotFound(f"Page {page.id} has no revision {revision_id}.")
+    return revision
+
+
+REVISION_REF = re.compile(r"(?:rev-)?(?P<id>\d{1,18})|n(?P<number>\d{1,18})")
+REVISION_REF_HELP = ("a revision id (`14`, or `rev-14` as in the page's ETag; what `id` in .../revisions says) or a "
+                     "revision number with `n` (`n3`: the page's third revision, as `number` in .../revisions and the "
+                     "history show it)")
+
+
+def find_revision(session: Session, page: Page, ref: str, field: str) -> Revision:
+    """The revision `ref` names: an id (`14`, `rev-14`) or a number within the page (`n3`); 422 for anything else."""
+    match = REVISION_REF.fullmatch(ref.strip())
+    if match is None:
+        message = f"{ref!r} names no revision: give {REVISION_REF_HELP}"
+        raise InvalidPageInput(f"{field}: {message}.", errors=[{"field": field, "message": message}])
+    if match["id"] is not None:
+        return get_revision(session, page, int(match["id"]))
+    number = int(match["number"])
+    revision = session.scalar(select(Revision).where(Revision.page_id == page.id, Revision.number == number))
+    if revision is None:
+        raise RevisionNotFound(f"Page {page.id} has no revision number {number} (its newest is number "
+                               f"{current_revision(session, page).number}).")
     return revision
 
 
@@ -360,8 +383,8 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
     same_facts = (semantics_service.structured_inputs(session, target.id)
                   == semantics_service.structured_inputs(session, current.id))
     if target.content == current.content and target.categories == current.categories and same_facts:
-        raise InvalidPageInput(f"The page already has the content of revision {revision_id}; nothing to revert.",
-                               errors=[{"field": "revision_id", "message": "same as the current content"}])
+        raise NothingToChange(f"The page already has the content of revision {revision_id}; nothing to revert. "
+                              "Name an earlier revision with different content (GET .../revisions).")
     summary = summary or f"Reverted to revision {target.number} of {target.created_at:%Y-%m-%d %H:%M} UTC"
     revision = _append_revision(session, page, current, user, content=target.content,
                                 categories=list(target.categories), summary=summary, minor=False,
@@ -384,8 +407,8 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     title = _normalise_title(new_title)
     key = title_key(title)
     if title == page.title and target_space.id == source_space.id:
-        raise InvalidPageInput("The page already has this title in this space; nothing to move.",
-                               errors=[{"field": "title", "message": "unchanged"}])
+        raise NothingToChange("The page already has this title in this space; nothing to move. Give a new title "
+                              "or another space_id.")
     _ensure_title_free(session, target_space, title, key, moving=page)
     if target_space.id != source_space.id:
         _move_bookmark(session, page, target_space)
@@ -441,7 +464,8 @@ def restore_page(session: Session, user: User, access: PageAccess) -> Page:
     """Undo a delete; the page comes back with its whole history."""
     page = lock(session, access.page.id)
     if page.deleted_at is None:
-        raise InvalidPageInput(f"The page '{page.title}' is not deleted; nothing to restore.")
+        raise PageNotDeleted(f"The page '{page.title}' is not deleted, so there is nothing to restore: it is live at "
+                             f"/api/pages/{page.id}. Only a deleted page (DELETE /api/pages/{page.id}) can be restored.")
     page.deleted_at, page.deleted_by_id = None, None
     changelog.record(session, "page.restored", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      title=page.title)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.pages.schemas import AuthorRead
+from app.request_schema import RequestSchema
 
 # One small world for the examples: Alice (user 3, person 3) and Ben (user 4, person 4) are advisers, Carol
 # (user 2, person 2) a manager; Priya Shah (person 41) is an external contact at the Chamber of Commerce.
@@ -90,10 +91,10 @@ class PersonList(BaseModel):
     next: str | None = None
 
 
-class PersonCreate(BaseModel):
+class PersonCreate(RequestSchema):
     """An external contact: someone outside the organisation advisers can ask."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"name": "Priya Shah", "organisation": "North East Chamber of Commerce",
          "contact": "priya.shah@example.org, 0191 000 0000"}]})
 
@@ -102,10 +103,10 @@ class PersonCreate(BaseModel):
     contact: str = Field("", max_length=2000, description="How to reach them: e-mail, phone, when.")
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(RequestSchema):
     """Change an external contact's details, or hide a profile from the directory."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hidden": True},
+    model_config = ConfigDict(json_schema_extra={"examples": [{"hidden": True},
                                                                               {"contact": "priya@example.org"}]})
 
     name: Name | None = None
@@ -117,11 +118,11 @@ class PersonUpdate(BaseModel):
 # ---------------------------------------------------------------- tags
 
 
-class TagCreate(BaseModel):
+class TagCreate(RequestSchema):
     """Tag a person with a topic (give `topic_id`, or `topic`: an IRI, a label, a synonym or new free text,
     which becomes a candidate topic). Tagging them again with the same topic changes your tag."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"topic": "Apprenticeships", "level": 4, "note": "Ran the apprenticeship fair with the college.",
          "evidence_page_id": 5},
         {"topic_id": 23, "level": 3}]})
@@ -320,8 +321,8 @@ class TopicRead(BaseModel):
     updated_at: datetime
 
 
-class TopicCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+class TopicCreate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"label": "Green apprenticeships", "status": "candidate"},
         {"label": "Net zero skills", "status": "concept", "definition": "Skills for low-carbon jobs.",
          "broader_ids": [20]}]})
@@ -332,30 +333,30 @@ class TopicCreate(BaseModel):
     broader_ids: list[int] = Field(default_factory=list, max_length=20)
 
 
-class TopicUpdate(BaseModel):
+class TopicUpdate(RequestSchema):
     """Rename (the old label stays as a synonym) or redefine a topic."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "Apprenticeships in England"},
+    model_config = ConfigDict(json_schema_extra={"examples": [{"label": "Apprenticeships in England"},
                                                                               {"definition": "Paid jobs with training."}]})
 
     label: str | None = Field(None, min_length=1, max_length=200)
     definition: str | None = Field(None, max_length=4000)
 
 
-class TopicMerge(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"into_id": 23}]})
+class TopicMerge(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"into_id": 23}]})
 
     into_id: int = Field(description="The topic that stays; this one's tags and labels move to it.")
 
 
-class SynonymCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "Apprentice schemes"}]})
+class SynonymCreate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"label": "Apprentice schemes"}]})
 
     label: str = Field(min_length=1, max_length=200)
 
 
-class BroaderPut(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"broader_ids": [20]}]})
+class BroaderPut(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"broader_ids": [20]}]})
 
     broader_ids: list[int] = Field(max_length=20, description="Empty: a top topic.")
 

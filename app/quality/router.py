@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
 from app.pages.service import PageAccess, current_revision
+from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, position
 from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
@@ -85,18 +86,26 @@ def withdraw_rating(access: ReadablePage, user: CurrentUser, session: SessionDep
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/pages/{page_id}/ratings", response_model=list[RatingRead], responses=problem_responses(401, 404, 410))
-def list_ratings(access: ReadablePage, user: CurrentUser, session: SessionDep,
+@router.get("/pages/{page_id}/ratings", response_model=Page[RatingRead],
+            responses=problem_responses(400, 401, 404, 410))
+def list_ratings(request: Request, access: ReadablePage, user: CurrentUser, session: SessionDep,
                  history: Annotated[bool, Query(description="Include replaced and withdrawn ratings.")] = False,
-                 ) -> list[RatingRead]:
+                 limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[RatingRead]:
     """The page's ratings, newest first; raters who chose anonymity are named only to managers."""
-    return _rating_reads(session, user, service.page_ratings(session, access.page, include_history=history))
+    start = position(cursor)
+    ratings = service.page_ratings(session, access.page, include_history=history)[start:start + limit + 1]
+    return page_at(request, _rating_reads(session, user, ratings), limit, start)
 
 
-@router.get("/users/me/ratings", response_model=list[RatingRead], responses=problem_responses(401))
-def list_my_ratings(user: CurrentUser, session: SessionDep) -> list[RatingRead]:
+@router.get("/users/me/ratings", response_model=Page[RatingRead], responses=problem_responses(400, 401))
+def list_my_ratings(request: Request, user: CurrentUser, session: SessionDep,
+                    page_id: Annotated[int | None, Query(description="Only your ratings of this page.")] = None,
+                    limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[RatingRead]:
     """Every rating you have made (with history) of pages you may still read, newest first."""
-    return _rating_reads(session, user, service.my_ratings(session, user))
+    start = position(cursor)
+    ratings = [r for r in service.my_ratings(session, user) if page_id is None or r.page_id == page_id]
+    ratings = ratings[start:start + limit + 1]
+    return page_at(request, _rating_reads(session, user, ratings), limit, start)
 
 
 @router.get("/pages/{page_id}/maturity", response_model=MaturityRead, responses=problem_responses(401, 404, 410))
@@ -165,14 +174,16 @@ def quality_overview(user: CurrentUser, session: SessionDep,
     return overview.overview(session, user, space_id)
 
 
-@router.get("/quality/review-queue", response_model=list[overview.QueueItem], responses=problem_responses(401, 422))
-def review_queue(user: CurrentUser, session: SessionDep,
+@router.get("/quality/review-queue", response_model=Page[overview.QueueItem],
+            responses=problem_responses(400, 401, 422))
+def review_queue(request: Request, user: CurrentUser, session: SessionDep,
                  kind: Annotated[Literal["stale", "low_rated", "low_rated_much_read", "conflicting"], Query(
                      description="stale (valid-until passed or not reviewed for a year), low_rated, "
                                  "low_rated_much_read (low-rated and opened at least 20 times in 30 days, "
                                  "most read first), or conflicting (colleagues' ratings disagree)")],
                  space_id: Annotated[int | None, Query()] = None,
-                 offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                 ) -> list[overview.QueueItem]:
+                 offset: OffsetQuery = 0, limit: LimitQuery = 50, cursor: CursorQuery = None,
+                 ) -> Page[overview.QueueItem]:
     """Pages that need a review, worst first, each with the reason."""
-    return overview.queue(session, user, kind, space_id, offset, limit)
+    start = position(cursor, offset)
+    return page_at(request, overview.queue(session, user, kind, space_id, start, limit + 1), limit, start)

@@ -7,14 +7,15 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.pages.schemas import AuthorRead
+from app.request_schema import RequestSchema
 
 SCORE = Field(None, ge=1, le=5)
 
 
-class Scores(BaseModel):
+class Scores(RequestSchema):
     """1 (poor) to 5 (excellent) on each LMI quality criterion; leave out what you cannot judge."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"currency": 4, "reliability": 5, "relevance": 4, "impartiality": 4, "accessibility": 3,
          "comprehensiveness": 3}]})
 
@@ -49,8 +50,8 @@ def criteria() -> list[CriterionRead]:
             for name, field in Scores.model_fields.items()]
 
 
-class RatingPut(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+class RatingPut(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "scores": {"currency": 4, "reliability": 5}, "comment": "Figures match ASHE 2025.", "anonymous": False}]})
 
     scores: Scores
@@ -105,8 +106,8 @@ class MaturityRead(BaseModel):
     computed_at: datetime
 
 
-class ApprovalPut(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"revision_id": 14, "note": "Checked."}]})
+class ApprovalPut(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"revision_id": 14, "note": "Checked."}]})
 
     revision_id: int | None = Field(None, description="Default: the current revision.")
     note: str = Field("", max_length=2000)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from app.auth.dependencies import ManagerUser
 from app.db import SessionDep, utcnow
 from app.errors import problem_responses
+from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, page_of_list, position
 from app.reports import charts, csv_export, demand, history, profiles, report, teams
 from app.reports.exceptions import InvalidReportRequest
 from app.reports.schemas import (
@@ -30,8 +31,6 @@ ProfileQuery = Annotated[int, Query(description="The profile to report on (GET /
 AtQuery = Annotated[str | None, Query(description="The report as it stood then: the last snapshot on or before "
                                                   "this date (YYYY-MM-DD, end of day UTC) or ISO 8601 time.",
                                       examples=["2026-10-01"])]
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=200)]
 CSV = "text/csv"
 SVG = "image/svg+xml"
 MANAGER_ERRORS = (401, 403)
@@ -40,10 +39,12 @@ MANAGER_ERRORS = (401, 403)
 # ---------------------------------------------------------------- teams
 
 
-@router.get("/teams", response_model=list[TeamRead], responses=problem_responses(*MANAGER_ERRORS, 422))
-def list_teams(user: ManagerUser, session: SessionDep, offset: Offset = 0, limit: Limit = 100) -> list[TeamRead]:
+@router.get("/teams", response_model=Page[TeamRead], responses=problem_responses(*MANAGER_ERRORS, 400, 422))
+def list_teams(request: Request, user: ManagerUser, session: SessionDep, offset: OffsetQuery = 0,
+               limit: LimitQuery = 100, cursor: CursorQuery = None) -> Page[TeamRead]:
     """Teams by name, with how many users each has."""
-    return teams.team_reads(session, teams.list_teams(session, offset, limit))
+    start = position(cursor, offset)
+    return page_at(request, teams.team_reads(session, teams.list_teams(session, start, limit + 1)), limit, start)
 
 
 @router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED,
@@ -76,11 +77,12 @@ def delete_team(team_id: TeamId, user: ManagerUser, session: SessionDep) -> Resp
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/teams/{team_id}/members", response_model=list[TeamMemberRead],
-            responses=problem_responses(*MANAGER_ERRORS, 404))
-def list_members(team_id: TeamId, user: ManagerUser, session: SessionDep) -> list[TeamMemberRead]:
+@router.get("/teams/{team_id}/members", response_model=Page[TeamMemberRead],
+            responses=problem_responses(*MANAGER_ERRORS, 400, 404))
+def list_members(request: Request, team_id: TeamId, user: ManagerUser, session: SessionDep, limit: LimitQuery = 50,
+                 cursor: CursorQuery = None) -> Page[TeamMemberRead]:
     """The team's users by name."""
-    return teams.members(session, teams.get_team(session, team_id))
+    return page_of_list(request, teams.members(session, teams.get_team(session, team_id)), limit, cursor)
 
 
 @router.put("/teams/{team_id}/members/{user_id}", response_model=TeamMemberRead,
@@ -101,12 +103,16 @@ def remove_member(team_id: TeamId, user_id: UserId, user: ManagerUser, session: 
 # ---------------------------------------------------------------- profiles
 
 
-@router.get("/reports/profiles", response_model=list[ProfileRead], responses=problem_responses(*MANAGER_ERRORS, 422))
-def list_profiles(user: ManagerUser, session: SessionDep, offset: Offset = 0, limit: Limit = 100,
+@router.get("/reports/profiles", response_model=Page[ProfileRead],
+            responses=problem_responses(*MANAGER_ERRORS, 400, 422))
+def list_profiles(request: Request, user: ManagerUser, session: SessionDep, offset: OffsetQuery = 0,
+                  limit: LimitQuery = 100, cursor: CursorQuery = None,
                   team_id: Annotated[int | None, Query(description="Only this team's profiles.")] = None,
-                  ) -> list[ProfileRead]:
+                  ) -> Page[ProfileRead]:
     """Required-expertise profiles by name."""
-    return [profiles.profile_read(session, p) for p in profiles.list_profiles(session, team_id, offset, limit)]
+    start = position(cursor, offset)
+    found = profiles.list_profiles(session, team_id, start, limit + 1)
+    return page_at(request, [profiles.profile_read(session, p) for p in found], limit, start)
 
 
 @router.post("/reports/profiles", response_model=ProfileRead, status_code=status.HTTP_201_CREATED,
@@ -218,12 +224,14 @@ def take_snapshots(body: SnapshotCreate, user: ManagerUser, session: SessionDep)
             for s in taken]
 
 
-@router.get("/reports/snapshots", response_model=list[SnapshotRead],
-            responses=problem_responses(*MANAGER_ERRORS, 404, 422))
-def list_snapshots(profile_id: ProfileQuery, user: ManagerUser, session: SessionDep, offset: Offset = 0,
-                   limit: Limit = 100) -> list[SnapshotRead]:
+@router.get("/reports/snapshots", response_model=Page[SnapshotRead],
+            responses=problem_responses(*MANAGER_ERRORS, 400, 404, 422))
+def list_snapshots(request: Request, profile_id: ProfileQuery, user: ManagerUser, session: SessionDep,
+                   offset: OffsetQuery = 0, limit: LimitQuery = 100, cursor: CursorQuery = None) -> Page[SnapshotRead]:
     """The profile's snapshots, newest first."""
-    return history.list_snapshots(session, profiles.get_profile(session, profile_id), offset, limit)
+    start = position(cursor, offset)
+    found = history.list_snapshots(session, profiles.get_profile(session, profile_id), start, limit + 1)
+    return page_at(request, found, limit, start)
 
 
 @router.get("/reports/demand", response_model=DemandReport, responses=problem_responses(*MANAGER_ERRORS, 422))

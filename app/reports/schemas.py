@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.people.schemas import TopicRef
+from app.request_schema import RequestSchema
 
 # One small world for the examples: the North East team (team 2) with Alice (person 3) and Ben (person 4);
 # Priya Shah (person 41) is an external contact; someone else hid their profile.
@@ -42,16 +43,16 @@ def _examples(*values: dict[str, Any]) -> ConfigDict:
 # ---------------------------------------------------------------- teams
 
 
-class TeamCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+class TeamCreate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"name": "North East", "description": "Newcastle and Sunderland offices"}]})
 
     name: Name
     description: str = Field("", max_length=2000)
 
 
-class TeamUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "North East and Cumbria"}]})
+class TeamUpdate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "North East and Cumbria"}]})
 
     name: Name | None = None
     description: str | None = Field(None, max_length=2000)
@@ -87,10 +88,10 @@ class TeamMemberRead(BaseModel):
 # ---------------------------------------------------------------- profiles
 
 
-class RequirementIn(BaseModel):
+class RequirementIn(RequestSchema):
     """`required_people` people at `level` or above in the topic (tags on narrower topics count)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_REQUIREMENT]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_REQUIREMENT]})
 
     topic_id: int = Field(description="A topic of the scheme (GET /api/topics); a merged topic means the one it "
                                       "was merged into.")
@@ -99,10 +100,10 @@ class RequirementIn(BaseModel):
     priority: PriorityName = "medium"
 
 
-class ProfileWrite(BaseModel):
+class ProfileWrite(RequestSchema):
     """A profile for the whole organisation (no `team_id`) or for one team; PUT replaces every topic."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Apprenticeship season 2027", "description": "What the team needs by March.", "team_id": 2,
         "topics": [_REQUIREMENT, {"topic_id": 12, "required_people": 2, "level": 4, "priority": "medium"}]}]})
 
@@ -221,8 +222,8 @@ class SkillsGapReport(BaseModel):
 # ---------------------------------------------------------------- snapshots and changes
 
 
-class SnapshotCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"profile_id": 5}, {}]})
+class SnapshotCreate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"profile_id": 5}, {}]})
 
     profile_id: int | None = Field(None, description="Leave out to snapshot every profile.")
 

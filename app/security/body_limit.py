@@ -7,12 +7,11 @@ Paths that stream large uploads themselves (the SKOS import) get their own, larg
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON
+from app.errors import TOO_LARGE, problem_at
 
 
 class _Exceeded(Exception):
@@ -78,14 +77,15 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps({
-        "type": "about:blank", "title": "Request body too large", "status": 413,
-        "detail": f"The request body is over the limit of {limit:,} bytes and was not read. "
-                  "Send less at a time (split the page or the file), or ask the operator to raise "
-                  "MATURE_MAX_BODY_BYTES.",
-        "instance": scope["path"],
-    }).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+    answer = problem_at(
+        scope["path"], 413, TOO_LARGE,
+        f"The request body is over the limit of {limit:,} bytes and was not read. Send less at a time (split the "
+        "page or the file), or ask the operator to raise MATURE_MAX_BODY_BYTES.",
+        {"Connection": "close"},
+    )
+    await answer(scope, _nothing_more, send)
+
+
+async def _nothing_more() -> Message:
+    """The body is not read any further: whoever asks is told the client went away."""
+    return {"type": "http.disconnect"}

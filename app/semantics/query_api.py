@@ -22,6 +22,7 @@ from app.semantics.annotations import AnnotationError, canonical_decimal, type_a
 from app.semantics.ontology import Ontology, PropertySpec, ValueType
 from app.semantics.rdf import Iris
 from app.semantics.store import GraphStore
+from app.request_schema import RequestSchema
 
 PREFIXES = """PREFIX lmi: <https://w3id.org/mature-lmi/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -31,10 +32,10 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 
 
-class Condition(BaseModel):
+class Condition(RequestSchema):
     """One condition: on a property's values, a category or a space."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"property": "Region", "concept": "England", "include_narrower": True},
         {"property": "Median pay", "min": "25000 GBP"},
         {"category": "Shortage occupation"},
@@ -60,14 +61,14 @@ class Condition(BaseModel):
         return self
 
 
-class SortKey(BaseModel):
+class SortKey(RequestSchema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"by": "Median pay", "order": "desc"}]})
 
     by: str = Field("modified", description="modified, title, or a property label", examples=["modified"])
     order: Literal["asc", "desc"] = "desc"
 
 
-class QueryRequest(BaseModel):
+class QueryRequest(RequestSchema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "conditions": [{"property": "Sector", "equals": "Health and social care"},
                        {"property": "Region", "concept": "North East"},

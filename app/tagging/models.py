@@ -42,3 +42,5 @@ class Bookmark(Base):
     last_status: Mapped[int | None] = mapped_column(Integer, comment="HTTP status of the last check")
     check_error: Mapped[str] = mapped_column(String(300), default="")
     dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    check_state: Mapped[str | None] = mapped_column(
+        String(20), comment="alive, dead or could_not_check (app.tagging.linkcheck.CheckState); null: never checked")

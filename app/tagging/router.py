@@ -96,7 +96,7 @@ def _bookmark_read(page, bookmark: Bookmark) -> BookmarkRead:
     return BookmarkRead(page_id=page.id, url=bookmark.url, title=page.title, publisher=bookmark.publisher,
                         space_id=page.space_id, page=f"/api/pages/{page.id}", created_at=page.created_at,
                         last_checked_at=bookmark.last_checked_at, last_status=bookmark.last_status,
-                        dead=bookmark.dead, check_error=bookmark.check_error)
+                        dead=bookmark.dead, check_state=bookmark.check_state, check_error=bookmark.check_error)
 
 
 @router.post("/bookmarks", response_model=BookmarkRead, status_code=status.HTTP_201_CREATED,

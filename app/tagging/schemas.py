@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.request_schema import RequestSchema
 
-class PageTagCreate(BaseModel):
+
+class PageTagCreate(RequestSchema):
     """Name the topic by id, or by label, synonym or IRI; free text becomes a candidate topic."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "Apprenticeships"},
+    model_config = ConfigDict(json_schema_extra={"examples": [{"topic": "Apprenticeships"},
                                                                               {"topic_id": 12}]})
 
     topic: str | None = Field(None, min_length=1, max_length=200)
@@ -83,8 +86,8 @@ class TopicPages(BaseModel):
     items: list[TopicPageItem]
 
 
-class BookmarkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+class BookmarkCreate(RequestSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "space_id": 2, "url": "https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork",
         "title": "ONS: people in work", "publisher": "Office for National Statistics",
         "note": "Monthly labour market statistics; the regional tables are the ones we use.",
@@ -105,7 +108,7 @@ class BookmarkRead(BaseModel):
         "page_id": 31, "url": "https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork",
         "title": "ONS: people in work", "publisher": "Office for National Statistics", "space_id": 2,
         "page": "/api/pages/31", "created_at": "2026-11-20T10:12:00Z", "last_checked_at": "2026-11-22T03:00:00Z",
-        "last_status": 200, "dead": False, "check_error": ""}]})
+        "last_status": 200, "dead": False, "check_state": "alive", "check_error": ""}]})
 
     page_id: int
     url: str
@@ -116,5 +119,9 @@ class BookmarkRead(BaseModel):
     created_at: datetime
     last_checked_at: datetime | None
     last_status: int | None
-    dead: bool = Field(description="The last check found the source gone or unreachable.")
+    dead: bool = Field(description="A check found the source gone (404 or 410), and no later check reached it.")
+    check_state: Literal["alive", "dead", "could_not_check"] | None = Field(description=(
+        "What the last check found: `alive`, `dead` (the server said the page is gone), or `could_not_check` (no "
+        "answer: DNS, refused, timeout; or a temporary one: 5xx, 429, 403), which leaves `dead` as it was; null "
+        "before the first check."))
     check_error: str

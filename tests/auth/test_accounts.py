@@ -86,7 +86,7 @@ def test_personal_access_tokens_can_be_listed_and_revoked(client, session):
     created = client.post("/api/tokens", headers=alice.headers, json={"name": "intranet widget", "expires_in_days": 30})
     assert created.status_code == 201
     token = created.json()["access_token"]
-    listed = client.get("/api/tokens", headers=alice.headers).json()
+    listed = client.get("/api/tokens", headers=alice.headers).json()["items"]
     assert "intranet widget" in [t["name"] for t in listed]
     assert all(token not in str(t) for t in listed) and token.endswith(listed[0]["hint"])
     assert client.delete(f"/api/tokens/{created.json()['id']}", headers=alice.headers).status_code == 204
@@ -162,7 +162,7 @@ def test_space_owner_manages_members_and_a_space_keeps_an_owner(client, session)
     url = f"/api/spaces/{space.id}/members"
     assert client.put(f"{url}/{bob.id}", headers=owner.headers, json={"role": "editor"}).status_code == 200
     assert client.put(f"{url}/{owner.id}", headers=bob.headers, json={"role": "reader"}).status_code == 403
-    members = {m["username"]: m["role"] for m in client.get(url, headers=bob.headers).json()}
+    members = {m["username"]: m["role"] for m in client.get(url, headers=bob.headers).json()["items"]}
     assert members == {owner.user.username: "owner", bob.user.username: "editor"}
     last = client.delete(f"{url}/{owner.id}", headers=owner.headers)
     assert last.status_code == 422 and "no owner left" in last.json()["detail"]

@@ -70,7 +70,7 @@ def test_a_conflict_from_a_second_tab_is_resolved_with_nothing_lost(new_page, lo
     import httpx
 
     token = api_token("ben")
-    spaces = httpx.get(f"{live}/api/spaces", headers={"Authorization": f"Bearer {token}"}).json()
+    spaces = httpx.get(f"{live}/api/spaces", headers={"Authorization": f"Bearer {token}"}).json()["items"]
     lmi = next(s for s in spaces if s["key"] == "lmi")
     created = httpx.post(f"{live}/api/pages", headers={"Authorization": f"Bearer {token}"}, json={
         "space_id": lmi["id"], "title": "Logistics pay in Teesside",

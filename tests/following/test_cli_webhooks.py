@@ -35,7 +35,7 @@ def test_deliver_posts_what_the_server_queued_nothing_of(env):
         hook = client.post("/api/webhooks", headers=admin, json={"url": hook_receiver.url,
                                                                  "event_types": ["page.created"]})
         assert hook.status_code == 201, hook.text
-        spaces = client.get("/api/spaces", headers=admin).json()
+        spaces = client.get("/api/spaces", headers=admin).json()["items"]
         space = next(s for s in spaces if s["kind"] == "organisation" and s["visibility"] == "organisation")
         created = client.post("/api/pages", headers=admin, json={"space_id": space["id"], "title": "From the CLI test"})
         assert created.status_code == 201, created.text

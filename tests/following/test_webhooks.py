@@ -187,7 +187,7 @@ def test_registration_rules(client, session, org):
         response = client.post("/api/webhooks", headers=admin.headers, json=body)
         assert response.status_code == expected, (body, response.text)
     hook = register(client, admin, url, space_id=team_space.id)
-    assert [h["id"] for h in client.get("/api/webhooks", headers=admin.headers).json()] == [hook["id"]]
+    assert [h["id"] for h in client.get("/api/webhooks", headers=admin.headers).json()["items"]] == [hook["id"]]
     assert client.get(f"/api/webhooks/{hook['id']}", headers=writer.headers).status_code == 403
     response = client.patch(f"/api/webhooks/{hook['id']}", headers=admin.headers,
                             json={"active": False, "event_types": ["page.approved", "page.edited"]})

@@ -154,7 +154,7 @@ def test_lists_and_recent_changes_show_only_readable_pages(client: TestClient, s
     listed = [item["id"] for item in client.get("/api/pages?limit=200", headers=person.headers).json()["items"]]
     changes = client.get("/api/recent-changes?limit=200", headers=person.headers).json()["items"]
     changed_pages = {change["page_id"] for change in changes}
-    spaces = {s["id"] for s in client.get("/api/spaces", headers=person.headers).json()}
+    spaces = {s["id"] for s in client.get("/api/spaces", headers=person.headers).json()["items"]}
 
     assert (page.id in listed) is visible
     assert (page.id in changed_pages) is visible

@@ -41,10 +41,10 @@ def test_overview_counts_only_readable_pages(client, session, org):
 
 
 def test_stale_queue_gives_the_reason_and_hides_private_pages(client, session, org):
-    queue = client.get("/api/quality/review-queue?kind=stale", headers=org["manager"].headers).json()
+    queue = client.get("/api/quality/review-queue?kind=stale", headers=org["manager"].headers).json()["items"]
     assert [item["title"] for item in queue] == ["Expired figures"]
     assert queue[0]["reason"] == "Valid until 31 January 2020 has passed"
-    own = client.get("/api/quality/review-queue?kind=stale", headers=org["author"].headers).json()
+    own = client.get("/api/quality/review-queue?kind=stale", headers=org["author"].headers).json()["items"]
     assert {item["title"] for item in own} == {"Expired figures", "Private draft"}
 
 
@@ -53,7 +53,7 @@ def test_pages_not_reviewed_for_a_year_are_stale(client, session, org):
     page.updated_at = utcnow() - timedelta(days=400)
     session.commit()
     titles = [i["title"] for i in client.get("/api/quality/review-queue?kind=stale",
-                                              headers=org["manager"].headers).json()]
+                                              headers=org["manager"].headers).json()["items"]]
     assert "Fresh figures" in titles
 
 
@@ -62,13 +62,14 @@ def test_low_rated_and_conflicting_queues(client, org):
     url = f"/api/pages/{page['id']}/ratings/mine"
     for rater, score in zip(org["raters"], (1, 2, 5)):
         client.put(url, headers=rater.headers, json={"scores": {"reliability": score}})
-    conflicting = client.get("/api/quality/review-queue?kind=conflicting", headers=org["manager"].headers).json()
+    conflicting = client.get("/api/quality/review-queue?kind=conflicting",
+                             headers=org["manager"].headers).json()["items"]
     assert [i["title"] for i in conflicting] == ["Fresh figures"]
     assert conflicting[0]["reason"] == "3 colleagues disagree: their ratings differ by 4.0 points out of 5"
-    low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()
+    low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()["items"]
     assert [i["title"] for i in low] == []  # mean 2.7 is above the low-rated line
     client.put(url, headers=org["raters"][2].headers, json={"scores": {"reliability": 1}})
-    low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()
+    low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()["items"]
     assert [i["title"] for i in low] == ["Fresh figures"] and "1.3 out of 5" in low[0]["reason"]
     overview = client.get("/api/quality/overview", headers=org["manager"].headers).json()
     assert overview["queues"] == {"stale": 1, "low_rated": 1, "low_rated_much_read": 0, "conflicting": 0}

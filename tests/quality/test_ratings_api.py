@@ -68,11 +68,11 @@ def test_bad_ratings_are_422(client, people, page, scores):
 def test_one_current_rating_per_person_with_history(client, people, page):
     rate(client, people["rater"], page, reliability=2)
     rate(client, people["rater"], page, reliability=4)
-    current = client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json()
+    current = client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json()["items"]
     assert [r["scores"]["reliability"] for r in current] == [4]
-    history = client.get(f"/api/pages/{page['id']}/ratings?history=true", headers=people["rater"].headers).json()
+    history = client.get(f"/api/pages/{page['id']}/ratings?history=true", headers=people["rater"].headers).json()["items"]
     assert [r["scores"]["reliability"] for r in history] == [4, 2] and history[1]["superseded_at"] is not None
-    mine = client.get("/api/users/me/ratings", headers=people["rater"].headers).json()
+    mine = client.get("/api/users/me/ratings", headers=people["rater"].headers).json()["items"]
     assert len(mine) == 2
 
 
@@ -86,7 +86,7 @@ def test_authors_ratings_are_shown_but_not_counted(client, people, page):
 def test_anonymous_raters_are_named_only_to_managers_and_themselves(client, session, people, page):
     client.put(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers,
                json={"scores": {"reliability": 3}, "anonymous": True})
-    seen_by = lambda who: client.get(f"/api/pages/{page['id']}/ratings", headers=people[who].headers).json()[0]["rater"]  # noqa: E731
+    seen_by = lambda who: client.get(f"/api/pages/{page['id']}/ratings", headers=people[who].headers).json()["items"][0]["rater"]  # noqa: E731
     assert seen_by("other") is None
     assert seen_by("rater")["id"] == people["rater"].id
     assert seen_by("manager")["id"] == people["rater"].id
@@ -95,7 +95,7 @@ def test_anonymous_raters_are_named_only_to_managers_and_themselves(client, sess
 def test_withdrawing_a_rating(client, people, page):
     rate(client, people["rater"], page)
     assert client.delete(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers).status_code == 204
-    assert client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json() == []
+    assert client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json()["items"] == []
     assert client.delete(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers).status_code == 404
 
 
@@ -128,7 +128,7 @@ def test_my_ratings_hide_pages_i_can_no_longer_read(client, session, people, pag
     rate(client, people["rater"], page)
     space_id = page["space_id"]
     client.delete(f"/api/spaces/{space_id}/members/{people['rater'].id}", headers=people["author"].headers)
-    assert client.get("/api/users/me/ratings", headers=people["rater"].headers).json() == []
+    assert client.get("/api/users/me/ratings", headers=people["rater"].headers).json()["items"] == []
 
 
 def test_a_day_old_score_is_reassessed_on_read(client, session, people, page):

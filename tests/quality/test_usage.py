@@ -82,13 +82,13 @@ def org(client, session: Session) -> dict:
 
 def test_low_rated_much_read_queue_puts_heavily_used_poor_pages_first(client, session, org):
     queue = client.get("/api/quality/review-queue", params={"kind": "low_rated_much_read"},
-                       headers=org["raters"][0].headers).json()
+                       headers=org["raters"][0].headers).json()["items"]
     assert [item["title"] for item in queue] == ["Closed busy and poor", "Busy but poor"]
     assert queue[1]["reason"] == ("Rated 1.7 out of 5 on average by 2 colleagues, yet opened 25 times "
                                   "in the last 30 days")
     outsider = make_person(session)
     assert [item["title"] for item in client.get("/api/quality/review-queue", params={
-        "kind": "low_rated_much_read"}, headers=outsider.headers).json()] == ["Busy but poor"]
+        "kind": "low_rated_much_read"}, headers=outsider.headers).json()["items"]] == ["Busy but poor"]
     overview = client.get("/api/quality/overview", headers=outsider.headers).json()
     assert overview["queues"]["low_rated_much_read"] == 1
 
@@ -98,5 +98,5 @@ def test_old_views_do_not_count(client, session, org):
     add_views(session, Counter({(org["pages"]["quiet"]["id"], long_ago): 500}))
     session.commit()
     titles = [item["title"] for item in client.get("/api/quality/review-queue", params={
-        "kind": "low_rated_much_read"}, headers=org["author"].headers).json()]
+        "kind": "low_rated_much_read"}, headers=org["author"].headers).json()["items"]]
     assert "Quiet and poor" not in titles

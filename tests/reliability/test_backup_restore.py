@@ -154,7 +154,7 @@ def test_backup_restores_the_whole_state_into_the_other_database(source_backend,
         auth = {"Authorization": f"Bearer {backup.tokens['personal']}"}
         found = client.get("/api/search", params={"q": "apprenticeships"}, headers=auth)
         assert found.status_code == 200 and found.json()["total"] > 0, found.text
-        space_id = client.get("/api/spaces", headers=auth).json()[0]["id"]
+        space_id = client.get("/api/spaces", headers=auth).json()["items"][0]["id"]
         created = client.post("/api/pages", headers=auth, json={"space_id": space_id, "title": "After the restore",
                                                                  "content": "Written on the restored service."})
         assert created.status_code == 201, created.text  # the id sequences moved past the restored ids

@@ -47,7 +47,7 @@ def test_report_as_it_stood_on_an_earlier_date(client, session: Session, org):
     earlier = (utcnow() - timedelta(days=20)).date().isoformat()
     missing = carol_get(client, org, "/api/reports/skills-gap", profile_id=profile["id"], at=earlier)
     assert missing.status_code == 404 and "POST /api/reports/snapshots" in missing.json()["detail"]
-    listed = carol_get(client, org, "/api/reports/snapshots", profile_id=profile["id"]).json()
+    listed = carol_get(client, org, "/api/reports/snapshots", profile_id=profile["id"]).json()["items"]
     assert [s["id"] for s in listed] == [taken["id"]] and listed[0]["taken_by_id"] == org.callers["carol"].id
 
 

@@ -191,7 +191,7 @@ def test_profiles_crud(client, org):
     assert replaced.status_code == 200, replaced.text
     assert replaced.json()["team"]["name"] == "North East"
     assert [(t["topic"]["label"], t["priority"]) for t in replaced.json()["topics"]] == [("Pay and earnings", "low")]
-    listed = client.get(f"/api/reports/profiles?team_id={org.team_id}", headers=carol).json()
+    listed = client.get(f"/api/reports/profiles?team_id={org.team_id}", headers=carol).json()["items"]
     assert [p["id"] for p in listed] == [profile["id"]]
     assert client.delete(f"/api/reports/profiles/{profile['id']}", headers=carol).status_code == 204
     assert client.get(f"/api/reports/profiles/{profile['id']}", headers=carol).status_code == 404

@@ -25,7 +25,7 @@ def test_teams_and_members(client, org: Org):
     for name in ("dan", "erin", "dan"):
         added = client.put(f"/api/teams/{team['id']}/members/{org.callers[name].id}", headers=carol)
         assert added.status_code == 200, added.text
-    members = client.get(f"/api/teams/{team['id']}/members", headers=carol).json()
+    members = client.get(f"/api/teams/{team['id']}/members", headers=carol).json()["items"]
     assert [m["username"] for m in members] == ["dan", "erin"]
     assert client.get(f"/api/teams/{team['id']}", headers=carol).json()["members"] == 2
     assert client.post("/api/teams", headers=carol, json={"name": "tees valley"}).status_code == 409
@@ -33,7 +33,7 @@ def test_teams_and_members(client, org: Org):
     assert client.put(f"/api/teams/{team['id']}/members/999999", headers=carol).status_code == 404
     assert client.delete(f"/api/teams/{team['id']}/members/{org.callers['dan'].id}", headers=carol).status_code == 204
     assert client.delete(f"/api/teams/{team['id']}/members/{org.callers['dan'].id}", headers=carol).status_code == 404
-    assert [t["name"] for t in client.get("/api/teams", headers=carol).json()] == ["North East", "Tees Valley"]
+    assert [t["name"] for t in client.get("/api/teams", headers=carol).json()["items"]] == ["North East", "Tees Valley"]
     profile = create_profile(client, org, [{"topic_id": org.topics["app"], "required_people": 1, "level": 1}],
                              team_id=team["id"])
     assert client.delete(f"/api/teams/{team['id']}", headers=carol).status_code == 204

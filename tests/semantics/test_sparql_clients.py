@@ -95,7 +95,7 @@ def test_every_worker_sees_a_new_page_at_once(live):
     headers = {"Authorization": f"Bearer {live['tokens']['bob']}"}
     for _ in range(4):  # warm both workers' stores first
         httpx.get(f"{live['url']}/sparql", params={"query": SELECT}, headers=headers)
-    space_id = httpx.get(f"{live['url']}/api/spaces", headers=headers).json()[0]["id"]
+    space_id = httpx.get(f"{live['url']}/api/spaces", headers=headers).json()["items"][0]["id"]
     alice = {"Authorization": f"Bearer {live['tokens']['alice']}"}
     created = httpx.post(f"{live['url']}/api/pages", headers=alice,
                          json={"space_id": space_id, "title": "Zoology technicians",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Visibility
-from app.tagging.linkcheck import check_bookmarks
+from app.tagging.linkcheck import CheckState, check_bookmarks
 from app.tagging.models import Bookmark
 from app.tagging.urls import url_key
 from tests.factories import Person, make_person, make_space
@@ -143,20 +144,55 @@ def local_source() -> Iterator[str]:
         server.server_close()
 
 
-def test_the_link_check_flags_dead_sources(client, session, people, space, local_source, database):
+def _closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (connections are refused at once)."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def test_the_link_check_flags_gone_sources_dead_and_unanswered_ones_could_not_check(
+        client, session, people, space, local_source, database):
     pages = {}
-    for path in ("ok", "gone", "no-head"):
+    for path in ("ok", "gone", "no-head", "error"):
         pages[path] = bookmark(client, people["author"], space.id, url=f"{local_source}/{path}", title=path).json()
-    refused = bookmark(client, people["author"], space.id, url="http://127.0.0.1:9/nothing", title="refused").json()
+    refused = bookmark(client, people["author"], space.id, url=f"http://127.0.0.1:{_closed_port()}/nothing",
+                       title="refused").json()
 
     skipped = check_bookmarks(database, timeout=5)
-    assert all(result.skipped for result in skipped)  # private addresses need --allow-private
+    assert all(result.skipped for result in skipped.results)  # private addresses need --allow-private
 
-    results = {r.url.rsplit("/", 1)[-1]: r for r in check_bookmarks(database, timeout=5, allow_private=True)}
-    assert (results["ok"].status, results["ok"].dead) == (200, False)
-    assert (results["gone"].status, results["gone"].dead) == (404, True)
-    assert (results["no-head"].status, results["no-head"].dead) == (200, False)
-    assert results["nothing"].dead and results["nothing"].status is None
-    dead = client.get("/api/bookmarks", params={"dead": "true"}, headers=people["reader"].headers).json()["items"]
-    assert sorted(item["page_id"] for item in dead) == sorted([pages["gone"]["page_id"], refused["page_id"]])
-    assert all(item["last_checked_at"] for item in dead)
+    run = check_bookmarks(database, timeout=5, allow_private=True)
+    results = {r.url.rsplit("/", 1)[-1]: r for r in run.results}
+    assert not run.outage
+    assert (results["ok"].status, results["ok"].state) == (200, CheckState.alive)
+    assert (results["gone"].status, results["gone"].state) == (404, CheckState.dead)
+    assert (results["no-head"].status, results["no-head"].state) == (200, CheckState.alive)
+    assert (results["error"].status, results["error"].state) == (500, CheckState.could_not_check)
+    assert results["nothing"].state is CheckState.could_not_check and results["nothing"].status is None
+    listed = {item["page_id"]: item for item in client.get(
+        "/api/bookmarks", headers=people["reader"].headers).json()["items"]}
+    assert {pid for pid, item in listed.items() if item["dead"]} == {pages["gone"]["page_id"]}
+    assert listed[refused["page_id"]]["check_state"] == "could_not_check"
+    assert "ConnectError" in listed[refused["page_id"]]["check_error"]
+    assert listed[pages["ok"]["page_id"]]["check_state"] == "alive"
+    assert all(item["last_checked_at"] for item in listed.values())
+
+
+def test_a_run_where_almost_nothing_answers_is_an_outage_and_changes_nothing(client, session, people, space,
+                                                                            database):
+    urls = [f"http://127.0.0.1:{_closed_port()}/source-{n}" for n in range(3)]
+    made = [bookmark(client, people["author"], space.id, url=url, title=f"source {n}").json()
+            for n, url in enumerate(urls)]
+    for page in made:  # as an earlier check left them
+        session.get(Bookmark, page["page_id"]).check_state = "alive"
+    session.flush()
+
+    run = check_bookmarks(database, timeout=5, allow_private=True)
+    assert run.outage and run.count(CheckState.could_not_check) == 3
+    for page in made:
+        row = session.get(Bookmark, page["page_id"])
+        session.refresh(row)
+        assert (row.dead, row.check_state, row.last_checked_at) == (False, "alive", None)

@@ -175,7 +175,7 @@ class MatureDashboard extends HTMLElement {
     }
     showProblem(this.queueProblem, null);
     try {
-      const items = await this.api.get("/api/quality/review-queue", { kind, offset, limit: QUEUE_PAGE });
+      const { items } = await this.api.get("/api/quality/review-queue", { kind, offset, limit: QUEUE_PAGE });
       const [, label, hint] = QUEUES.find(([key]) => key === kind);
       const list = el("ol", { class: "queue-list", start: String(offset + 1), "aria-label": `${label} pages` },
         ...items.map((item) => el("li", {},
@@ -203,7 +203,7 @@ class MatureDashboard extends HTMLElement {
   async loadProfiles() {
     showProblem(this.reportProblem, null);
     try {
-      const profiles = await this.api.get("/api/reports/profiles");
+      const { items: profiles } = await this.api.get("/api/reports/profiles", { limit: 200 });
       this.reportForm.hidden = false;
       this.profileSelect.replaceChildren(...profiles.map((p) => el("option", { value: String(p.id) },
         `${p.name} — ${p.team ? p.team.name : "whole organisation"}`)));

@@ -134,12 +134,12 @@ export class MatureEditor extends HTMLElement {
     try {
       const [ontology, spaces, page] = await Promise.all([
         this.ontology || this.api.get("/api/ontology"),
-        creating ? this.api.get("/api/spaces") : null,
+        creating ? this.api.get("/api/spaces", { limit: 200 }) : null,
         creating ? null : this.api.request("GET", `/api/pages/${encodeURIComponent(this.pageId)}`),
       ]);
       this.ontology = ontology;
       this.fillProperties(ontology.properties);
-      if (creating) this.startNew(spaces);
+      if (creating) this.startNew(spaces.items);
       else this.startEdit(page.data, page.etag);
     } catch (error) {
       this.showProblem(error);

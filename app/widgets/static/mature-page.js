@@ -89,9 +89,9 @@ export class MaturePage extends HTMLElement {
         api.get(`/api/pages/${id}/maturity`),
         api.get(`/api/pages/${id}/revisions`, { limit: 50 }),
         api.get("/api/quality/criteria"),
-        api.get("/api/users/me/ratings"),
+        api.get("/api/users/me/ratings", { page_id: id, limit: 10 }),
       ]);
-      const myRating = mine.find((r) => String(r.page_id) === String(page.id) && !r.superseded_at) || null;
+      const myRating = mine.items.find((r) => String(r.page_id) === String(page.id) && !r.superseded_at) || null;
       this.render(page, maturity, revisions.items, criteria, myRating);
     } catch (error) {
       this.body.replaceChildren();
