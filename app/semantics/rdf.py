@@ -177,8 +177,8 @@ PREFIXES = {"lmi": str(LMI._NS), "schema": str(SCHEMA), "dcterms": str(DCTERMS),
             "foaf": str(FOAF), "rdf": str(RDF), "xsd": str(XSD)}
 
 
-def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as pyoxigraph's (as app.semantics.store.to_oxigraph, which builds on this module)."""
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as pyoxigraph's (the Turtle writer here and the SPARQL store both need it)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -192,7 +192,7 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def serialise(triples: Iterable[tuple[Node, Node, Node]], rdf_format: str) -> bytes:
     if rdf_format in _OXIGRAPH_FORMATS:
-        unique = dict.fromkeys(ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
+        unique = dict.fromkeys(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples)
         prefixes = PREFIXES if rdf_format == "turtle" else None
         return ox.serialize(unique, format=_OXIGRAPH_FORMATS[rdf_format], prefixes=prefixes)
     graph = new_graph()

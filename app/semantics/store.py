@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -44,7 +44,7 @@ from app.errors import ProblemError
 from app.pages.models import Page
 from app.semantics import export, rdf
 from app.semantics.evaluator import Job, Reply, forker, read_frame, write_frame
-from app.semantics.rdf import Iris
+from app.semantics.rdf import Iris, to_oxigraph
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +52,6 @@ log = logging.getLogger(__name__)
 # this far behind the newest applied one are looked at again until seen.
 REORDER_WINDOW = 1000
 _follower_ids = itertools.count(1)
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as the equivalent pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 def quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> list[ox.Quad]:
