@@ -59,6 +59,21 @@ def quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> list[ox.
     return [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name) for s, p, o in triples]
 
 
+_ontology_quads: dict[tuple[int, str], tuple[Graph, list[ox.Quad]]] = {}
+_ontology_quads_lock = threading.Lock()
+
+
+def ontology_quads(ontology: Graph, graph: URIRef) -> list[ox.Quad]:
+    """The ontology's quads, converted once per process: the graph never changes after loading, and converting
+    its triples term by term took about half a second for every new store (each test app, each take-over)."""
+    key = (id(ontology), str(graph))
+    with _ontology_quads_lock:
+        cached = _ontology_quads.get(key)
+        if cached is None or cached[0] is not ontology:  # the graph itself is kept, so its id is not reused
+            cached = _ontology_quads[key] = (ontology, quads(ontology, graph))
+        return cached[1]
+
+
 class _Follower:
     """The in-memory Oxigraph dataset of the holder, kept current from the change log."""
 
@@ -73,7 +88,7 @@ class _Follower:
         self._page_quads: dict[int, list[ox.Quad]] = {}
         # Pages share some triples (an author's name, a space's title): count owners per quad.
         self._owners: Counter[ox.Quad] = Counter()
-        self.store.extend(quads(ontology, ontology_graph))
+        self.store.extend(ontology_quads(ontology, ontology_graph))
 
     @property
     def loaded(self) -> bool:
