@@ -5,30 +5,12 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changelog import Change
 from app.pages.models import Revision
-from tests.factories import Person, make_person, make_space, post_page
+from tests.factories import Person, make_space, post_page
 
 BRIEF = "## Health and social care\n\nDemand is steady.\n\n## Pay\n\nMedian pay is 24,000 GBP.\n\n## Routes\n\nCare certificate first.\n"
-
-
-@pytest.fixture
-def alice(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def bob(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def space_id(session: Session, alice: Person, bob: Person) -> int:
-    from app.auth.models import MemberRole
-
-    return make_space(session, alice.user, members={bob.user: MemberRole.editor}).id
 
 
 def create(client: TestClient, person: Person, space_id: int, title: str = "Care work", content: str = BRIEF,

@@ -9,14 +9,12 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from app.auth.models import MemberRole
 from app.pages import presentation
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.semantics import service as semantics_service
-from tests.factories import Person, make_person, make_space, post_page
+from tests.factories import post_page
 
 BRIEF = "## Pay\n\n[[Median pay::£24,000]]\n\n## Routes\n\nCare certificate first.\n"
 
@@ -54,21 +52,6 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(page_service, "merge_texts", noting("merge", page_service.merge_texts))
     monkeypatch.setattr(presentation, "render", noting("render", presentation.render))
     return found
-
-
-@pytest.fixture
-def alice(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def bob(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def space_id(session: Session, alice: Person, bob: Person) -> int:
-    return make_space(session, alice.user, members={bob.user: MemberRole.editor}).id
 
 
 def test_a_new_page_is_parsed_and_typed_before_the_turn_and_rendered_after_it(client, database, events, alice,
