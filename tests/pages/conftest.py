@@ -1,24 +1,3 @@
-"""Fixtures of the page tests: two colleagues and a space where alice owns and bob edits."""
+"""The page tests share tests/page_fixtures.py."""
 
-from __future__ import annotations
-
-import pytest
-from sqlalchemy.orm import Session
-
-from app.auth.models import MemberRole
-from tests.factories import Person, make_person, make_space
-
-
-@pytest.fixture
-def alice(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def bob(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def space_id(session: Session, alice: Person, bob: Person) -> int:
-    return make_space(session, alice.user, members={bob.user: MemberRole.editor}).id
+from tests.page_fixtures import alice, bob, space_id  # noqa: F401 (fixtures)

@@ -6,16 +6,14 @@ Runs on SQLite and PostgreSQL (the `client` fixture is parametrised by backend).
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import MemberRole
 from app.changelog import Change
 from app.pages.models import Page, Revision
 from app.semantics.models import PageAnnotation
-from tests.factories import Person, make_person, make_space
+from tests.factories import Person
 
 LMI = "https://w3id.org/mature-lmi/ontology#"
 SECTORS = "https://w3id.org/mature-lmi/sectors/"
@@ -27,21 +25,6 @@ CONTENT = (
     "Median pay is [[Median pay::£27,500]] a year.\n\n"
     "Check again by [[Valid until::2027-03-31]].\n"
 )
-
-
-@pytest.fixture
-def alice(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def bob(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def space_id(session: Session, alice: Person, bob: Person) -> int:
-    return make_space(session, alice.user, members={bob.user: MemberRole.editor}).id
 
 
 def post(client: TestClient, person: Person, space_id: int, title: str = "Care work", content: str = CONTENT,

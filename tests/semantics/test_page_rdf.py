@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV
 from sqlalchemy.orm import Session
 
-from app.auth.models import MemberRole, Visibility
+from app.auth.models import Visibility
 from app.semantics import export, rdf
 from app.semantics.rdf import Iris
 from tests.factories import Person, make_person, make_space, post_page
@@ -54,23 +54,8 @@ PLAIN_CONTENT = (
 
 
 @pytest.fixture
-def alice(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
-def bob(session: Session) -> Person:
-    return make_person(session)
-
-
-@pytest.fixture
 def outsider(session: Session) -> Person:
     return make_person(session)
-
-
-@pytest.fixture
-def space_id(session: Session, alice: Person, bob: Person) -> int:
-    return make_space(session, alice.user, members={bob.user: MemberRole.editor}).id
 
 
 @pytest.fixture
