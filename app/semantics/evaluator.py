@@ -108,9 +108,21 @@ def _close_all_but(keep: set[int]) -> None:
     os.closerange(low, os.sysconf("SC_OPEN_MAX"))
 
 
+def _default_signals() -> None:
+    """Drop the server's Python signal handlers: a SIGTERM to the process group (the server stopping) then
+    ends the child at once, instead of running uvicorn's handler against a wakeup pipe we have closed."""
+    try:
+        signal.set_wakeup_fd(-1)
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
+    except ValueError:  # not the main thread after all (cannot happen after fork on CPython; be safe)
+        pass
+
+
 def _child(store: ox.Store, jobs: int, replies: int) -> None:
     """A forked child: wait for one job, evaluate it, write the reply, close the pipe, leave."""
     try:
+        _default_signals()
         _close_all_but({jobs, replies})
         with os.fdopen(jobs, "rb") as stream:
             try:

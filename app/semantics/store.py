@@ -24,7 +24,9 @@ import logging
 import os
 import socket
 import struct
+import tempfile
 import threading
+import time
 import typing
 import weakref
 from collections import Counter
@@ -164,6 +166,7 @@ class StoreNotReady(ProblemError):
 
 
 StoreState = typing.Literal["not built yet", "building", "ready"]
+HOLDER_START_SECONDS = 5.0  # how long an asker waits for a holder that has the lock to open its socket
 SYNC_SECONDS = 60.0  # how long a query waits for the holder to catch up (or to finish building after a take-over)
 _holders: weakref.WeakValueDictionary[str, GraphStore] = weakref.WeakValueDictionary()  # holders in this process
 _holders_lock = threading.Lock()
@@ -183,6 +186,7 @@ class GraphStore:
         self._lock_file: Any = None
         self._server: _HolderServer | None = None
         self._taking = threading.Lock()
+        self._publishing = threading.Lock()
         if directory is None:
             self._follower = _Follower(iris, ontology, self.ontology_graph)
         else:
@@ -242,9 +246,11 @@ class GraphStore:
         """What /health of the other processes reports: who holds the store and whether it is built."""
         assert self.directory is not None and self._follower is not None
         state = {"pid": os.getpid(), "loaded": self._follower.loaded}
-        temporary = self.directory / f"state.json.{os.getpid()}"
-        temporary.write_text(json.dumps(state))
-        temporary.replace(self.directory / "state.json")
+        with self._publishing:  # two requests finishing the first build at once each publish: one file each
+            handle, name = tempfile.mkstemp(prefix="state.json.", dir=self.directory)
+            with os.fdopen(handle, "w") as temporary:
+                temporary.write(json.dumps(state))
+            os.replace(name, self.directory / "state.json")
 
     # ------------------------------------------------------------ what the query path uses
 
@@ -282,9 +288,7 @@ class GraphStore:
     def _ask(self, request: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
         """One request to the holder in another process; StoreNotReady when there is none or it went away."""
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-                connection.settimeout(timeout)
-                connection.connect(_address(self._key))
+            with self._connect(timeout) as connection:
                 stream = connection.makefile("rwb")
                 write_frame(stream, request)
                 header, body = read_frame(stream)
@@ -298,6 +302,25 @@ class GraphStore:
         if "error" in header:
             raise StoreNotReady(header["error"], headers={"Retry-After": "5"})
         return header, body
+
+    def _connect(self, timeout: float) -> socket.socket:
+        """A connection to the holder, waiting up to HOLDER_START_SECONDS for one that has taken the lock
+        but not yet opened its socket (refused in that gap, which two workers starting together hit)."""
+        waited_until = time.monotonic() + HOLDER_START_SECONDS
+        while True:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.settimeout(timeout)
+            try:
+                connection.connect(_address(self._key))
+                return connection
+            except ConnectionRefusedError:
+                connection.close()
+                if time.monotonic() > waited_until or self._holder() is not None:
+                    raise
+                time.sleep(0.05)
+            except BaseException:
+                connection.close()
+                raise
 
     def state(self) -> StoreState:
         """For /health: built and current, being built, or not built by anyone yet."""

@@ -44,5 +44,5 @@ def test_generator_makes_what_it_promises_and_every_mixed_operation_succeeds(bac
         database.dispose()
 
     for name, row in result["operations"].items():
-        assert row["ok"] > 0 and row["errors"] == 0, (name, row)  # an edit may meet a concurrent one: 409
+        assert row["ok"] > 0 and row["errors"] == 0, (name, row["first_error"], row)  # an edit may meet a concurrent one: 409
     assert result["total"]["requests"] == sum(row["ok"] + row["conflicts"] for row in result["operations"].values())
