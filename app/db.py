@@ -258,7 +258,6 @@ def load_models() -> type[Base]:
     import app.people.models  # noqa: F401
     import app.quality.models  # noqa: F401
     import app.reports.models  # noqa: F401
-    import app.search.models  # noqa: F401
     import app.security.models  # noqa: F401
     import app.tagging.models  # noqa: F401
     import app.semantics.models  # noqa: F401

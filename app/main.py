@@ -17,6 +17,7 @@ from app.auth.router import router as accounts_router
 from app.auth.space_router import router as spaces_router
 from app.config import Settings
 from app.db import Database, make_engine
+from app.observers import register_all
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.following.dispatch import WebhookWorker
 from app.following.router import router as following_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     secret_key = settings.resolved_secret_key()  # refuses a missing key in production, before serving
     get_ontology()  # parse ontology/ now: a broken file stops start-up instead of the first edit
+    register_all()  # the packages' same-transaction consequences of page writes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

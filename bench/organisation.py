@@ -70,6 +70,9 @@ from app.quality.schemas import RatingPut
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.semantics.models import PageAnnotation
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 BATCH = 500  # service operations (pages, edits, tags, pages' ratings) per transaction
 SPACES = ["national", "regional", "sectors", "occupations"]

@@ -58,6 +58,9 @@ from app.people.models import (
     TopicStatus,
 )
 from app.people.topics import TOPIC_NAMESPACE, label_key
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 WORDS = ("river", "harbour", "forge", "meadow", "signal", "lantern", "quarry", "orchard", "circuit", "timber",
          "beacon", "granite", "compass", "ledger", "kiln", "turbine", "saddle", "prism", "canal", "thistle")

@@ -91,6 +91,9 @@ from app.semantics.ontology import get_ontology
 from app.semantics.rdf import Iris
 from app.semantics.store import GraphStore
 from app.semantics.vocabulary import LMI
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 BATCH = 500  # pages per transaction while loading
 REQUEST_TIMEOUT = 30.0  # seconds; one stuck request cannot hold a phase much past its cap

@@ -26,7 +26,10 @@ from app.cli import main
 from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
+from app.observers import register_all
 from tests import postgres
+
+register_all()  # as create_app and the CLI do: tests that call the services directly write pages too
 
 # Real Argon2id, cheap parameters: the tests create many accounts.
 security.set_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

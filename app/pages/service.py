@@ -20,25 +20,22 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app import changelog
 from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
 from app.auth.rights import Right, readable_space_clause, right_in_space
 from app.db import take_write_turn, utcnow
-from app.pages import links
+from app.pages import events, links
+from app.pages.events import PageChanged
 from app.pages.exceptions import (
     EditConflict, InvalidPageInput, NothingToChange, PageGone, PageNotDeleted, PageNotFound, RevisionNotFound,
-    SourceAlreadyBookmarked, TitleTaken,
+    TitleTaken,
 )
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
 from app.pages.limits import PageLimits
 from app.pages.wikitext import extract
-from app.quality import scoring
-from app.search import queue as search_queue
-from app.tagging.models import Bookmark
 from app.semantics import service as semantics_service
 from app.semantics.annotations import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
@@ -214,14 +211,12 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     page = Page(space_id=space.id, title=title, title_key=key, created_by_id=user.id, created_at=now, updated_at=now)
     session.add(page)
     session.flush()
-    revision = _append_revision(
+    revision, relinked = _append_revision(
         session, page, None, user, content=draft.content, categories=draft.categories,
         summary=summary, minor=False, kind="create", annotations=draft.rows,
     )
-    changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, title=title)
-    search_queue.enqueue(session, [page.id], "page.created")
-    scoring.refresh(session, page.id)
+    events.publish(session, PageChanged(events.CREATED, page.id, space.id, user.id, revision.id, summary,
+                                        relinked=relinked, details={"title": title}))
     return page
 
 
@@ -252,8 +247,9 @@ def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, 
 def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
                      categories: list[str], summary: str, minor: bool, kind: str,
                      annotations: Sequence[dict[str, object]] = (), annotations_from: Revision | None = None,
-                     reverted_to: Revision | None = None) -> Revision:
-    """Add a revision as the page's new head, with its annotations, and refresh links and categories."""
+                     reverted_to: Revision | None = None) -> tuple[Revision, frozenset[int]]:
+    """Add a revision as the page's new head, with its annotations, and refresh links and categories;
+    returns it and the other pages whose backlinks changed."""
     now = utcnow()
     revision = Revision(
         page_id=page.id, number=parent.number + 1 if parent else 1, parent_id=parent.id if parent else None,
@@ -270,14 +266,12 @@ def _append_revision(session: Session, page: Page, parent: Revision | None, user
     else:
         semantics_service.store(session, revision.id, annotations)
     session.flush()
-    _rescore_linked(session, page.space_id, links.refresh(session, page, revision))
-    return revision
+    return revision, _linked(session, page.space_id, links.refresh(session, page, revision))
 
 
-def _rescore_linked(session: Session, space_id: int, keys: set[str]) -> None:
-    """Pages whose backlinks changed get their maturity recomputed too (backlinks are a signal)."""
-    for page_id in set(links.resolve(session, space_id, keys).values()):
-        scoring.refresh(session, page_id)
+def _linked(session: Session, space_id: int, keys: set[str]) -> frozenset[int]:
+    """The pages these link keys lead to in a space (their backlinks changed: a maturity signal)."""
+    return frozenset(links.resolve(session, space_id, keys).values())
 
 
 def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
@@ -297,13 +291,11 @@ def edit_page(session: Session, user: User, access: PageAccess, *, content: str 
     if plan.unchanged:
         return EditOutcome(page, plan.current, changed=False, merged_with=plan.merged_with)
     draft = plan.draft
-    revision = _append_revision(session, page, plan.current, user, content=draft.content,
-                                categories=draft.categories, summary=summary, minor=minor, kind="edit",
-                                annotations=draft.rows)
-    changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, minor=minor, merged_with=plan.merged_with)
-    search_queue.enqueue(session, [page.id], "page.edited")
-    scoring.refresh(session, page.id)
+    revision, relinked = _append_revision(session, page, plan.current, user, content=draft.content,
+                                          categories=draft.categories, summary=summary, minor=minor, kind="edit",
+                                          annotations=draft.rows)
+    events.publish(session, PageChanged(events.EDITED, page.id, page.space_id, user.id, revision.id, summary,
+                                        minor, relinked=relinked, details={"merged_with": plan.merged_with}))
     return EditOutcome(page, revision, changed=True, merged_with=plan.merged_with)
 
 
@@ -386,13 +378,11 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
         raise NothingToChange(f"The page already has the content of revision {revision_id}; nothing to revert. "
                               "Name an earlier revision with different content (GET .../revisions).")
     summary = summary or f"Reverted to revision {target.number} of {target.created_at:%Y-%m-%d %H:%M} UTC"
-    revision = _append_revision(session, page, current, user, content=target.content,
-                                categories=list(target.categories), summary=summary, minor=False,
-                                kind="revert", annotations_from=target, reverted_to=target)
-    changelog.record(session, "page.reverted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, reverted_to=target.id)
-    search_queue.enqueue(session, [page.id], "page.reverted")
-    scoring.refresh(session, page.id)
+    revision, relinked = _append_revision(session, page, current, user, content=target.content,
+                                          categories=list(target.categories), summary=summary, minor=False,
+                                          kind="revert", annotations_from=target, reverted_to=target)
+    events.publish(session, PageChanged(events.REVERTED, page.id, page.space_id, user.id, revision.id, summary,
+                                        relinked=relinked, details={"reverted_to": target.id}))
     return revision
 
 
@@ -410,8 +400,6 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
         raise NothingToChange("The page already has this title in this space; nothing to move. Give a new title "
                               "or another space_id.")
     _ensure_title_free(session, target_space, title, key, moving=page)
-    if target_space.id != source_space.id:
-        _move_bookmark(session, page, target_space)
     old_title, old_key = page.title, page.title_key
     session.execute(delete(PageAlias).where(PageAlias.space_id == target_space.id, PageAlias.title_key == key))
     if old_key != key or source_space.id != target_space.id:
@@ -421,42 +409,26 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     current = current_revision(session, page)
     where = f" from '{source_space.key}' to '{target_space.key}'" if target_space is not source_space else ""
     summary = summary or f"Moved '{old_title}' to '{title}'{where}"
-    revision = _append_revision(session, page, current, user, content=current.content,
-                                categories=list(current.categories), summary=summary, minor=False, kind="move",
-                                annotations_from=current)
-    changelog.record(session, "page.moved", actor_id=user.id, space_id=target_space.id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
-                     from_space_id=source_space.id, to_space_id=target_space.id)
-    search_queue.enqueue(session, [page.id], "page.moved")
-    scoring.refresh(session, page.id)
-    if source_space.id != target_space.id:
-        _rescore_linked(session, source_space.id, set(links.link_keys(session, page.id)))
+    revision, relinked = _append_revision(session, page, current, user, content=current.content,
+                                          categories=list(current.categories), summary=summary, minor=False,
+                                          kind="move", annotations_from=current)
+    if source_space.id != target_space.id:  # the links it had there lead nowhere now
+        relinked |= _linked(session, source_space.id, set(links.link_keys(session, page.id)))
+    events.publish(session, PageChanged(
+        events.MOVED, page.id, target_space.id, user.id, revision.id, summary, from_space_id=source_space.id,
+        relinked=relinked, details={"from_title": old_title, "to_title": title, "from_space_id": source_space.id,
+                                    "to_space_id": target_space.id}))
     return revision
-
-
-def _move_bookmark(session: Session, page: Page, target: Space) -> None:
-    """A bookmark page keeps the one-URL-per-space rule in the space it moves to."""
-    bookmark = session.get(Bookmark, page.id)
-    if bookmark is None:
-        return
-    clash = session.scalar(select(Bookmark.page_id).where(Bookmark.space_id == target.id,
-                                                          Bookmark.url_key == bookmark.url_key))
-    if clash is not None:
-        raise SourceAlreadyBookmarked(f"'{target.key}' already bookmarks {bookmark.url} (page {clash}); "
-                            "rate or tag that one instead of moving this one.", existing_page_id=clash)
-    bookmark.space_id = target.id
 
 
 def delete_page(session: Session, user: User, access: PageAccess, summary: str = "") -> Page:
     """Soft delete: the page disappears from lists and links, every revision is kept."""
     page = lock(session, access.page.id)
     page.deleted_at, page.deleted_by_id = utcnow(), user.id
-    changelog.record(session, "page.deleted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     summary=summary, title=page.title)
-    search_queue.enqueue(session, [page.id], "page.deleted")
     session.flush()
-    scoring.refresh(session, page.id)
-    _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    relinked = _linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    events.publish(session, PageChanged(events.DELETED, page.id, page.space_id, user.id, summary=summary,
+                                        relinked=relinked, details={"title": page.title}))
     return page
 
 
@@ -467,12 +439,10 @@ def restore_page(session: Session, user: User, access: PageAccess) -> Page:
         raise PageNotDeleted(f"The page '{page.title}' is not deleted, so there is nothing to restore: it is live at "
                              f"/api/pages/{page.id}. Only a deleted page (DELETE /api/pages/{page.id}) can be restored.")
     page.deleted_at, page.deleted_by_id = None, None
-    changelog.record(session, "page.restored", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     title=page.title)
-    search_queue.enqueue(session, [page.id], "page.restored")
     session.flush()
-    scoring.refresh(session, page.id)
-    _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    relinked = _linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    events.publish(session, PageChanged(events.RESTORED, page.id, page.space_id, user.id,
+                                        relinked=relinked, details={"title": page.title}))
     return page
 
 
