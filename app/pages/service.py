@@ -60,6 +60,34 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class PageEdit:
+    """One save as the caller asked for it: what to change (None keeps the base revision's), on top of which
+    revision, and what to do when a colleague saved since ("merge" when the changes do not overlap, or "fail")."""
+
+    base_revision_id: int
+    content: str | None = None
+    categories: list[str] | None = None
+    annotations: Sequence[tuple[str, str]] | None = None  # structured (property, value) pairs
+    summary: str = ""
+    minor: bool = False
+    on_conflict: str = "merge"
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """What a page's new head revision holds and why it was made (create, edit, revert, move)."""
+
+    kind: str
+    content: str
+    categories: list[str]
+    summary: str = ""
+    minor: bool = False
+    annotations: Sequence[dict[str, object]] = ()  # rows of the annotation table ...
+    annotations_from: Revision | None = None  # ... or those of this revision, copied
+    reverted_to: Revision | None = None
+
+
+@dataclass(frozen=True)
 class EditPlan:
     """What an edit will save on top of `current`, worked out before the write turn."""
 
@@ -211,10 +239,8 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     page = Page(space_id=space.id, title=title, title_key=key, created_by_id=user.id, created_at=now, updated_at=now)
     session.add(page)
     session.flush()
-    revision, relinked = _append_revision(
-        session, page, None, user, content=draft.content, categories=draft.categories,
-        summary=summary, minor=False, kind="create", annotations=draft.rows,
-    )
+    revision, relinked = _append_revision(session, page, None, user, NewRevision(
+        "create", draft.content, draft.categories, summary, annotations=draft.rows))
     events.publish(session, PageChanged(events.CREATED, page.id, space.id, user.id, revision.id, summary,
                                         relinked=relinked, details={"title": title}))
     return page
@@ -244,27 +270,25 @@ def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, 
     return Draft(content, categories, typed, semantics_service.rows_for(typed))
 
 
-def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
-                     categories: list[str], summary: str, minor: bool, kind: str,
-                     annotations: Sequence[dict[str, object]] = (), annotations_from: Revision | None = None,
-                     reverted_to: Revision | None = None) -> tuple[Revision, frozenset[int]]:
+def _append_revision(session: Session, page: Page, parent: Revision | None, user: User,
+                     new: NewRevision) -> tuple[Revision, frozenset[int]]:
     """Add a revision as the page's new head, with its annotations, and refresh links and categories;
     returns it and the other pages whose backlinks changed."""
     now = utcnow()
     revision = Revision(
         page_id=page.id, number=parent.number + 1 if parent else 1, parent_id=parent.id if parent else None,
-        title=page.title, content=content, categories=categories, summary=summary.strip(), minor=minor,
-        kind=kind, reverted_to_id=reverted_to.id if reverted_to else None, author_id=user.id,
-        created_at=now, size=len(content.encode()),
+        title=page.title, content=new.content, categories=new.categories, summary=new.summary.strip(),
+        minor=new.minor, kind=new.kind, reverted_to_id=new.reverted_to.id if new.reverted_to else None,
+        author_id=user.id, created_at=now, size=len(new.content.encode()),
     )
     session.add(revision)
     session.flush()
     page.current_revision_id = revision.id
     page.updated_at = now
-    if annotations_from is not None:
-        semantics_service.copy(session, annotations_from.id, revision.id)
+    if new.annotations_from is not None:
+        semantics_service.copy(session, new.annotations_from.id, revision.id)
     else:
-        semantics_service.store(session, revision.id, annotations)
+        semantics_service.store(session, revision.id, new.annotations)
     session.flush()
     return revision, _linked(session, page.space_id, links.refresh(session, page, revision))
 
@@ -274,44 +298,38 @@ def _linked(session: Session, space_id: int, keys: set[str]) -> frozenset[int]:
     return frozenset(links.resolve(session, space_id, keys).values())
 
 
-def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
-              categories: list[str] | None, summary: str, minor: bool, base_revision_id: int,
-              on_conflict: str, annotations: Sequence[tuple[str, str]] | None = None,
+def edit_page(session: Session, user: User, access: PageAccess, edit: PageEdit,
               limits: PageLimits = PageLimits()) -> EditOutcome:
-    """Save an edit based on `base_revision_id`; merge with newer saves or raise a 409 conflict."""
-    base = _base_revision(session, access.page, base_revision_id)
-    wanted = (content, categories, annotations, on_conflict, limits)
-    plan = _plan_edit(session, base, current_revision(session, access.page), *wanted)
+    """Save an edit based on `edit.base_revision_id`; merge with newer saves or raise a 409 conflict."""
+    base = _base_revision(session, access.page, edit.base_revision_id)
+    plan = _plan_edit(session, base, current_revision(session, access.page), edit, limits)
     fresh_turn = take_write_turn(session)
     page = lock(session, access.page.id)
     if fresh_turn:  # deleted, or the caller's rights changed, while the edit was being worked out
         get_access(session, user, page.id, need=Right.edit)
     if page.current_revision_id != plan.current.id:  # a colleague saved meanwhile: merge with that save
-        plan = _plan_edit(session, base, current_revision(session, page), *wanted)
+        plan = _plan_edit(session, base, current_revision(session, page), edit, limits)
     if plan.unchanged:
         return EditOutcome(page, plan.current, changed=False, merged_with=plan.merged_with)
     draft = plan.draft
-    revision, relinked = _append_revision(session, page, plan.current, user, content=draft.content,
-                                          categories=draft.categories, summary=summary, minor=minor, kind="edit",
-                                          annotations=draft.rows)
-    events.publish(session, PageChanged(events.EDITED, page.id, page.space_id, user.id, revision.id, summary,
-                                        minor, relinked=relinked, details={"merged_with": plan.merged_with}))
+    revision, relinked = _append_revision(session, page, plan.current, user, NewRevision(
+        "edit", draft.content, draft.categories, edit.summary, edit.minor, annotations=draft.rows))
+    events.publish(session, PageChanged(events.EDITED, page.id, page.space_id, user.id, revision.id, edit.summary,
+                                        edit.minor, relinked=relinked, details={"merged_with": plan.merged_with}))
     return EditOutcome(page, revision, changed=True, merged_with=plan.merged_with)
 
 
-def _plan_edit(session: Session, base: Revision, current: Revision, content: str | None,
-               categories: list[str] | None, annotations: Sequence[tuple[str, str]] | None, on_conflict: str,
-               limits: PageLimits) -> EditPlan:
+def _plan_edit(session: Session, base: Revision, current: Revision, edit: PageEdit, limits: PageLimits) -> EditPlan:
     """Merge the edit with saves made since its base (or raise a 409), then parse and type the result."""
-    text = normalise_content(content) if content is not None else base.content
-    cats = normalise_categories(categories) if categories is not None else base.categories
+    text = normalise_content(edit.content) if edit.content is not None else base.content
+    cats = normalise_categories(edit.categories) if edit.categories is not None else base.categories
     base_facts = _facts(semantics_service.structured_inputs(session, base.id))
-    facts = _facts(annotations) if annotations is not None else base_facts
+    facts = _facts(edit.annotations) if edit.annotations is not None else base_facts
     merged_with: list[int] = []
     if base.id != current.id:
         result = merge_texts(base.content, current.content, text)
-        if on_conflict == "fail" or not result.clean:
-            raise _conflict(current, base, text, result.conflicts, on_conflict)
+        if edit.on_conflict == "fail" or not result.clean:
+            raise _conflict(current, base, text, result.conflicts, edit.on_conflict)
         text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
         facts = merge_sets(base_facts, _facts(semantics_service.structured_inputs(session, current.id)), facts)
         merged_with = list(session.scalars(
@@ -378,9 +396,8 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
         raise NothingToChange(f"The page already has the content of revision {revision_id}; nothing to revert. "
                               "Name an earlier revision with different content (GET .../revisions).")
     summary = summary or f"Reverted to revision {target.number} of {target.created_at:%Y-%m-%d %H:%M} UTC"
-    revision, relinked = _append_revision(session, page, current, user, content=target.content,
-                                          categories=list(target.categories), summary=summary, minor=False,
-                                          kind="revert", annotations_from=target, reverted_to=target)
+    revision, relinked = _append_revision(session, page, current, user, NewRevision(
+        "revert", target.content, list(target.categories), summary, annotations_from=target, reverted_to=target))
     events.publish(session, PageChanged(events.REVERTED, page.id, page.space_id, user.id, revision.id, summary,
                                         relinked=relinked, details={"reverted_to": target.id}))
     return revision
@@ -409,9 +426,8 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     current = current_revision(session, page)
     where = f" from '{source_space.key}' to '{target_space.key}'" if target_space is not source_space else ""
     summary = summary or f"Moved '{old_title}' to '{title}'{where}"
-    revision, relinked = _append_revision(session, page, current, user, content=current.content,
-                                          categories=list(current.categories), summary=summary, minor=False,
-                                          kind="move", annotations_from=current)
+    revision, relinked = _append_revision(session, page, current, user, NewRevision(
+        "move", current.content, list(current.categories), summary, annotations_from=current))
     if source_space.id != target_space.id:  # the links it had there lead nowhere now
         relinked |= _linked(session, source_space.id, set(links.link_keys(session, page.id)))
     events.publish(session, PageChanged(

@@ -103,7 +103,9 @@ class _Follower:
             fresh = self._log.pending(session)  # nothing new (one cheap aggregate) is the common case
             if not fresh:
                 return
-            self._refresh(session, log_reach.pages_reached(session, fresh))
+            reached = log_reach.pages_reached(session, fresh)
+            if reached:  # a membership change reaches no stored page: forked children stay current
+                self._refresh(session, reached)
             self._log.applied(change.id for change in fresh)
 
     def _load_all(self, session: Session) -> None:
