@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import readable_pages
 from app.db import Database, utcnow
 from app.pages.models import Page, Revision
 from app.people import ranking, service, tag_scores, topics
@@ -113,12 +113,10 @@ def _pages_by_author(session: Session, viewer: User, iris: dict[str, int],
     if not iris or kind == "external":
         return {}
     rows = session.execute(
-        select(Page.id, Page.title, PageMaturity.score, PageAnnotation.value_iri)
+        readable_pages(viewer, Page.id, Page.title, PageMaturity.score, PageAnnotation.value_iri)
         .join(PageAnnotation, PageAnnotation.revision_id == Page.current_revision_id)
-        .join(Space, Space.id == Page.space_id)
         .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-        .where(PageAnnotation.property_iri == SUBJECT, PageAnnotation.value_iri.in_(list(iris)),
-               Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
+        .where(PageAnnotation.property_iri == SUBJECT, PageAnnotation.value_iri.in_(list(iris)))).all()
     if not rows:
         return {}
     on_page: dict[int, tuple[str, float | None, set[int]]] = {}

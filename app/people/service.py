@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import Role, User
+from app.auth import rights
 from app.db import utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
@@ -286,8 +286,8 @@ def readable_pages(session: Session, viewer: User, page_ids: Iterable[int]) -> d
     ids = set(page_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Page.id, Page.title, Page.space_id).join(Space, Space.id == Page.space_id)
-                           .where(Page.id.in_(ids), Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
+    rows = session.execute(rights.readable_pages(viewer, Page.id, Page.title, Page.space_id)
+                           .where(Page.id.in_(ids))).all()
     return {row.id: PageRef(id=row.id, title=row.title, space_id=row.space_id) for row in rows}
 
 

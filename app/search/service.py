@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
-from app.auth.rights import readable_space_ids
+from app.auth import rights
 from app.people import topics
 from app.people.models import TopicConcept
 from app.quality.maturity import PHASE_LABELS, Phase
@@ -57,7 +57,7 @@ class SearchParams:
 
 
 def readable_spaces(session: Session, user: User) -> frozenset[int]:
-    return frozenset(session.scalars(readable_space_ids(user)))
+    return frozenset(session.scalars(rights.readable_space_ids(user)))
 
 
 def parse_where(session: Session, where: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -113,7 +113,7 @@ def search(session: Session, index: PageIndex, user: User, params: SearchParams,
     except OSError as exc:
         raise SearchUnavailable("The search index cannot be read right now; it is rebuilt automatically. "
                                 "Try again in a minute.") from exc
-    spaces = _spaces(session, {hit.space_id for hit in results.hits} | _facet_space_ids(results))
+    spaces = _spaces(session, user, {hit.space_id for hit in results.hits} | _facet_space_ids(results))
     next_offset = params.offset + params.limit if params.offset + params.limit < results.total else None
     return SearchResponse(
         query=params.q, matched=results.matched, did_you_mean=results.correction, total=results.total,
@@ -130,16 +130,16 @@ def suggest(session: Session, index: PageIndex, user: User, text: str, limit: in
     except OSError as exc:
         raise SearchUnavailable("The search index cannot be read right now; it is rebuilt automatically. "
                                 "Try again in a minute.") from exc
-    spaces = _spaces(session, {space_id for _, space_id, _ in found})
+    spaces = _spaces(session, user, {space_id for _, space_id, _ in found})
     return SuggestResponse(query=text, suggestions=[
         TitleSuggestion(page_id=page_id, title=title, url=f"/api/pages/{page_id}", space=spaces[space_id])
         for page_id, space_id, title in found])
 
 
-def _spaces(session: Session, ids: set[int]) -> dict[int, SpaceRef]:
+def _spaces(session: Session, user: User, ids: set[int]) -> dict[int, SpaceRef]:
     if not ids:
         return {}
-    rows = session.execute(select(Space.id, Space.key, Space.name).where(Space.id.in_(ids)))
+    rows = session.execute(rights.readable_spaces(user, Space.id, Space.key, Space.name).where(Space.id.in_(ids)))
     return {space_id: SpaceRef(id=space_id, key=key, name=name) for space_id, key, name in rows}
 
 

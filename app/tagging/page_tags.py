@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app import changelog
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import readable_pages
 from app.pages.models import Page
 from app.pages.service import PageAccess
 from app.people.models import TopicConcept, TopicStatus
@@ -130,10 +130,9 @@ def pages_on_topic(user: User, topic_ids: set[int]) -> Select:
     concept = aliased(TopicConcept)
     annotated = (select(PageAnnotation.revision_id).join(concept, concept.iri == PageAnnotation.value_iri)
                  .where(PageAnnotation.property_iri == SUBJECT, effective_topic_id(concept).in_(topic_ids)))
-    return (select(Page, PageMaturity.score, PageMaturity.phase)
-            .join(Space, Space.id == Page.space_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-            .where(Page.deleted_at.is_(None), readable_space_clause(user),
-                   or_(Page.id.in_(tagged), Page.current_revision_id.in_(annotated))))
+    return (readable_pages(user, Page, PageMaturity.score, PageMaturity.phase)
+            .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
+            .where(or_(Page.id.in_(tagged), Page.current_revision_id.in_(annotated))))
 
 
 def merged_sources(session: Session, topic_ids: set[int]) -> set[int]:
