@@ -90,7 +90,7 @@ def resolve_target(session: Session, user: User, kind: FollowKind, target_id: in
         space_service.get_space(session, user, target_id)
     elif kind is FollowKind.topic:
         topic = session.get(TopicConcept, target_id)
-        if topic is None:
+        if topic is None or not topic_service.may_see(user, topic):
             raise InvalidFollow(f"id: there is no topic {target_id}.", status=404, title="Topic not found")
         target_id = topic_service.follow(session, topic).id
     else:
@@ -235,7 +235,8 @@ def _visible(session: Session, user: User, keys: dict[FollowKey, Follow | None])
     pages = set(session.scalars(readable_pages(user, Page.id, with_deleted=True)
                                 .where(Page.id.in_(ids[FollowKind.page]))))
     spaces = set(session.scalars(readable_space_ids(user).where(Space.id.in_(ids[FollowKind.space]))))
-    topics = set(session.scalars(select(TopicConcept.id).where(TopicConcept.id.in_(ids[FollowKind.topic]))))
+    topics = set(session.scalars(select(TopicConcept.id).where(TopicConcept.id.in_(ids[FollowKind.topic]),
+                                                               topic_service.visible_filter(user))))
     people = {person.id for person in session.scalars(select(Person).where(Person.id.in_(ids[FollowKind.person])))
               if person.hidden_at is None or people_service.may_see_hidden(user, person)}
     seen = {FollowKind.page: pages, FollowKind.space: spaces, FollowKind.topic: topics, FollowKind.person: people}

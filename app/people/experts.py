@@ -51,12 +51,13 @@ class Answer:
         return "weak" if self.best_score < ranking.WEAK_BELOW else "answered"
 
 
-def understand(session: Session, query: str) -> list[TopicConcept]:
-    """The topics a question is about: the one it names exactly, else those whose labels contain it."""
+def understand(session: Session, viewer: User, query: str) -> list[TopicConcept]:
+    """The topics (that the viewer may see) a question is about: the one it names exactly, else those whose
+    labels contain it."""
     exact = topics.resolve(session, query)
-    if exact is not None:
+    if exact is not None and topics.may_see(viewer, exact):
         return [exact]
-    return topics.matching(session, query) if len(topics.label_key(query)) >= 3 else []
+    return topics.matching(session, viewer, query) if len(topics.label_key(query)) >= 3 else []
 
 
 def find(session: Session, viewer: User, query: str, kind: str | None = None, offset: int = 0, limit: int = 20,
@@ -64,7 +65,7 @@ def find(session: Session, viewer: User, query: str, kind: str | None = None, of
     """Everyone who knows about `query`, best first; the people in [offset, offset + limit) come with the
     reasons for their place. The database scores everyone's tags; only the shown people are explained."""
     now = now or utcnow()
-    asked = understand(session, query)
+    asked = understand(session, viewer, query)
     roots = {t.id for t in asked}
     scope = topics.with_narrower(session, roots)
     tag_points = tag_scores.tag_scores(session, scope, roots, kind, now)

@@ -211,6 +211,7 @@ def put_tag(session: Session, viewer: User, person: Person, body: TagCreate) -> 
     version as history, or just reconfirms it when nothing changed (so it stops fading)."""
     person = get_person(session, viewer, person.id, lock=True)  # one current tag per tagger, even under races
     topic = topics.named_or_proposed(session, viewer, body.topic_id, body.topic)
+    topics.used_openly(topic)  # tags of people are seen by everyone
     evidence = _evidence_page(session, viewer, body.evidence_page_id)
     note = body.note.strip()
     now = utcnow()

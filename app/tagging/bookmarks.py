@@ -12,7 +12,6 @@ from app.auth.models import User
 from app.auth.rights import Right, readable_pages
 from app.pages import service as page_service
 from app.pages.models import Page
-from app.people import topics
 from app.tagging import page_tags
 from app.tagging.exceptions import DuplicateBookmark
 from app.tagging.models import Bookmark
@@ -42,7 +41,7 @@ def create_bookmark(session: Session, user: User, body: BookmarkCreate) -> tuple
         raise
     access = page_service.PageAccess(page, space, right)
     for topic in body.topics:
-        page_tags.tag_page(session, user, access, topics.named_or_proposed(session, user, None, topic))
+        page_tags.tag_page(session, user, access, page_tags.proposed_topic(session, user, access, None, topic))
     return page, bookmark
 
 
