@@ -714,9 +714,10 @@ class PageIndex:
 
         def suggestion(name: str, word: str) -> str | None:
             """The spelling within two edits (same first letter: much faster) in most of the caller's pages."""
-            spelling = schema[name].spelling_fieldname(name)
-            scored = [(-readable_count(spelling, candidate, 1_000), candidate)
-                      for candidate in reader.terms_within(spelling, word, 2, prefix=1) if candidate != word]
+            spelling = schema[name].spelling_fieldname(name)  # unstemmed words, without usable postings:
+            candidates = [c for c in reader.terms_within(spelling, word, 2, prefix=1) if c != word]
+            scored = [(-sum(readable_count(name, stem.text, 1_000) for stem in schema[name].analyzer(c)), c)
+                      for c in candidates]  # so count each candidate's stem in the field itself
             scored = [item for item in scored if item[0] < 0]
             return min(scored)[1] if scored else None
 

@@ -202,8 +202,8 @@ def test_did_you_mean_does_not_tell_whether_a_word_is_in_a_page_you_may_not_read
 
 
 def test_did_you_mean_picks_its_spelling_from_pages_you_may_read(client, people, shared, private):
-    """Of two spellings one edit away, the one only in unreadable pages is never offered, however common
-    (before, the whole index chose: the private one came first, found nothing readable, and none was offered)."""
+    """Of two spellings one edit away, the one in more of the caller's pages is offered: one only in pages they
+    may not read never is, however common there."""
     create(client, people["author"], shared.id, "Welders", "Welders and welding apprenticeships.")
     for number in range(3):
         create(client, people["author"], private.id, f"Welbers {number}", "Welbers everywhere: welbers welbers.")
