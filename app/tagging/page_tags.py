@@ -20,11 +20,11 @@ from app.auth.models import User
 from app.auth.rights import organisation_wide, readable_pages
 from app.pages.models import Page
 from app.pages.service import PageAccess
-from app.people import topics
-from app.people.models import TopicConcept, TopicStatus
+from app.topics import service as topics
+from app.topics.models import TopicConcept, TopicStatus
 from app.quality.models import PageMaturity
 from app.search import queue as search_queue
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.tagging.exceptions import PageTagNotFound
 from app.tagging.models import PageTag
 

@@ -27,7 +27,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column(
             'private_to_id', sa.Integer(), nullable=True,
             comment='A candidate proposed by tagging a page not everyone may read: only its proposer sees it, '
-                    'until it is used where everyone may (app.people.topics.visible_filter)'))
+                    'until it is used where everyone may (app.topics.service.visible_filter)'))
         batch_op.create_foreign_key('fk_topic_concept_private_to_id_user', 'user', ['private_to_id'], ['id'],
                                     ondelete='CASCADE')
     op.execute("""

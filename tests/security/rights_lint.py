@@ -47,9 +47,9 @@ IN_HAND_KEYS = {"id", "page_id", "revision_id", "current_revision_id", "space_id
 STORE_MODULES = {
     "app/search/documents.py": "builds the search index from every live page",
     "app/search/indexer.py": "rebuilds the search index",
-    "app/semantics/store.py": "the SPARQL store keeps every page's graph; the endpoint picks the readable ones",
-    "app/semantics/export.py": "page facts for the store and for dumps (a dump asks readable_pages)",
-    "app/semantics/dump.py": "`mature dump --all`, an operator's backup (HTTP dumps ask readable_pages)",
+    "app/linkeddata/store.py": "the SPARQL store keeps every page's graph; the endpoint picks the readable ones",
+    "app/linkeddata/export.py": "page facts for the store and for dumps (a dump asks readable_pages)",
+    "app/linkeddata/dump.py": "`mature dump --all`, an operator's backup (HTTP dumps ask readable_pages)",
 }
 
 # Why a query may skip the builders -> the modules (ending in .py or /) and module:functions that may.
@@ -62,14 +62,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "derived stores that follow the change log and keep every page; their answers apply the rule "
     "(the index filters by readable spaces, SPARQL by readable graphs, webhooks by webhook_may_receive, "
     "feeds by FeedScope)": (
-        "app/search/documents.py", "app/search/queue.py", "app/semantics/store.py",
-        "app/semantics/export.py:page_facts", "app/semantics/export.py:_tagged_topics",
+        "app/search/documents.py", "app/search/queue.py", "app/linkeddata/store.py",
+        "app/linkeddata/export.py:page_facts", "app/linkeddata/export.py:_tagged_topics",
         "app/following/dispatch.py", "app/following/events.py", "app/following/feed.py:event_reads"),
     "batch helpers over pages, revisions or rows the caller already holds through a builder or "
     "ReadablePage (they take ids or objects, never a caller's filter)": (
         "app/pages/presentation.py:page_list_items", "app/pages/links.py:link_keys",
-        "app/semantics/service.py:statements_of", "app/semantics/service.py:structured_inputs",
-        "app/semantics/service.py:copy", "app/tagging/page_tags.py:annotated_topic_ids",
+        "app/annotations/service.py:statements_of", "app/annotations/service.py:structured_inputs",
+        "app/annotations/service.py:copy", "app/tagging/page_tags.py:annotated_topic_ids",
         "app/tagging/page_tags.py:tag_counts", "app/tagging/page_tags.py:_my_tags",
         "app/quality/service.py:authors_of", "app/quality/service.py:current_rating",
         "app/quality/service.py:live_approval", "app/quality/router.py:maturity_history",
@@ -85,7 +85,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "person tags: what people know, shown to everyone signed in (evidence pages go through "
     "people.service.readable_pages)": (
         "app/people/experts.py:_tag_facts", "app/people/service.py:current_tag", "app/people/tag_scores.py",
-        "app/people/topic_router.py:list_topics", "app/people/topics.py:usage", "app/reports/report.py:_tags"),
+        "app/topics/router.py:list_topics", "app/topics/service.py:usage", "app/reports/report.py:_tags"),
     "the link checker: visits every bookmark's URL in the background, answers no caller": (
         "app/tagging/linkcheck.py:check_bookmarks",),
 }

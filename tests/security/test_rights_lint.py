@@ -98,3 +98,16 @@ def test_the_lint_reports_an_unscoped_query(name: str, source: str) -> None:
 def test_the_lint_accepts_queries_that_start_from_the_rule(name: str, source: str) -> None:
     path = "app/search/documents.py" if name.startswith("the store") else ROUTES
     assert violations(source, path) == [], f"the lint refused {name}"
+
+
+def test_every_exception_names_a_module_or_function_that_exists() -> None:
+    """An allow-list entry left behind by a rename would silently allow nothing, or the wrong thing later."""
+    root = rights_lint.APP.parent
+    for reason, keys in rights_lint.ALLOWED.items():
+        for key in keys:
+            path, _, function = key.partition(":")
+            assert (root / path).exists(), f"{key} ({reason}): no such module"
+            if function:
+                assert f"def {function}(" in (root / path).read_text(), f"{key} ({reason}): no such function"
+    for path in rights_lint.STORE_MODULES:
+        assert (root / path).exists(), f"{path}: no such store module"
