@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.auth import rights
 from app.changelog import Change
 from app.pages.models import Page, Revision
-from app.people.models import TopicConcept
+from app.topics.models import TopicConcept
 from app.tagging.models import PageTag
 
 
@@ -24,7 +25,8 @@ SPACE_SHOWN = frozenset({"space.renamed"})
 
 
 def pages_reached(session: Session, changes: Iterable[Change]) -> set[int]:
-    """Ids of the pages (live or deleted) whose derived entries these changes make out of date."""
+    """Ids of the pages whose derived entries these changes make out of date (a page change: live or deleted;
+    the others: the live pages showing the changed thing, as the stores hold no deleted page)."""
     page_ids: set[int] = set()
     space_ids: set[int] = set()
     user_ids: set[int] = set()
@@ -39,13 +41,14 @@ def pages_reached(session: Session, changes: Iterable[Change]) -> set[int]:
         elif change.kind.startswith("topic."):
             topic_ids.update(int(i) for i in (change.details or {}).get("topic_ids", ()))
     if space_ids:
-        page_ids.update(session.scalars(select(Page.id).where(Page.space_id.in_(space_ids))))
+        page_ids.update(session.scalars(rights.all_live_pages(Page.id).where(Page.space_id.in_(space_ids))))
     if user_ids:
-        page_ids.update(session.scalars(select(Page.id).where(or_(
-            Page.created_by_id.in_(user_ids),
-            Page.id.in_(select(Revision.page_id).where(Revision.author_id.in_(user_ids)))))))
+        wrote = select(Revision.page_id).where(Revision.author_id.in_(user_ids), rights.live_page_filter(Revision.page_id))
+        page_ids.update(session.scalars(rights.all_live_pages(Page.id).where(
+            or_(Page.created_by_id.in_(user_ids), Page.id.in_(wrote)))))
     if topic_ids:
         merged = select(TopicConcept.id).where(TopicConcept.merged_into_id.in_(topic_ids))
         page_ids.update(session.scalars(select(PageTag.page_id).distinct().where(
+            rights.live_page_filter(PageTag.page_id),
             or_(PageTag.concept_id.in_(topic_ids), PageTag.concept_id.in_(merged)))))
     return page_ids

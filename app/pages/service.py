@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
-from app.auth.rights import Right, readable_space_clause, right_in_space
+from app.auth.rights import Right, readable_pages, right_in_space
 from app.db import take_write_turn, utcnow
 from app.pages import events, links
 from app.pages.events import PageChanged
@@ -36,8 +36,8 @@ from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pagination import InvalidCursor
 from app.pages.limits import PageLimits
 from app.pages.wikitext import extract
-from app.semantics import service as semantics_service
-from app.semantics.annotations import Annotation
+from app.annotations import service as annotation_service
+from app.annotations.values import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 @dataclass(frozen=True)
@@ -266,8 +266,8 @@ def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, 
     extracted = extract(content)
     limits.check_facts(len(extracted.annotations) + len(structured))
     inline = [(a.property, a.value) for a in extracted.annotations]
-    typed = semantics_service.type_all(inline, structured)
-    return Draft(content, categories, typed, semantics_service.rows_for(typed))
+    typed = annotation_service.type_all(inline, structured)
+    return Draft(content, categories, typed, annotation_service.rows_for(typed))
 
 
 def _append_revision(session: Session, page: Page, parent: Revision | None, user: User,
@@ -286,9 +286,9 @@ def _append_revision(session: Session, page: Page, parent: Revision | None, user
     page.current_revision_id = revision.id
     page.updated_at = now
     if new.annotations_from is not None:
-        semantics_service.copy(session, new.annotations_from.id, revision.id)
+        annotation_service.copy(session, new.annotations_from.id, revision.id)
     else:
-        semantics_service.store(session, revision.id, new.annotations)
+        annotation_service.store(session, revision.id, new.annotations)
     session.flush()
     return revision, _linked(session, page.space_id, links.refresh(session, page, revision))
 
@@ -323,7 +323,7 @@ def _plan_edit(session: Session, base: Revision, current: Revision, edit: PageEd
     """Merge the edit with saves made since its base (or raise a 409), then parse and type the result."""
     text = normalise_content(edit.content) if edit.content is not None else base.content
     cats = normalise_categories(edit.categories) if edit.categories is not None else base.categories
-    base_facts = _facts(semantics_service.structured_inputs(session, base.id))
+    base_facts = _facts(annotation_service.structured_inputs(session, base.id))
     facts = _facts(edit.annotations) if edit.annotations is not None else base_facts
     merged_with: list[int] = []
     if base.id != current.id:
@@ -331,7 +331,7 @@ def _plan_edit(session: Session, base: Revision, current: Revision, edit: PageEd
         if edit.on_conflict == "fail" or not result.clean:
             raise _conflict(current, base, text, result.conflicts, edit.on_conflict)
         text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
-        facts = merge_sets(base_facts, _facts(semantics_service.structured_inputs(session, current.id)), facts)
+        facts = merge_sets(base_facts, _facts(annotation_service.structured_inputs(session, current.id)), facts)
         merged_with = list(session.scalars(
             select(Revision.id).where(Revision.page_id == current.page_id, Revision.number > base.number,
                                       Revision.number <= current.number)
@@ -339,8 +339,8 @@ def _plan_edit(session: Session, base: Revision, current: Revision, edit: PageEd
         ))
     draft = _draft(text, cats, [_unfact(f) for f in facts], limits)
     unchanged = (text == current.content and cats == current.categories
-                 and semantics_service.same_statements(draft.annotations,
-                                                       semantics_service.statements_of(session, current.id)))
+                 and annotation_service.same_statements(draft.annotations,
+                                                       annotation_service.statements_of(session, current.id)))
     return EditPlan(current, draft, merged_with, unchanged)
 
 
@@ -390,8 +390,8 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
     page = lock(session, access.page.id)
     current = current_revision(session, page)
     target = get_revision(session, page, revision_id)
-    same_facts = (semantics_service.structured_inputs(session, target.id)
-                  == semantics_service.structured_inputs(session, current.id))
+    same_facts = (annotation_service.structured_inputs(session, target.id)
+                  == annotation_service.structured_inputs(session, current.id))
     if target.content == current.content and target.categories == current.categories and same_facts:
         raise NothingToChange(f"The page already has the content of revision {revision_id}; nothing to revert. "
                               "Name an earlier revision with different content (GET .../revisions).")
@@ -481,9 +481,7 @@ def parse_etag(value: str) -> int | None:
 def list_pages(session: Session, user: User, *, space_id: int | None, category: str | None, sort: str,
                after: list | None, limit: int) -> list[Page]:
     """Live pages the caller may read, by title or most recently updated first."""
-    query = select(Page).join(Space, Space.id == Page.space_id).where(
-        readable_space_clause(user), Page.deleted_at.is_(None)
-    )
+    query = readable_pages(user)
     if space_id is not None:
         query = query.where(Page.space_id == space_id)
     if category is not None:

@@ -15,29 +15,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import Role, User
+from app.auth import rights
 from app.db import utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
-from app.people import topics
-from app.people.exceptions import (
-    InvalidProfileChange,
-    InvalidTag,
-    NotYours,
-    PersonNotFound,
-    TagNotFound,
-)
-from app.people.models import Person, PersonTag, TopicConcept
-from app.people.schemas import (
-    PageRef,
-    PersonCreate,
-    PersonRead,
-    PersonUpdate,
-    TagCreate,
-    TagRead,
-    TopicRef,
-)
+from app.topics import service as topics
+from app.people.exceptions import InvalidProfileChange, NotYours, PersonNotFound, TagNotFound
+from app.topics.exceptions import InvalidTag
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicConcept
+from app.people.schemas import PageRef, PersonCreate, PersonRead, PersonUpdate, TagCreate, TagRead
+from app.topics.schemas import TopicRef
 
 MANAGERS = (Role.manager, Role.admin)
 
@@ -211,6 +200,7 @@ def put_tag(session: Session, viewer: User, person: Person, body: TagCreate) -> 
     version as history, or just reconfirms it when nothing changed (so it stops fading)."""
     person = get_person(session, viewer, person.id, lock=True)  # one current tag per tagger, even under races
     topic = topics.named_or_proposed(session, viewer, body.topic_id, body.topic)
+    topics.used_openly(topic)  # tags of people are seen by everyone
     evidence = _evidence_page(session, viewer, body.evidence_page_id)
     note = body.note.strip()
     now = utcnow()
@@ -286,8 +276,8 @@ def readable_pages(session: Session, viewer: User, page_ids: Iterable[int]) -> d
     ids = set(page_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Page.id, Page.title, Page.space_id).join(Space, Space.id == Page.space_id)
-                           .where(Page.id.in_(ids), Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
+    rows = session.execute(rights.readable_pages(viewer, Page.id, Page.title, Page.space_id)
+                           .where(Page.id.in_(ids))).all()
     return {row.id: PageRef(id=row.id, title=row.title, space_id=row.space_id) for row in rows}
 
 

@@ -18,11 +18,12 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Space, SpaceKind, User
-from app.auth.rights import readable_space_clause
+from app.auth.rights import readable_pages
 from app.db import utcnow
 from app.pages.models import Page
-from app.people import topics
-from app.people.models import Person, PersonTag, TopicBroader, TopicConcept
+from app.topics import service as topics
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicBroader, TopicConcept
 from app.people.service import topic_ref
 from app.quality.maturity import Phase
 from app.quality.models import PageMaturity
@@ -31,7 +32,7 @@ from app.reports.models import SkillsProfile, Team, TeamMember
 from app.reports.schemas import (
     KnowledgeBase, PersonLevel, ReportSummary, SkillsGapReport, TopicGapRead,
 )
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.tagging import page_tags
 from app.tagging.models import PageTag
 
@@ -136,8 +137,7 @@ def knowledge_bases(session: Session, viewer: User, subtrees: dict[int, set[int]
     wanted = set().union(*subtrees.values()) if subtrees else set()
     if not wanted:
         return {}
-    readable = (select(Page.id).join(Space, Space.id == Page.space_id)
-                .where(Page.deleted_at.is_(None), readable_space_clause(viewer), Space.kind == SpaceKind.organisation))
+    readable = readable_pages(viewer, Page.id).where(Space.kind == SpaceKind.organisation)
     concept = aliased(TopicConcept)
     tagged = (select(PageTag.page_id.label("page_id"), page_tags.effective_topic_id().label("topic_id"))
               .join(TopicConcept, TopicConcept.id == PageTag.concept_id)

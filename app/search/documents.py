@@ -10,14 +10,15 @@ from rdflib.namespace import DCTERMS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import rights
 from app.pages.models import Page, Revision
 from app.pages.wikitext import plain_text
-from app.people.models import TopicConcept
+from app.topics.models import TopicConcept
 from app.quality.maturity import Phase
 from app.quality.models import PageMaturity
 from app.search.index import IndexDocument
-from app.semantics import service as semantics_service
-from app.semantics.ontology import ValueType, get_ontology
+from app.annotations import service as annotation_service
+from app.annotations.ontology import ValueType, get_ontology
 from app.tagging import page_tags
 
 BATCH = 500
@@ -47,7 +48,7 @@ def annotation_facets() -> dict[str, Facet]:
 def documents_for(session: Session, page_ids: Sequence[int]) -> tuple[list[IndexDocument], set[int]]:
     """Index documents for the live pages among `page_ids`, and the ids to drop (deleted or gone)."""
     pages = list(session.scalars(
-        select(Page).where(Page.id.in_(page_ids), Page.deleted_at.is_(None)).order_by(Page.id)))
+        rights.all_live_pages().where(Page.id.in_(page_ids)).order_by(Page.id)))
     live = {page.id for page in pages}
     return build(session, pages), set(page_ids) - live
 
@@ -57,7 +58,7 @@ def all_documents(session: Session) -> Iterator[list[IndexDocument]]:
     last = 0
     while True:
         pages = list(session.scalars(
-            select(Page).where(Page.id > last, Page.deleted_at.is_(None)).order_by(Page.id).limit(BATCH)))
+            rights.all_live_pages().where(Page.id > last).order_by(Page.id).limit(BATCH)))
         if not pages:
             return
         yield build(session, pages)
@@ -72,7 +73,7 @@ def build(session: Session, pages: Sequence[Page]) -> list[IndexDocument]:
     revision_ids = [page.current_revision_id for page in pages if page.current_revision_id is not None]
     revisions = {revision.id: revision for revision in session.scalars(
         select(Revision).where(Revision.id.in_(revision_ids)))}
-    annotations = semantics_service.of_revisions(session, revision_ids)
+    annotations = annotation_service.of_revisions(session, revision_ids)
     maturity = dict(session.execute(select(PageMaturity.page_id, PageMaturity)
                                     .where(PageMaturity.page_id.in_([page.id for page in pages]))).all())
     facets = annotation_facets()

@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app import log_reach
+from app.auth import rights
 from app.background import Loop
 from app.changelog import Change, LogFollower, Position
 from app.db import Database
-from app.pages.models import Page
 from app.search import documents
 from app.search.index import INDEX_NAME, IndexBusy, PageIndex
 
@@ -158,7 +158,7 @@ class Indexer:
         follower = LogFollower()
         with self.database.transaction(write=False) as session:
             follower.start_here(session)  # first: what commits during the rebuild is applied afterwards
-            total = session.scalar(select(func.count()).select_from(Page).where(Page.deleted_at.is_(None))) or 0
+            total = session.scalar(rights.all_live_pages(func.count())) or 0
 
             def batches():
                 done = 0
