@@ -38,7 +38,6 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import log_reach
