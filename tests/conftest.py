@@ -7,6 +7,7 @@ it through savepoints, so a request's commit or rollback behaves as in productio
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -32,6 +33,19 @@ from tests import postgres
 security.set_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep the collector's garbage collections off the tests' path.
+
+    After collection the process holds a few hundred thousand long-lived objects (modules, OpenAPI documents,
+    Schemathesis strategies, parametrisations) that every full collection would walk again; frozen, the
+    collector skips them. The larger first threshold makes the many short-lived request objects of a test
+    collected in fewer, equally cheap rounds. Measured on tests/reports (SQLite): 48 s -> 19 s.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
