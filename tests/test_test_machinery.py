@@ -1,12 +1,18 @@
 """The test machinery itself: the concurrency helper reports what its threads raise; each pytest-xdist worker
-hands out ports of its own."""
+hands out ports of its own; a test's app does not outlive the test."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from app.main import create_app
 from tests import postgres
+from tests.conftest import settings_for
 from tests.live_server import all_at_once
 
 
@@ -60,3 +66,15 @@ def test_each_xdist_worker_hands_out_ports_of_its_own_below_the_ephemeral_range(
     assert all(not a & b for n, a in enumerate(blocks) for b in blocks[n + 1:])
     first, second = postgres.free_port(), postgres.free_port()
     assert first != second
+
+
+def test_an_app_that_served_a_request_and_was_dropped_is_freed(tmp_path) -> None:
+    """Every test builds its own app: one kept alive by a process-wide cache (FastAPI's endpoint cache held a
+    closure over the app) made the run's memory and garbage collections grow with every test."""
+    app = create_app(settings_for("sqlite://", tmp_path))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.get("/health")
+    freed = weakref.ref(app)
+    del app, client
+    gc.collect()
+    assert freed() is None
