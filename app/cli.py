@@ -264,8 +264,8 @@ def user_activate(name: str) -> None:
 def dump(username: str | None, everything: bool, rdf_format: str, output: str) -> None:
     """Write the RDF dataset (one named graph per space) to a file or stdout."""
     from app.auth import service
-    from app.semantics import dump as rdf_dump
-    from app.semantics.rdf import Iris
+    from app.linkeddata import dump as rdf_dump
+    from app.linkeddata.rdf import Iris
 
     if everything == (username is not None):
         raise click.UsageError("Give exactly one of --user NAME or --all.")
@@ -452,8 +452,8 @@ def topics_import(file: str, scheme: str | None, rdf_format: str | None, base: s
     from pathlib import Path
 
     from app import schema_migrations
-    from app.people import skos
-    from app.semantics.negotiation import FORMAT_ALIASES
+    from app.topics import skos
+    from app.negotiation import FORMAT_ALIASES
 
     suffixes = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".json": "application/ld+json",
                 ".rdf": "application/rdf+xml", ".xml": "application/rdf+xml", ".nt": "application/n-triples"}
@@ -480,7 +480,7 @@ def topics_import(file: str, scheme: str | None, rdf_format: str | None, base: s
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
 def topics_export(rdf_format: str, output: str) -> None:
     """Write the topic scheme as SKOS to a file or stdout."""
-    from app.people import skos
+    from app.topics import skos
 
     with _database(Settings()).transaction(write=False) as session:
         data = skos.serialize_scheme(session, rdf_format)

@@ -256,12 +256,13 @@ def load_models() -> type[Base]:
     import app.following.models  # noqa: F401
     import app.pages.models  # noqa: F401
     import app.people.models  # noqa: F401
+    import app.topics.models  # noqa: F401
     import app.quality.models  # noqa: F401
     import app.reports.models  # noqa: F401
     import app.search.models  # noqa: F401
     import app.security.models  # noqa: F401
     import app.tagging.models  # noqa: F401
-    import app.semantics.models  # noqa: F401
+    import app.annotations.models  # noqa: F401
     import app.wikiimport.models  # noqa: F401
 
     return Base

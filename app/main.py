@@ -23,9 +23,9 @@ from app.following.router import router as following_router
 from app.operations.health import Health, report as health_report
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
-from app.people.topic_router import IMPORT_LIMIT
+from app.topics.router import IMPORT_LIMIT, router as topics_router
 from app.wikiimport.router import DUMP_LIMIT, router as wikiimport_router
-from app.people.skos import seed_topic_scheme
+from app.topics.skos import seed_topic_scheme
 from app.quality.router import router as quality_router
 from app.quality.usage import ViewCounter
 from app.reports.router import router as reports_router
@@ -36,9 +36,9 @@ from app.security.body_limit import BodyLimit
 from app.security.headers import SecurityHeaders
 from app.tagging.router import router as tagging_router
 from app.widgets.router import router as widgets_router
-from app.semantics.ontology import get_ontology
-from app.semantics.router import graph_store
-from app.semantics.router import router as semantics_router
+from app.annotations.ontology import get_ontology
+from app.linkeddata.router import graph_store
+from app.linkeddata.router import router as linkeddata_router
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +138,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
     if settings.trusted_proxies:  # added last, so outer: every layer sees the client, not the proxy
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    for router in (accounts_router, spaces_router, pages_router, quality_router, semantics_router, search_router,
-                   tagging_router, people_router, following_router, reports_router, wikiimport_router):
+    for router in (accounts_router, spaces_router, pages_router, quality_router, linkeddata_router, search_router,
+                   tagging_router, people_router, topics_router, following_router, reports_router, wikiimport_router):
         app.include_router(router)
 
     app.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["service"],

@@ -65,10 +65,10 @@ from app.auth.models import TokenKind, User
 from app.config import Settings
 from app.db import Database, make_engine
 from app.pages.models import Page
-from app.people.models import TopicConcept, TopicLabel, TopicStatus
-from app.semantics import query_api
-from app.semantics.ontology import get_ontology
-from app.semantics.vocabulary import LMI
+from app.topics.models import TopicConcept, TopicLabel, TopicStatus
+from app.linkeddata import query_api
+from app.annotations.ontology import get_ontology
+from app.annotations.vocabulary import LMI
 
 BENCH_DIR = Path(__file__).resolve().parent
 WEIGHTS = {"read": 35, "search": 20, "rating": 15, "edit": 10, "who knows": 10, "sparql": 10}

@@ -60,8 +60,9 @@ from app.db import Database, make_engine
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.people import service as people_service
-from app.people import skos, topics
-from app.people.models import Person, PersonTag, TopicConcept, TopicStatus
+from app.topics import skos, service as topics
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicConcept, TopicStatus
 from app.people.schemas import PersonCreate, TagCreate
 from app.quality import scoring
 from app.quality import service as quality_service
@@ -69,7 +70,7 @@ from app.quality.models import CRITERIA, Rating
 from app.quality.schemas import RatingPut
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 
 BATCH = 500  # service operations (pages, edits, tags, pages' ratings) per transaction
 SPACES = ["national", "regional", "sectors", "occupations"]

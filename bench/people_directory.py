@@ -48,16 +48,10 @@ from app.config import Settings
 from app.db import Database, make_engine, utcnow
 from app.pages import service as page_service
 from app.people import service as people_service
-from app.people import skos
-from app.people.models import (
-    Person,
-    PersonTag,
-    TopicBroader,
-    TopicConcept,
-    TopicLabel,
-    TopicStatus,
-)
-from app.people.topics import TOPIC_NAMESPACE, label_key
+from app.topics import skos
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicBroader, TopicConcept, TopicLabel, TopicStatus
+from app.topics.service import TOPIC_NAMESPACE, label_key
 
 WORDS = ("river", "harbour", "forge", "meadow", "signal", "lantern", "quarry", "orchard", "circuit", "timber",
          "beacon", "granite", "compass", "ledger", "kiln", "turbine", "saddle", "prism", "canal", "thistle")

@@ -46,8 +46,8 @@ from corpus import load_corpus  # noqa: E402
 from serving import mature_command, percentile_ms, running_server  # noqa: E402
 
 from app.search.index import IndexDocument, PageIndex, SearchRequest  # noqa: E402
-from app.semantics.ontology import get_ontology  # noqa: E402
-from app.semantics.vocabulary import LMI  # noqa: E402
+from app.annotations.ontology import get_ontology  # noqa: E402
+from app.annotations.vocabulary import LMI  # noqa: E402
 
 SPACES = 20
 READABLE = frozenset(range(1, 16))

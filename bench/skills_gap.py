@@ -48,9 +48,10 @@ from app.config import Settings  # noqa: E402
 from app.db import Database, make_engine, utcnow  # noqa: E402
 from app.pages import service as page_service  # noqa: E402
 from app.people import service as people_service  # noqa: E402
-from app.people import skos  # noqa: E402
-from app.people.models import Person, PersonTag, TopicBroader, TopicConcept, TopicStatus  # noqa: E402
-from app.people.topics import TOPIC_NAMESPACE, label_key  # noqa: E402
+from app.topics import skos  # noqa: E402
+from app.people.models import Person, PersonTag  # noqa: E402
+from app.topics.models import TopicBroader, TopicConcept, TopicStatus
+from app.topics.service import TOPIC_NAMESPACE, label_key  # noqa: E402
 from app.reports import charts, csv_export, history, report  # noqa: E402
 from app.reports.models import Priority, SkillsProfile, SkillsProfileTopic, Team, TeamMember  # noqa: E402
 from app.tagging.models import PageTag  # noqa: E402

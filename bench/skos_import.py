@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import schema_migrations  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.people import skos  # noqa: E402
+from app.topics import skos  # noqa: E402
 
 STW = ROOT / "tests" / "people" / "data" / "stw-economics.ttl.gz"
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"

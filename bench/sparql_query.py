@@ -86,11 +86,11 @@ from app.config import Settings
 from app.db import Database, make_engine
 from app.pages import service as page_service
 from app.pages.models import Page
-from app.semantics import query_api, sparql
-from app.semantics.ontology import get_ontology
-from app.semantics.rdf import Iris
-from app.semantics.store import GraphStore
-from app.semantics.vocabulary import LMI
+from app.linkeddata import query_api, sparql
+from app.annotations.ontology import get_ontology
+from app.linkeddata.rdf import Iris
+from app.linkeddata.store import GraphStore
+from app.annotations.vocabulary import LMI
 
 BATCH = 500  # pages per transaction while loading
 REQUEST_TIMEOUT = 30.0  # seconds; one stuck request cannot hold a phase much past its cap

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.semantics.ontology import get_ontology  # noqa: E402
+from app.annotations.ontology import get_ontology  # noqa: E402
 from app.wikiimport.convert import WikitextConverter  # noqa: E402
 from app.wikiimport.dump import read_dump  # noqa: E402
 

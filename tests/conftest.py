@@ -177,7 +177,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def scheme(session: Session) -> None:
     """The topic scheme (ontology/topics.ttl) in the database, as the server seeds it at start-up."""
-    from app.people import skos
+    from app.topics import skos
 
     skos.seed(session)
     session.commit()

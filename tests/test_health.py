@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Visibility
 from app.operations.health import Health
-from app.semantics.router import graph_store
+from app.linkeddata.router import graph_store
 from tests.factories import make_page, make_person, make_space, personal_space, post_page
 from tests.reliability.test_index_repair import damage
 from tests.search.helpers import index_now

@@ -40,7 +40,7 @@ from app.quality.models import MaturitySnapshot
 
 log = logging.getLogger(__name__)
 
-REORDER_WINDOW = 1000  # ids, as app/semantics/store.py
+REORDER_WINDOW = 1000  # ids, as app/linkeddata/store.py
 VALIDITY_RESCAN = timedelta(days=2)  # valid-until events are looked for again this far back
 LEASE = timedelta(seconds=60)  # a claimed delivery is due again after this if its sender died
 TIMEOUT_SECONDS = 10.0

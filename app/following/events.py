@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session, aliased
 from app.changelog import Change
 from app.db import UTCDateTime
 from app.pages.models import Page, Revision
-from app.people.models import PersonTag, TopicConcept
+from app.people.models import PersonTag
+from app.topics.models import TopicConcept
 from app.quality.models import MaturitySnapshot
-from app.semantics.models import PageAnnotation
-from app.semantics.vocabulary import LMI
+from app.annotations.models import PageAnnotation
+from app.annotations.vocabulary import LMI
 
 VALID_UNTIL = str(LMI.validUntil)
 SUBJECT = "http://purl.org/dc/terms/subject"

@@ -28,7 +28,8 @@ from app.following.service import Followed, state_of
 from app.pages.models import Page, Revision
 from app.pages.presentation import authors
 from app.people import service as people_service
-from app.people.models import Person, PersonTag, TopicConcept
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicConcept
 from app.people.schemas import PersonRead
 from app.quality import service as quality_service
 from app.quality.models import Rating

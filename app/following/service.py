@@ -24,8 +24,9 @@ from app.following.schemas import FollowRead
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.people import service as people_service
-from app.people import topics as topic_service
-from app.people.models import Person, TopicConcept
+from app.topics import service as topic_service
+from app.people.models import Person
+from app.topics.models import TopicConcept
 from app.quality.models import Rating
 
 

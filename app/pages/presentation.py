@@ -20,10 +20,10 @@ from app.pages.schemas import (
 )
 from app.pages.service import current_revision, etag
 from app.pages.wikitext import extract, render_html
-from app.semantics import service as semantics_service
-from app.semantics.annotations import Annotation
-from app.semantics.exceptions import InvalidAnnotations
-from app.semantics.ontology import get_ontology
+from app.annotations import service as annotation_service
+from app.annotations.values import Annotation
+from app.annotations.exceptions import InvalidAnnotations
+from app.annotations.ontology import get_ontology
 
 
 def authors(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorRead]:
@@ -106,7 +106,7 @@ def preview(session: Session, space_id: int, content: str, categories: list[str]
     problems: list[AnnotationProblem] = []
     for where, text_pairs, structured_pairs in [*inline, *given]:
         try:
-            typed.extend(typed_annotation_read(a) for a in semantics_service.type_all(text_pairs, structured_pairs))
+            typed.extend(typed_annotation_read(a) for a in annotation_service.type_all(text_pairs, structured_pairs))
         except InvalidAnnotations as error:
             problems.extend(AnnotationProblem.model_validate({**e, "field": where}) for e in error.extra["errors"])
     return PreviewRead(html=html, links=link_status, categories=list(dict.fromkeys([*categories,
@@ -119,7 +119,7 @@ def page_read(session: Session, page: Page, redirected_from: str | None = None) 
     return PageRead(
         id=page.id, space_id=page.space_id, title=page.title, content=revision.content, html=html,
         categories=links.effective_categories(revision), links=link_status,
-        annotations=annotation_reads(semantics_service.of_revision(session, revision.id)),
+        annotations=annotation_reads(annotation_service.of_revision(session, revision.id)),
         revision=revision_summaries(session, [revision])[0], etag=etag(revision),
         created_at=page.created_at, updated_at=page.updated_at, deleted=page.deleted_at is not None,
         redirected_from=redirected_from,
@@ -131,7 +131,7 @@ def revision_read(session: Session, page: Page, revision: Revision) -> RevisionR
     summary = revision_summaries(session, [revision])[0]
     return RevisionRead(**summary.model_dump(), page_id=page.id, content=revision.content,
                         categories=list(revision.categories), html=html,
-                        annotations=annotation_reads(semantics_service.of_revision(session, revision.id)))
+                        annotations=annotation_reads(annotation_service.of_revision(session, revision.id)))
 
 
 def page_list_items(session: Session, pages: list[Page]) -> list[PageListItem]:

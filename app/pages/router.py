@@ -19,10 +19,10 @@ from app.pages.schemas import (
     BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PagePreview, PageRead,
     PageRevert, PreviewRead, RevisionRead, RevisionSummary, WantedPageRead,
 )
-from app.semantics import export, rdf, shapes
-from app.semantics.shapes import ShapeReport
-from app.semantics.negotiation import choose
-from app.semantics.rdf import RDF_FORMATS, Iris
+from app.linkeddata import export, rdf, shapes
+from app.linkeddata.shapes import ShapeReport
+from app.negotiation import choose
+from app.linkeddata.rdf import RDF_FORMATS, Iris
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_at, page_of, page_of_list, position
 
 router = APIRouter(prefix="/api", tags=["pages"])

@@ -39,8 +39,8 @@ from app.pages.wikitext import extract
 from app.quality import scoring
 from app.search import queue as search_queue
 from app.tagging.models import Bookmark
-from app.semantics import service as semantics_service
-from app.semantics.annotations import Annotation
+from app.annotations import service as annotation_service
+from app.annotations.values import Annotation
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 @dataclass(frozen=True)
@@ -245,8 +245,8 @@ def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, 
     extracted = extract(content)
     limits.check_facts(len(extracted.annotations) + len(structured))
     inline = [(a.property, a.value) for a in extracted.annotations]
-    typed = semantics_service.type_all(inline, structured)
-    return Draft(content, categories, typed, semantics_service.rows_for(typed))
+    typed = annotation_service.type_all(inline, structured)
+    return Draft(content, categories, typed, annotation_service.rows_for(typed))
 
 
 def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
@@ -266,9 +266,9 @@ def _append_revision(session: Session, page: Page, parent: Revision | None, user
     page.current_revision_id = revision.id
     page.updated_at = now
     if annotations_from is not None:
-        semantics_service.copy(session, annotations_from.id, revision.id)
+        annotation_service.copy(session, annotations_from.id, revision.id)
     else:
-        semantics_service.store(session, revision.id, annotations)
+        annotation_service.store(session, revision.id, annotations)
     session.flush()
     _rescore_linked(session, page.space_id, links.refresh(session, page, revision))
     return revision
@@ -313,7 +313,7 @@ def _plan_edit(session: Session, base: Revision, current: Revision, content: str
     """Merge the edit with saves made since its base (or raise a 409), then parse and type the result."""
     text = normalise_content(content) if content is not None else base.content
     cats = normalise_categories(categories) if categories is not None else base.categories
-    base_facts = _facts(semantics_service.structured_inputs(session, base.id))
+    base_facts = _facts(annotation_service.structured_inputs(session, base.id))
     facts = _facts(annotations) if annotations is not None else base_facts
     merged_with: list[int] = []
     if base.id != current.id:
@@ -321,7 +321,7 @@ def _plan_edit(session: Session, base: Revision, current: Revision, content: str
         if on_conflict == "fail" or not result.clean:
             raise _conflict(current, base, text, result.conflicts, on_conflict)
         text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
-        facts = merge_sets(base_facts, _facts(semantics_service.structured_inputs(session, current.id)), facts)
+        facts = merge_sets(base_facts, _facts(annotation_service.structured_inputs(session, current.id)), facts)
         merged_with = list(session.scalars(
             select(Revision.id).where(Revision.page_id == current.page_id, Revision.number > base.number,
                                       Revision.number <= current.number)
@@ -329,8 +329,8 @@ def _plan_edit(session: Session, base: Revision, current: Revision, content: str
         ))
     draft = _draft(text, cats, [_unfact(f) for f in facts], limits)
     unchanged = (text == current.content and cats == current.categories
-                 and semantics_service.same_statements(draft.annotations,
-                                                       semantics_service.statements_of(session, current.id)))
+                 and annotation_service.same_statements(draft.annotations,
+                                                       annotation_service.statements_of(session, current.id)))
     return EditPlan(current, draft, merged_with, unchanged)
 
 
@@ -380,8 +380,8 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
     page = lock(session, access.page.id)
     current = current_revision(session, page)
     target = get_revision(session, page, revision_id)
-    same_facts = (semantics_service.structured_inputs(session, target.id)
-                  == semantics_service.structured_inputs(session, current.id))
+    same_facts = (annotation_service.structured_inputs(session, target.id)
+                  == annotation_service.structured_inputs(session, current.id))
     if target.content == current.content and target.categories == current.categories and same_facts:
         raise NothingToChange(f"The page already has the content of revision {revision_id}; nothing to revert. "
                               "Name an earlier revision with different content (GET .../revisions).")

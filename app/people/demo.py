@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.db import utcnow
 from app.pages.models import Page
-from app.people import service, skos, topics
+from app.people import service
+from app.topics import skos, service as topics
 from app.people.models import Person
 from app.people.schemas import PersonCreate, TagCreate
 

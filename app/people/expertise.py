@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.people import topics
-from app.people.models import Person, PersonTag, TopicConcept
+from app.topics import service as topics
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicConcept
 
 UNLEVELLED = 3.0  # a colleague's tag without a level says "knows about it": the middle of the scale
 

@@ -18,10 +18,12 @@ from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.db import Database, utcnow
 from app.pages.models import Page, Revision
-from app.people import ranking, service, tag_scores, topics
-from app.people.models import ExpertSearchGap, Person, PersonTag, TopicConcept
+from app.people import ranking, service, tag_scores
+from app.topics import service as topics
+from app.people.models import ExpertSearchGap, Person, PersonTag
+from app.topics.models import TopicConcept
 from app.quality.models import PageMaturity
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 
 SUBJECT = "http://purl.org/dc/terms/subject"
 

@@ -12,12 +12,14 @@ from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.pages.models import Page, Revision
 from app.pages.presentation import authors
-from app.people import service, topics
+from app.people import service
+from app.topics import service as topics
 from app.people.experts import SUBJECT
-from app.people.models import Person, PersonTag, TopicConcept
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicConcept
 from app.people.schemas import AuthoredPage, Evidence, PersonProfile, ProfileTopic
 from app.quality.models import PageMaturity
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.tagging.models import PageTag
 
 

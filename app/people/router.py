@@ -30,7 +30,6 @@ from app.people.schemas import (
     TagCreate,
     TagRead,
 )
-from app.people.topic_router import router as topic_router
 
 router = APIRouter(prefix="/api", tags=["people"])
 PersonId = Annotated[int, Path(description="The person's id (not the user id).", examples=[3])]
@@ -172,5 +171,3 @@ def who_knows(request: Request, user: CurrentUser, session: SessionDep, backgrou
         outcome=answer.outcome, total=answer.total, items=items,
         next=str(request.url.include_query_params(offset=offset + limit)) if more else None)
 
-
-router.include_router(topic_router)

@@ -20,24 +20,13 @@ from app.auth.rights import readable_space_clause
 from app.db import utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
-from app.people import topics
-from app.people.exceptions import (
-    InvalidProfileChange,
-    InvalidTag,
-    NotYours,
-    PersonNotFound,
-    TagNotFound,
-)
-from app.people.models import Person, PersonTag, TopicConcept
-from app.people.schemas import (
-    PageRef,
-    PersonCreate,
-    PersonRead,
-    PersonUpdate,
-    TagCreate,
-    TagRead,
-    TopicRef,
-)
+from app.topics import service as topics
+from app.people.exceptions import InvalidProfileChange, NotYours, PersonNotFound, TagNotFound
+from app.topics.exceptions import InvalidTag
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicConcept
+from app.people.schemas import PageRef, PersonCreate, PersonRead, PersonUpdate, TagCreate, TagRead
+from app.topics.schemas import TopicRef
 
 MANAGERS = (Role.manager, Role.admin)
 

@@ -17,8 +17,8 @@ from app.auth.rights import readable_space_clause
 from app.db import utcnow
 from app.pages.models import Page
 from app.quality.models import CRITERIA, PageMaturity, PageView, Rating
-from app.semantics.models import PageAnnotation
-from app.semantics.vocabulary import LMI
+from app.annotations.models import PageAnnotation
+from app.annotations.vocabulary import LMI
 
 NOT_REVIEWED_AFTER = timedelta(days=365)
 LOW_RATED = 2.5

@@ -17,9 +17,9 @@ from app.people import expertise
 from rdflib.namespace import DCTERMS
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
 from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.search import queue as search_queue
-from app.semantics.vocabulary import LMI
+from app.annotations.vocabulary import LMI
 
 # The annotations a well-annotated page has (mirrors ontology/shapes.ttl, without running SHACL
 # on every edit): what it is about, where, where the figures come from, and until when they hold.

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from app.auth.models import Space, SpaceKind, User
 from app.auth.rights import readable_space_clause
 from app.pages.models import Page
-from app.people.models import ExpertSearchGap, TopicConcept
+from app.people.models import ExpertSearchGap
+from app.topics.models import TopicConcept
 from app.people.service import topic_refs
-from app.people.topics import label_key
+from app.topics.service import label_key
 from app.quality import overview
 from app.quality.maturity import Phase
 from app.quality.models import PageMaturity

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.people import topics
+from app.topics import service as topics
 from app.reports import profiles, teams
 from app.reports.models import SkillsProfile, Team
 from app.reports.schemas import ProfileWrite, RequirementIn, TeamCreate

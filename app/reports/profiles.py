@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.db import utcnow
-from app.people import topics
-from app.people.models import TopicConcept
+from app.topics import service as topics
+from app.topics.models import TopicConcept
 from app.people.service import topic_ref
 from app.reports import teams
 from app.reports.exceptions import InvalidProfile, ProfileNotFound

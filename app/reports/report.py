@@ -21,8 +21,9 @@ from app.auth.models import Space, SpaceKind, User
 from app.auth.rights import readable_space_clause
 from app.db import utcnow
 from app.pages.models import Page
-from app.people import topics
-from app.people.models import Person, PersonTag, TopicBroader, TopicConcept
+from app.topics import service as topics
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicBroader, TopicConcept
 from app.people.service import topic_ref
 from app.quality.maturity import Phase
 from app.quality.models import PageMaturity
@@ -31,7 +32,7 @@ from app.reports.models import SkillsProfile, Team, TeamMember
 from app.reports.schemas import (
     KnowledgeBase, PersonLevel, ReportSummary, SkillsGapReport, TopicGapRead,
 )
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.tagging import page_tags
 from app.tagging.models import PageTag
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.people.schemas import TopicRef
+from app.topics.schemas import TopicRef
 from app.request_schema import RequestSchema
 
 # One small world for the examples: the North East team (team 2) with Alice (person 3) and Ben (person 4);

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.pages.models import Page, Revision
 from app.pages.wikitext import plain_text
-from app.people.models import TopicConcept
+from app.topics.models import TopicConcept
 from app.quality.maturity import Phase
 from app.quality.models import PageMaturity
 from app.search.index import IndexDocument
-from app.semantics import service as semantics_service
-from app.semantics.ontology import ValueType, get_ontology
+from app.annotations import service as annotation_service
+from app.annotations.ontology import ValueType, get_ontology
 from app.tagging import page_tags
 
 BATCH = 500
@@ -72,7 +72,7 @@ def build(session: Session, pages: Sequence[Page]) -> list[IndexDocument]:
     revision_ids = [page.current_revision_id for page in pages if page.current_revision_id is not None]
     revisions = {revision.id: revision for revision in session.scalars(
         select(Revision).where(Revision.id.in_(revision_ids)))}
-    annotations = semantics_service.of_revisions(session, revision_ids)
+    annotations = annotation_service.of_revisions(session, revision_ids)
     maturity = dict(session.execute(select(PageMaturity.page_id, PageMaturity)
                                     .where(PageMaturity.page_id.in_([page.id for page in pages]))).all())
     facets = annotation_facets()

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
 from app.auth.rights import readable_space_ids
-from app.people import topics
-from app.people.models import TopicConcept
+from app.topics import service as topics
+from app.topics.models import TopicConcept
 from app.quality.maturity import PHASE_LABELS, Phase
 from app.search.documents import TOPIC_FACET, annotation_facets
 from app.search.exceptions import InvalidSearch, SearchUnavailable

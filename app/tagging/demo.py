@@ -12,7 +12,7 @@ from app.auth.models import Space, User
 from app.auth.rights import Right
 from app.pages import service as page_service
 from app.pages.models import Page
-from app.people import topics
+from app.topics import service as topics
 from app.tagging import bookmarks, page_tags
 from app.tagging.exceptions import DuplicateBookmark
 from app.tagging.schemas import BookmarkCreate

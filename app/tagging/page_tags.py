@@ -20,10 +20,10 @@ from app.auth.models import Space, User
 from app.auth.rights import readable_space_clause
 from app.pages.models import Page
 from app.pages.service import PageAccess
-from app.people.models import TopicConcept, TopicStatus
+from app.topics.models import TopicConcept, TopicStatus
 from app.quality.models import PageMaturity
 from app.search import queue as search_queue
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.tagging.exceptions import PageTagNotFound
 from app.tagging.models import PageTag
 

@@ -13,9 +13,9 @@ from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.models import Page as PageRow
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
-from app.people import topics
-from app.people.exceptions import TopicNotFound
-from app.people.models import TopicConcept
+from app.topics import service as topics
+from app.topics.exceptions import TopicNotFound
+from app.topics.models import TopicConcept
 from app.quality.models import PageMaturity
 from app.tagging import bookmarks, page_tags
 from app.tagging.models import Bookmark

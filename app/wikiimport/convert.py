@@ -38,8 +38,8 @@ import mwparserfromhell
 from mwparserfromhell.nodes import Node, Template, Wikilink
 
 from app.pages.titles import InvalidTitle, normalise_category, normalise_title
-from app.semantics.annotations import AnnotationError, type_annotation
-from app.semantics.ontology import Ontology
+from app.annotations.values import AnnotationError, type_annotation
+from app.annotations.ontology import Ontology
 
 LUA_SCRIPT = Path(__file__).with_name("pandoc_batch.lua")
 _FILE_NAMESPACES = {"file", "image", "media"}

@@ -42,7 +42,7 @@ from app.pages.models import Page, PageAlias, Revision
 from app.pages.schemas import CONTENT_LIMIT
 from app.pages.titles import InvalidTitle, normalise_title, title_key
 from app.quality import scoring
-from app.semantics.ontology import get_ontology
+from app.annotations.ontology import get_ontology
 from app.wikiimport.convert import Converted, PandocMissing, WikitextConverter
 from app.wikiimport.exceptions import ConverterUnavailable, InvalidDump, InvalidMapping
 from app.wikiimport.dump import DumpError, DumpPage, DumpRevision, SiteInfo, read_dump

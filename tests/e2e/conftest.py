@@ -19,7 +19,7 @@ import pytest
 from app import schema_migrations
 from app.db import Database, make_engine
 from app.demo.loader import load_demo
-from app.people.skos import seed_topic_scheme
+from app.topics.skos import seed_topic_scheme
 from tests.conftest import SECRET, settings_for
 from tests.live_server import LiveServer
 from tests.postgres import free_port

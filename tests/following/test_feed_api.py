@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Role, Visibility
 from app.db import utcnow
-from app.people import skos
-from app.people.models import TopicConcept
+from app.topics import skos
+from app.topics.models import TopicConcept
 from app.people.service import person_of_user
 from tests.factories import make_person, make_space, personal_space
 from tests.following.helpers import create_page, edit, feed, follow, rate, types, unread

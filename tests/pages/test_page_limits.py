@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.main import create_app
 from app.pages.models import Page, Revision
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from tests.conftest import settings_for
 from tests.factories import Person, make_person, make_space
 

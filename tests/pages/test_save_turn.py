@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.pages import presentation
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.semantics import service as semantics_service
+from app.annotations import service as annotation_service
 from tests.factories import post_page
 
 BRIEF = "## Pay\n\n[[Median pay::£24,000]]\n\n## Routes\n\nCare certificate first.\n"
@@ -48,7 +48,7 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return noted
 
     monkeypatch.setattr(page_service, "extract", noting("parse", page_service.extract))
-    monkeypatch.setattr(semantics_service, "type_all", noting("type", semantics_service.type_all))
+    monkeypatch.setattr(annotation_service, "type_all", noting("type", annotation_service.type_all))
     monkeypatch.setattr(page_service, "merge_texts", noting("merge", page_service.merge_texts))
     monkeypatch.setattr(presentation, "render", noting("render", presentation.render))
     return found

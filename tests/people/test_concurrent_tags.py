@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from app.people import skos
-from app.people.models import PersonTag, TopicConcept
+from app.topics import skos
+from app.people.models import PersonTag
+from app.topics.models import TopicConcept
 from tests.conftest import SECRET, migrated_database
 from tests.factories import person_ids, users_with_tokens
 from tests.live_server import LiveServer, all_at_once

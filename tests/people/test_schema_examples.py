@@ -1,14 +1,15 @@
-"""The people schemas' OpenAPI examples validate against their own models (the checks of tests/test_openapi.py,
-applied to app/people/schemas.py)."""
+"""The people and topic schemas' OpenAPI examples validate against their own models (the checks of
+tests/test_openapi.py, applied to app/people/schemas.py and app/topics/schemas.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from app.people import schemas
+from app.topics import schemas as topic_schemas
 from tests.test_openapi import check_example, schema_models
 
-MODELS = schema_models(schemas)
+MODELS = schema_models(schemas) + schema_models(topic_schemas)
 
 
 def test_the_models_are_found():

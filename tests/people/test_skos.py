@@ -7,8 +7,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 from sqlalchemy import func, select
 
-from app.people import skos, topics
-from app.people.models import TopicConcept, TopicLabel
+from app.topics import skos, service as topics
+from app.topics.models import TopicConcept, TopicLabel
 from tests.people.conftest import person_id, tag
 
 ESCO = """
@@ -156,7 +156,7 @@ def test_json_ld_import(client, staff, scheme):
 
 
 def test_too_large_files_are_refused(client, staff, scheme, monkeypatch):
-    from app.people import topic_router
+    from app.topics import router as topic_router
 
     monkeypatch.setattr(topic_router, "IMPORT_LIMIT", 100)
     response = client.post("/api/topics/import", headers={**staff["carol"].headers, "Content-Type": "text/turtle"},

@@ -10,8 +10,8 @@ import pyoxigraph
 import pytest
 
 from app.db import utcnow
-from app.people import skos, topics
-from app.people.models import TopicConcept, TopicStatus
+from app.topics import skos, service as topics
+from app.topics.models import TopicConcept, TopicStatus
 
 STW_FILE = Path(__file__).parent / "data" / "stw-economics.ttl.gz"
 STW_BASE = "http://zbw.eu/stw/"

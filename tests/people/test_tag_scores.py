@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from app.db import utcnow
-from app.people import ranking, tag_scores, topics
-from app.people.models import PersonTag, TopicConcept
+from app.people import ranking, tag_scores
+from app.topics import service as topics
+from app.people.models import PersonTag
+from app.topics.models import TopicConcept
 from tests.factories import make_person
 from tests.people.conftest import person_id
 

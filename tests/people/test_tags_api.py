@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.auth.models import MemberRole, Visibility
-from app.people.models import PersonTag, TopicConcept
+from app.people.models import PersonTag
+from app.topics.models import TopicConcept
 from tests.factories import make_page, make_space, personal_space
 from tests.people.conftest import person_id, tag
 

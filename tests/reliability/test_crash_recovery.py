@@ -26,7 +26,7 @@ from app.auth.models import MemberRole, Visibility
 from app.db import Database
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.people import skos
+from app.topics import skos
 from app.people.models import PersonTag
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating

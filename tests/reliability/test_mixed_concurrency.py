@@ -14,8 +14,9 @@ from sqlalchemy import select
 from app.auth.models import MemberRole, Visibility
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.people import skos
-from app.people.models import PersonTag, TopicConcept
+from app.topics import skos
+from app.people.models import PersonTag
+from app.topics.models import TopicConcept
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from tests.conftest import SECRET, migrated_database

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.db import utcnow
-from app.people.models import Person, PersonTag, TopicBroader, TopicConcept, TopicStatus
+from app.people.models import Person, PersonTag
+from app.topics.models import TopicBroader, TopicConcept, TopicStatus
 from app.people.service import person_of_user
-from app.people.topics import TOPIC_NAMESPACE, label_key
+from app.topics.service import TOPIC_NAMESPACE, label_key
 from app.reports.models import Team, TeamMember
 from tests.factories import Person as Caller
 from tests.factories import make_person

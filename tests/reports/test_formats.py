@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.people.models import TopicConcept
+from app.topics.models import TopicConcept
 from app.reports.models import Team, TeamMember
 from tests.reports.conftest import Org, create_profile, make_topic, org_profile, tag
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Visibility
 from app.pages.models import Page
-from app.people.models import TopicConcept
+from app.topics.models import TopicConcept
 from app.quality.models import PageMaturity
-from app.semantics.models import PageAnnotation
+from app.annotations.models import PageAnnotation
 from app.tagging.models import PageTag
 from tests.factories import make_page, make_space, personal_space
 from tests.reports.conftest import Org, create_profile, org_profile

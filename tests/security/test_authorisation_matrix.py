@@ -28,8 +28,8 @@ from app.config import Settings
 from app.main import create_app
 from app.pages.models import Page
 from app.people.models import Person as PersonRow
-from app.people import skos
-from app.people.models import TopicConcept
+from app.topics import skos
+from app.topics.models import TopicConcept
 from tests.conftest import TransactionalDatabase, settings_for
 from tests.factories import Person, make_page, make_person, make_space, personal_space
 

@@ -2,7 +2,7 @@
 reach other servers, SPARQL cannot exhaust the server, and oversized or pathological bodies get clear 4xx.
 
 The renderer's own table of hostile Markdown is in tests/pages/test_wikitext.py, SERVICE/LOAD refusals in
-tests/semantics/test_sparql_guard.py and the MediaWiki importer's XML attacks in tests/wikiimport/: this
+tests/linkeddata/test_sparql_guard.py and the MediaWiki importer's XML attacks in tests/wikiimport/: this
 file covers what those leave out, through the HTTP API.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.auth.models import Role, Visibility
-from app.semantics import sparql
+from app.linkeddata import sparql
 from tests.factories import Person, make_person, make_space, post_page
 from tests.live_server import recording_server
 

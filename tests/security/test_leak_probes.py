@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.auth.models import MemberRole, Role, Visibility
 from app.main import create_app
-from app.people import skos
+from app.topics import skos
 from tests.conftest import TransactionalDatabase, settings_for
 from tests.factories import Person, make_person, make_space, personal_space, post_page
 from tests.search.helpers import index_now

@@ -25,7 +25,7 @@ from app.auth.models import Role, TokenKind, Visibility
 from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
-from app.people import skos
+from app.topics import skos
 from tests.conftest import SECRET, settings_for
 
 schema = schemathesis.openapi.from_dict(create_app(Settings(env="test", secret_key="x" * 40)).openapi())

@@ -33,7 +33,7 @@ from app.auth.models import Role, TokenKind, Visibility
 from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
-from app.people import skos
+from app.topics import skos
 from tests.conftest import BACKENDS, SECRET, TransactionalDatabase, fresh_database_url, settings_for
 
 SLOWEST_SECONDS = 10

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Role, Visibility
 from app.changelog import Change
-from app.people.models import TopicConcept
+from app.topics.models import TopicConcept
 from tests.factories import Person, make_person, make_space, post_page
 from tests.search.helpers import facet, index_now, search, titles
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.pages.wikitext import extract, plain_text
-from app.semantics.ontology import get_ontology
+from app.annotations.ontology import get_ontology
 from app.wikiimport.convert import REVIEW_CATEGORY, WikitextConverter
 
 

@@ -14,7 +14,7 @@ from app.auth.rights import Right
 from app.pages import service as pages
 from app.pages.models import Page, PageCategory, Revision
 from app.pages.wikitext import plain_text
-from app.semantics import service as semantics_service
+from app.annotations import service as annotation_service
 from app.wikiimport import importer as importer_module
 from app.wikiimport.exceptions import InvalidMapping
 from app.wikiimport.importer import ImportOptions, import_dump
@@ -111,7 +111,7 @@ def test_smw_annotations_become_typed_annotations_and_unknown_ones_stay_text(
     report = import_dump(database, admin, space.id, DUMPS[0])
     care = page_named(session, space.id, "Care workers")
     stored = [(a.property_iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1], a.value_text, a.value_iri)
-              for a in semantics_service.of_revision(session, care.current_revision_id)]
+              for a in annotation_service.of_revision(session, care.current_revision_id)]
     assert stored == [
         ("region", "North East", "https://w3id.org/mature-lmi/regions/north-east"),
         ("sector", "Health and social care", "https://w3id.org/mature-lmi/sectors/health-and-social-care"),
@@ -125,7 +125,7 @@ def test_smw_annotations_become_typed_annotations_and_unknown_ones_stay_text(
     text = plain_text(history(session, care)[-1].content)
     assert "Employers in the region: [[Employer count::1,250]]" in text
     notes = page_named(session, space.id, "Vacancy notes")
-    assert [a.value_text for a in semantics_service.of_revision(session, notes.current_revision_id)] == ["184"]
+    assert [a.value_text for a in annotation_service.of_revision(session, notes.current_revision_id)] == ["184"]
 
 
 def test_a_mapping_file_turns_unknown_properties_into_ontology_annotations(
@@ -135,7 +135,7 @@ def test_a_mapping_file_turns_unknown_properties_into_ontology_annotations(
     report = import_dump(database, admin, space.id, DUMPS[1], ImportOptions(mapping=mapping))
     assert report.as_dict()["unknown_properties"] == []
     care = page_named(session, space.id, "Care workers")
-    values = {a.value_text for a in semantics_service.of_revision(session, care.current_revision_id)}
+    values = {a.value_text for a in annotation_service.of_revision(session, care.current_revision_id)}
     assert "1250" in values
     assert "[[Employment count::1,250]]" in history(session, care)[-1].content
 

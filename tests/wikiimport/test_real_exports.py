@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Role
 from app.pages.models import Page, PageAlias, PageCategory, PageLink, Revision
-from app.semantics import service as semantics_service
+from app.annotations import service as annotation_service
 from app.wikiimport import importer as importer_module
 from app.wikiimport.convert import REVIEW_CATEGORY, WikitextConverter
 from app.wikiimport.dump import DumpError, read_dump
@@ -184,7 +184,7 @@ def test_semantic_mediawiki_exports_of_schema_0_6_and_0_8_type_their_annotations
     assert (dates.schema_version, other.schema_version) == ("0.6", "0.8")
     assert dates.skipped_namespaces == {"Property": 3} and other.skipped_namespaces == {"Property": 1}
     page = page_named(session, space.id, "TimeDataTypeRegressionTest")
-    typed = [a.value_date for a in semantics_service.of_revision(session, page.current_revision_id)]
+    typed = [a.value_date for a in annotation_service.of_revision(session, page.current_revision_id)]
     assert "2000-02-22" in {str(day) for day in typed if day is not None}
     refused = {entry["annotation"] for entry in dates.as_dict()["invalid_annotations"]}
     assert "Has date::14000000000 BC" in refused  # kept as text and reported, with the reason

@@ -1,1 +1,0 @@
-"""Annotations, the ontology, RDF export, the SPARQL endpoint and the #ask-style query API."""

@@ -1,8 +1,0 @@
-"""Problems the semantics API can answer."""
-
-from app.errors import ProblemError
-
-
-class InvalidAnnotations(ProblemError):
-    status = 422
-    title = "Invalid annotation"
