@@ -7,11 +7,14 @@ it through savepoints, so a request's commit or rollback behaves as in productio
 
 from __future__ import annotations
 
+import functools
 import gc
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -67,6 +70,17 @@ def postgres_server() -> Iterator[postgres.PostgresServer]:
     server = postgres.start_or_skip()
     yield server
     server.stop()
+
+
+@functools.cache
+def _openapi_json() -> str:
+    return json.dumps(create_app(Settings(env="test", secret_key="x" * 40)).openapi())
+
+
+def openapi_document() -> dict[str, Any]:
+    """The service's OpenAPI document, built once per process (a build takes seconds; several test modules read
+    it at collection), as a fresh copy for each caller, so no caller's changes reach another."""
+    return json.loads(_openapi_json())
 
 
 def settings_for(url: str, data_dir: Path) -> Settings:
