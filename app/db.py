@@ -259,7 +259,6 @@ def load_models() -> type[Base]:
     import app.topics.models  # noqa: F401
     import app.quality.models  # noqa: F401
     import app.reports.models  # noqa: F401
-    import app.search.models  # noqa: F401
     import app.security.models  # noqa: F401
     import app.tagging.models  # noqa: F401
     import app.annotations.models  # noqa: F401
