@@ -75,7 +75,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "derived stores that follow the change log and keep every page; their answers apply the rule "
     "(the index filters by readable spaces, SPARQL by readable graphs, webhooks by webhook_may_receive, "
     "feeds by FeedScope)": (
-        "app/search/documents.py", "app/log_reach.py", "app/linkeddata/store.py",
+        "app/search/documents.py", "app/search/indexer.py",
         "app/linkeddata/export.py:page_facts", "app/linkeddata/export.py:_tagged_topics",
         "app/following/dispatch.py", "app/following/events.py", "app/following/feed.py:event_reads"),
     "batch helpers over pages, revisions or rows the caller already holds through a builder or "
