@@ -21,6 +21,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import changelog
+from app.annotations import service as annotation_service
+from app.annotations.values import Annotation
 from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
@@ -28,20 +30,26 @@ from app.auth.rights import Right, readable_space_clause, right_in_space
 from app.db import take_write_turn, utcnow
 from app.pages import links
 from app.pages.exceptions import (
-    EditConflict, InvalidPageInput, NothingToChange, PageGone, PageNotDeleted, PageNotFound, RevisionNotFound,
-    SourceAlreadyBookmarked, TitleTaken,
+    EditConflict,
+    InvalidPageInput,
+    NothingToChange,
+    PageGone,
+    PageNotDeleted,
+    PageNotFound,
+    RevisionNotFound,
+    SourceAlreadyBookmarked,
+    TitleTaken,
 )
+from app.pages.limits import PageLimits
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
-from app.pagination import InvalidCursor
-from app.pages.limits import PageLimits
 from app.pages.wikitext import extract
+from app.pagination import InvalidCursor
 from app.quality import scoring
 from app.search import queue as search_queue
 from app.tagging.models import Bookmark
-from app.annotations import service as annotation_service
-from app.annotations.values import Annotation
-from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
+from app.titles import InvalidTitle, normalise_category, normalise_title, title_key
+
 
 @dataclass(frozen=True)
 class PageAccess:
@@ -483,8 +491,7 @@ def etag(revision: Revision) -> str:
 def parse_etag(value: str) -> int | None:
     """The revision id in an If-Match value such as `"rev-12"` (weak or strong); None if not ours."""
     value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
+    value = value.removeprefix("W/")
     match = re.fullmatch(r'"rev-(\d+)"', value)
     return int(match.group(1)) if match else None
 

@@ -24,7 +24,7 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dic
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         users, tokens = users_with_tokens(session, RATERS + 1, "rater")
-        space = make_space(session, users[0], members={u: MemberRole.reader for u in users[1:]})
+        space = make_space(session, users[0], members=dict.fromkeys(users[1:], MemberRole.reader))
         page = page_service.create_page(session, users[0], space.id, "Shared", "[[Sector::Retail]]\n", [], "")
         page_id = page.id
     server = LiveServer(url, tmp_path, SECRET, workers=2)
