@@ -277,7 +277,9 @@ def dump(username: str | None, everything: bool, rdf_format: str, output: str) -
                 user = service.get_user_by_username(session, username)
             except Exception as exc:
                 raise click.ClickException(getattr(exc, "detail", str(exc))) from None
-        data = rdf_dump.dataset(session, Iris(settings.base_iri), user, rdf_format)
+        iris = Iris(settings.base_iri)
+        data = rdf_dump.everything(session, iris, rdf_format) if user is None else \
+            rdf_dump.dataset(session, iris, user, rdf_format)
     with click.open_file(output, "wb") as stream:
         stream.write(data)
 

@@ -11,7 +11,8 @@ Run from the project root with the project's virtualenv:
    index with the service's own `PageIndex.rebuild` (what `mature reindex` does).
 2. Runs distinct 1-3 word queries drawn from the corpus vocabulary, as a caller who may read
    15 of the 20 spaces, through `PageIndex.search` (ranking, facets, snippets, spelling): the
-   first run of each query (nothing cached) and a repeat (cached match list).
+   first run of each query (nothing cached) and a repeat (cached match list); then the same
+   queries misspelt (one letter changed), so "did you mean" works out a spelling.
 3. Delay from a changed page to it being findable, in-process: `apply` one document, then search
    until it is found.
 4. End to end over HTTP (skip with --no-http): a `mature serve` on 127.0.0.1 with the demo data,
@@ -137,6 +138,34 @@ def query_latency(index: PageIndex, texts: list[str], readable: frozenset[int] =
           f"p95 {percentile_ms(filtered, 0.95):.1f} ms")
 
 
+def misspelt(texts: list[str], seed: int = 13) -> list[str]:
+    """The queries with one letter of their longest word changed (not the first: what people mistype)."""
+    rng = random.Random(seed)
+    found = []
+    for text in texts:
+        words = text.split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
+        at = rng.randrange(1, len(word))
+        words[longest] = word[:at] + rng.choice([c for c in "aeioust" if c != word[at]]) + word[at + 1:]
+        found.append(" ".join(words))
+    return found
+
+
+def spelling_latency(index: PageIndex, texts: list[str]) -> None:
+    """"Did you mean" (suggested from the caller's readable pages only): misspelt queries, first runs, as a
+    caller who reads 15 of the 20 spaces and as one who reads a single space (the most postings skipped)."""
+    for label, readable in (("15 of 20 spaces", READABLE), ("1 of 20 spaces", frozenset({1}))):
+        samples, offered = [], 0
+        for text in misspelt(texts):
+            result, seconds = timed(index.search, SearchRequest(text=text, readable_spaces=readable))
+            samples.append(seconds)
+            offered += result.correction is not None
+        print(f"misspelt query ({label}, {len(texts)}): p50 {percentile_ms(samples, 0.5):.1f} ms, "
+              f"p95 {percentile_ms(samples, 0.95):.1f} ms, max {max(samples) * 1000:.0f} ms; "
+              f"a spelling offered for {offered}")
+
+
 CHURN_PAGE = 10**9  # a page id no real page has
 
 
@@ -223,6 +252,7 @@ def main() -> None:
         index = PageIndex(Path(directory))
         build(index, pages)
         query_latency(index, queries(count))
+        spelling_latency(index, queries(count))
         edit_delay(index, pages)
         index.close()
     if not args.no_http:

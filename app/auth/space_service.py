@@ -7,13 +7,13 @@ from sqlalchemy.orm import Session, contains_eager
 
 from app.auth.exceptions import MembershipRuleBroken, SpaceKeyTaken, SpaceNotFound, SpaceRightRequired
 from app.auth.models import MemberRole, Space, SpaceKind, SpaceMembership, User
-from app.auth.rights import Right, readable_space_clause, right_in_space
+from app.auth.rights import Right, readable_spaces, right_in_space
 from app.auth.schemas import SpaceCreate, SpaceUpdate
 
 
 def list_readable(session: Session, user: User, offset: int = 0, limit: int | None = None) -> list[tuple[Space, Right]]:
     """The spaces the caller may read (from `offset`, at most `limit`), with their right in each."""
-    spaces = session.scalars(select(Space).where(readable_space_clause(user))
+    spaces = session.scalars(readable_spaces(user)
                              .order_by(Space.kind, Space.name, Space.id).offset(offset).limit(limit))
     return [(space, right_in_space(session, user, space)) for space in spaces]
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, t
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.rights import readable_space_ids
+from app.auth.rights import readable_space_filter
 from app.changelog import Change
 from app.db import utcnow
 from app.following import events
@@ -50,7 +50,7 @@ class FeedScope:
         return true()
 
     def _readable(self, space_id: ColumnElement[int]) -> ColumnElement[bool]:
-        return space_id.in_(readable_space_ids(self.user))
+        return readable_space_filter(self.user, space_id)
 
     def _not_mine(self, actor_id: ColumnElement[int] | None) -> ColumnElement[bool]:
         return true() if actor_id is None else or_(actor_id.is_(None), actor_id != self.user.id)

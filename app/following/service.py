@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.rights import readable_pages, readable_space_ids
 from app.db import upsert, utcnow
 from app.following.exceptions import FollowNotFound, InvalidFollow
 from app.following.models import FeedState, Follow, FollowKind, FollowState
@@ -88,7 +88,7 @@ def resolve_target(session: Session, user: User, kind: FollowKind, target_id: in
         space_service.get_space(session, user, target_id)
     elif kind is FollowKind.topic:
         topic = session.get(TopicConcept, target_id)
-        if topic is None:
+        if topic is None or not topic_service.may_see(user, topic):
             raise InvalidFollow(f"id: there is no topic {target_id}.", status=404, title="Topic not found")
         target_id = topic_service.follow(session, topic).id
     else:
@@ -229,11 +229,11 @@ def followed_keys(session: Session, user: User) -> list[FollowKey]:
 def _visible(session: Session, user: User, keys: dict[FollowKey, Follow | None]) -> list[FollowKey]:
     """Drop follows of things the person can no longer see (they come back if access returns)."""
     ids = {kind: {key.target_id for key in keys if key.kind is kind} for kind in FollowKind}
-    pages = set(session.scalars(select(Page.id).join(Space, Space.id == Page.space_id)
-                                .where(Page.id.in_(ids[FollowKind.page]), readable_space_clause(user))))
-    spaces = set(session.scalars(select(Space.id).where(Space.id.in_(ids[FollowKind.space]),
-                                                        readable_space_clause(user))))
-    topics = set(session.scalars(select(TopicConcept.id).where(TopicConcept.id.in_(ids[FollowKind.topic]))))
+    pages = set(session.scalars(readable_pages(user, Page.id, with_deleted=True)
+                                .where(Page.id.in_(ids[FollowKind.page]))))
+    spaces = set(session.scalars(readable_space_ids(user).where(Space.id.in_(ids[FollowKind.space]))))
+    topics = set(session.scalars(select(TopicConcept.id).where(TopicConcept.id.in_(ids[FollowKind.topic]),
+                                                               topic_service.visible_filter(user))))
     people = {person.id for person in session.scalars(select(Person).where(Person.id.in_(ids[FollowKind.person])))
               if person.hidden_at is None or people_service.may_see_hidden(user, person)}
     seen = {FollowKind.page: pages, FollowKind.space: spaces, FollowKind.topic: topics, FollowKind.person: people}

@@ -1,6 +1,6 @@
 """Webhooks: registration by admins, the scope rule, signing, and the delivery history.
 
-The scope rule (which events a hook may ever receive):
+The scope rule (which events a hook may ever receive; it lives in app.auth.rights with the rest of the rule):
 
 - a hook scoped to a space receives the events of pages in that space. Only an admin who may read the
   space can create it (personal spaces: only if the admin owns or shares it), and it receives nothing
@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Space, SpaceKind, User, Visibility
-from app.auth.rights import Right, readable_space_clause, readable_space_ids, right_in_space
+from app.auth.models import Space, User
+from app.auth.rights import Right, readable_space_ids, right_in_space, visible_webhook_filter, webhook_may_receive
 from app.following.events import WEBHOOK_EVENT_TYPES
 from app.following.exceptions import InvalidWebhook, WebhookNotFound
 from app.following.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -97,8 +97,7 @@ def create(session: Session, admin: User, body: WebhookCreate) -> Webhook:
 
 def visible_hooks(admin: User) -> Select[tuple[Webhook]]:
     """Hooks an admin may see: organisation-wide ones and those of spaces they may read."""
-    return select(Webhook).where(Webhook.space_id.is_(None) | Webhook.space_id.in_(
-        select(Space.id).where(readable_space_clause(admin))))
+    return select(Webhook).where(visible_webhook_filter(admin, Webhook.space_id))
 
 
 def get(session: Session, admin: User, hook_id: int) -> Webhook:
@@ -141,15 +140,9 @@ def deliveries(session: Session, hook: Webhook, *, status: DeliveryStatus | None
 # ---------------------------------------------------------------- the scope rule, for the dispatcher
 
 
-def organisation_visible(space: Space) -> bool:
-    return space.kind is SpaceKind.organisation and space.visibility is Visibility.organisation
-
-
 def may_receive(hook: Webhook, event_space: Space, page_space: Space, creator_reads: set[int]) -> bool:
-    """The scope rule above, for one event (spaces as they are now)."""
-    if hook.space_id is None:
-        return organisation_visible(event_space) and organisation_visible(page_space)
-    return (event_space.id == page_space.id == hook.space_id) and hook.space_id in creator_reads
+    """The scope rule (app.auth.rights.webhook_may_receive), for one event and hook."""
+    return webhook_may_receive(hook.space_id, event_space, page_space, creator_reads)
 
 
 def readable_by(session: Session, user: User) -> set[int]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.annotations import service as annotation_service
 from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth import rights
 from app.linkeddata import rdf
 from app.linkeddata.rdf import Iris, PageFacts, RevisionFacts
 from app.negotiation import RDF_FORMATS
@@ -78,8 +78,8 @@ def _page_titles(session: Session, pages: Sequence[Page], annotation_lists) -> d
         return {}
     found: dict[int, dict[str, int]] = {}
     for space_id, key, page_id in session.execute(
-        select(Page.space_id, Page.title_key, Page.id).where(
-            Page.title_key.in_(wanted), Page.space_id.in_({p.space_id for p in pages}), Page.deleted_at.is_(None))
+        rights.all_live_pages(Page.space_id, Page.title_key, Page.id).where(
+            Page.title_key.in_(wanted), Page.space_id.in_({p.space_id for p in pages}))
     ):
         found.setdefault(space_id, {})[key] = page_id
     return found
@@ -104,11 +104,18 @@ def page_document(session: Session, base_iri: str, page: Page, revision: Revisio
     return rdf.serialise(triples, RDF_FORMATS[media])
 
 
-def readable_pages(session: Session, user: User | None) -> Iterator[list[Page]]:
-    """Live pages in batches: those the user may read, or all of them (user None, for the store)."""
-    query = select(Page).join(Space, Space.id == Page.space_id).where(Page.deleted_at.is_(None)).order_by(Page.id)
-    if user is not None:
-        query = query.where(readable_space_clause(user))
+def readable_pages(session: Session, user: User) -> Iterator[list[Page]]:
+    """The live pages the user may read, in batches (a dump)."""
+    return _batches(session, rights.readable_pages(user))
+
+
+def all_live_pages(session: Session) -> Iterator[list[Page]]:
+    """Every live page, in batches: for the SPARQL store and a whole backup dump, never for a caller."""
+    return _batches(session, rights.all_live_pages())
+
+
+def _batches(session: Session, pages: Select[tuple[Page]]) -> Iterator[list[Page]]:
+    query = pages.order_by(Page.id)
     last = 0
     while True:
         batch = list(session.scalars(query.where(Page.id > last).limit(BATCH)))

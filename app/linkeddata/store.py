@@ -41,6 +41,7 @@ from rdflib.term import Node
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth import rights
 from app.changelog import Change
 from app.errors import ProblemError
 from app.pages.models import Page
@@ -116,7 +117,7 @@ class _Follower:
 
     def _load_all(self, session: Session) -> None:
         position = session.scalar(select(func.max(Change.id))) or 0
-        for batch in export.readable_pages(session, None):
+        for batch in export.all_live_pages(session):
             self._insert(export.page_facts(session, batch))
         self._remember(session.scalars(select(Change.id).where(Change.id > position - REORDER_WINDOW)))
         self._position = max(self._position, position)
@@ -140,7 +141,7 @@ class _Follower:
                 if self._owners[quad] <= 0:
                     del self._owners[quad]
                     self.store.remove(quad)
-        live = list(session.scalars(select(Page).where(Page.id.in_(page_ids), Page.deleted_at.is_(None))))
+        live = list(session.scalars(rights.all_live_pages().where(Page.id.in_(page_ids))))
         self._insert(export.page_facts(session, live))
 
     def _insert(self, facts: list[rdf.PageFacts]) -> None:

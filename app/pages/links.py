@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import and_, delete, exists, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import readable_pages
 from app.pages.models import Page, PageAlias, PageCategory, PageLink, Revision
 from app.pages.wikitext import extract
 
@@ -60,18 +60,15 @@ def resolve(session: Session, space_id: int, keys: Iterable[str]) -> dict[str, i
 
 def backlinks(session: Session, user: User, page: Page, offset: int = 0, limit: int | None = None) -> list[Page]:
     """Readable live pages that link to this page by its title or an old title (from `offset`, at most `limit`)."""
-    source = aliased(Page)
-    by_title = and_(source.space_id == page.space_id, PageLink.target_key == page.title_key)
+    by_title = and_(Page.space_id == page.space_id, PageLink.target_key == page.title_key)
     by_old_title = exists().where(
-        PageAlias.page_id == page.id, PageAlias.space_id == source.space_id, PageAlias.title_key == PageLink.target_key
+        PageAlias.page_id == page.id, PageAlias.space_id == Page.space_id, PageAlias.title_key == PageLink.target_key
     )
     return list(session.scalars(
-        select(source)
-        .join(PageLink, PageLink.page_id == source.id)
-        .join(Space, Space.id == source.space_id)
-        .where(by_title | by_old_title, source.deleted_at.is_(None), source.id != page.id,
-               readable_space_clause(user))
-        .order_by(source.title_key, source.id)
+        readable_pages(user)
+        .join(PageLink, PageLink.page_id == Page.id)
+        .where(by_title | by_old_title, Page.id != page.id)
+        .order_by(Page.title_key, Page.id)
         .distinct()
         .offset(offset).limit(limit)
     ))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import readable_space_filter
 from app.changelog import Change
 from app.pages.models import Page
 from app.pages.presentation import authors
@@ -16,14 +16,11 @@ from app.pages.schemas import ChangeRead
 def recent_changes(session: Session, user: User, *, space_id: int | None, include_minor: bool,
                    before_id: int | None, limit: int) -> list[ChangeRead]:
     """Page changes the caller may see, newest first."""
-    happened_in = aliased(Space)
-    page_space = aliased(Space)
     query = (
         select(Change, Page.title)
         .join(Page, Page.id == Change.page_id)
-        .join(happened_in, happened_in.id == Change.space_id)
-        .join(page_space, page_space.id == Page.space_id)
-        .where(Change.kind.startswith("page."), _readable(user, happened_in), _readable(user, page_space))
+        .where(Change.kind.startswith("page."), readable_space_filter(user, Change.space_id),
+               readable_space_filter(user, Page.space_id))
         .order_by(Change.id.desc())
         .limit(limit)
     )
@@ -43,7 +40,3 @@ def recent_changes(session: Session, user: User, *, space_id: int | None, includ
         for change, title in rows
     ]
 
-
-def _readable(user: User, space: type[Space]) -> ColumnElement[bool]:
-    """The rights rule applied to an aliased space."""
-    return space.id.in_(select(Space.id).where(readable_space_clause(user)))

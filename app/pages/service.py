@@ -26,7 +26,7 @@ from app.annotations.values import Annotation
 from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
-from app.auth.rights import Right, readable_space_clause, right_in_space
+from app.auth.rights import Right, readable_pages, right_in_space
 from app.db import take_write_turn, utcnow
 from app.pages import links
 from app.pages.exceptions import (
@@ -502,9 +502,7 @@ def parse_etag(value: str) -> int | None:
 def list_pages(session: Session, user: User, *, space_id: int | None, category: str | None, sort: str,
                after: list | None, limit: int) -> list[Page]:
     """Live pages the caller may read, by title or most recently updated first."""
-    query = select(Page).join(Space, Space.id == Page.space_id).where(
-        readable_space_clause(user), Page.deleted_at.is_(None)
-    )
+    query = readable_pages(user)
     if space_id is not None:
         query = query.where(Page.space_id == space_id)
     if category is not None:

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import readable_pages
 from app.db import Database, utcnow
 from app.pages.models import Page, Revision
 from app.people import ranking, service, tag_scores
@@ -53,12 +53,13 @@ class Answer:
         return "weak" if self.best_score < ranking.WEAK_BELOW else "answered"
 
 
-def understand(session: Session, query: str) -> list[TopicConcept]:
-    """The topics a question is about: the one it names exactly, else those whose labels contain it."""
+def understand(session: Session, viewer: User, query: str) -> list[TopicConcept]:
+    """The topics (that the viewer may see) a question is about: the one it names exactly, else those whose
+    labels contain it."""
     exact = topics.resolve(session, query)
-    if exact is not None:
+    if exact is not None and topics.may_see(viewer, exact):
         return [exact]
-    return topics.matching(session, query) if len(topics.label_key(query)) >= 3 else []
+    return topics.matching(session, viewer, query) if len(topics.label_key(query)) >= 3 else []
 
 
 def find(session: Session, viewer: User, query: str, kind: str | None = None, offset: int = 0, limit: int = 20,
@@ -66,7 +67,7 @@ def find(session: Session, viewer: User, query: str, kind: str | None = None, of
     """Everyone who knows about `query`, best first; the people in [offset, offset + limit) come with the
     reasons for their place. The database scores everyone's tags; only the shown people are explained."""
     now = now or utcnow()
-    asked = understand(session, query)
+    asked = understand(session, viewer, query)
     roots = {t.id for t in asked}
     scope = topics.with_narrower(session, roots)
     tag_points = tag_scores.tag_scores(session, scope, roots, kind, now)
@@ -115,12 +116,10 @@ def _pages_by_author(session: Session, viewer: User, iris: dict[str, int],
     if not iris or kind == "external":
         return {}
     rows = session.execute(
-        select(Page.id, Page.title, PageMaturity.score, PageAnnotation.value_iri)
+        readable_pages(viewer, Page.id, Page.title, PageMaturity.score, PageAnnotation.value_iri)
         .join(PageAnnotation, PageAnnotation.revision_id == Page.current_revision_id)
-        .join(Space, Space.id == Page.space_id)
         .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-        .where(PageAnnotation.property_iri == SUBJECT, PageAnnotation.value_iri.in_(list(iris)),
-               Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
+        .where(PageAnnotation.property_iri == SUBJECT, PageAnnotation.value_iri.in_(list(iris)))).all()
     if not rows:
         return {}
     on_page: dict[int, tuple[str, float | None, set[int]]] = {}

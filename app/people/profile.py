@@ -8,8 +8,8 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import readable_pages
 from app.pages.models import Page, Revision
 from app.pages.presentation import authors
 from app.people import service
@@ -56,10 +56,11 @@ def _tagged_pages(session: Session, viewer: User, person: Person, topic_ids: set
     topics count for the topic they went into), and the viewer may read."""
     topic = func.coalesce(TopicConcept.merged_into_id, TopicConcept.id)
     return session.execute(
-        select(Page.id, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase, topic.label("topic_id"))
+        readable_pages(viewer, Page.id, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase,
+                       topic.label("topic_id"))
         .distinct().join(PageTag, PageTag.page_id == Page.id).join(TopicConcept, TopicConcept.id == PageTag.concept_id)
-        .join(Space, Space.id == Page.space_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-        .where(topic.in_(topic_ids), Page.deleted_at.is_(None), readable_space_clause(viewer),
+        .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
+        .where(topic.in_(topic_ids),
                Page.id.in_(select(Revision.page_id).where(Revision.author_id == person.user_id)))).all()
 
 
@@ -70,12 +71,11 @@ def _written_pages(session: Session, viewer: User, person: Person, topic_ids: se
         return {}
     iris = topics.iris_of(session, topic_ids)
     rows = session.execute(
-        select(Page.id, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase, PageAnnotation.value_iri)
+        readable_pages(viewer, Page.id, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase,
+                       PageAnnotation.value_iri)
         .join(PageAnnotation, PageAnnotation.revision_id == Page.current_revision_id)
-        .join(Space, Space.id == Page.space_id)
         .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
         .where(PageAnnotation.property_iri == SUBJECT, PageAnnotation.value_iri.in_(list(iris)),
-               Page.deleted_at.is_(None), readable_space_clause(viewer),
                Page.id.in_(select(Revision.page_id).where(Revision.author_id == person.user_id)))).all()
     found: dict[int, dict[int, AuthoredPage]] = defaultdict(dict)
     for row in rows:

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, Space, User
-from app.auth.rights import readable_space_clause
+from app.auth import rights
+from app.auth.models import Role, User
 from app.db import Database, upsert, utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
@@ -202,6 +202,7 @@ def put_tag(session: Session, viewer: User, person: Person, body: TagCreate) -> 
     version as history, or just reconfirms it when nothing changed (so it stops fading)."""
     person = get_person(session, viewer, person.id, lock=True)  # one current tag per tagger, even under races
     topic = topics.named_or_proposed(session, viewer, body.topic_id, body.topic)
+    topics.used_openly(topic)  # tags of people are seen by everyone
     evidence = _evidence_page(session, viewer, body.evidence_page_id)
     note = body.note.strip()
     now = utcnow()
@@ -277,8 +278,8 @@ def readable_pages(session: Session, viewer: User, page_ids: Iterable[int]) -> d
     ids = set(page_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Page.id, Page.title, Page.space_id).join(Space, Space.id == Page.space_id)
-                           .where(Page.id.in_(ids), Page.deleted_at.is_(None), readable_space_clause(viewer))).all()
+    rows = session.execute(rights.readable_pages(viewer, Page.id, Page.title, Page.space_id)
+                           .where(Page.id.in_(ids))).all()
     return {row.id: PageRef(id=row.id, title=row.title, space_id=row.space_id) for row in rows}
 
 

@@ -7,6 +7,7 @@ sees the organisation and an adviser their part of it; no private page is ever c
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pydantic import ConfigDict, Field
 from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.annotations.models import PageAnnotation
 from app.annotations.vocabulary import LMI
 from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.rights import readable_pages
 from app.db import utcnow
 from app.pages.models import Page
 from app.quality.models import CRITERIA, PageMaturity, PageView, Rating
@@ -77,19 +78,17 @@ class QueueItem(Schema):
     reason: str
 
 
-def _live_readable(user: User, space_id: int | None) -> list:
-    conditions = [Page.deleted_at.is_(None), readable_space_clause(user)]
-    if space_id is not None:
-        conditions.append(Page.space_id == space_id)
-    return conditions
+def _readable(user: User, space_id: int | None, *columns: Any) -> Select:
+    """The live pages the caller may read (of one space, if given): the rights rule's statement."""
+    query = readable_pages(user, *columns)
+    return query if space_id is None else query.where(Page.space_id == space_id)
 
 
 def overview(session: Session, user: User, space_id: int | None = None) -> Overview:
     """Counts, scores and queue sizes over the pages the caller may read."""
     rows = session.execute(
-        select(Page.space_id, Space.key, Space.name, PageMaturity.phase, PageMaturity.score)
-        .join(Space, Space.id == Page.space_id).join(PageMaturity, PageMaturity.page_id == Page.id)
-        .where(*_live_readable(user, space_id))
+        _readable(user, space_id, Page.space_id, Space.key, Space.name, PageMaturity.phase, PageMaturity.score)
+        .join(PageMaturity, PageMaturity.page_id == Page.id)
     ).all()
     by_phase: dict[str, int] = {}
     spaces: dict[int, SpaceSummary] = {}
@@ -132,17 +131,16 @@ def stale_pages(user: User, space_id: int | None) -> Select:
         PageAnnotation.revision_id == Page.current_revision_id, PageAnnotation.property_iri == str(LMI.validUntil),
         PageAnnotation.value_date < today).limit(1).scalar_subquery())
     recent_rating = select(Rating.id).where(Rating.page_id == Page.id, Rating.created_at >= cutoff).exists()
-    return (select(Page.id.label("page_id"), expired.label("expired"), Page.updated_at.label("updated_at"))
-            .join(Space, Space.id == Page.space_id)
-            .where(*_live_readable(user, space_id),
-                   or_(expired.is_not(None), and_(Page.updated_at < cutoff, ~recent_rating))))
+    return (_readable(user, space_id, Page.id.label("page_id"), expired.label("expired"),
+                      Page.updated_at.label("updated_at"))
+            .where(or_(expired.is_not(None), and_(Page.updated_at < cutoff, ~recent_rating))))
 
 
 def low_rated_pages(user: User, space_id: int | None) -> Select:
     stats = _rating_stats()
-    return (select(Page.id.label("page_id"), stats.c.mean, stats.c.raters).join(Space, Space.id == Page.space_id)
+    return (_readable(user, space_id, Page.id.label("page_id"), stats.c.mean, stats.c.raters)
             .join(stats, stats.c.page_id == Page.id)
-            .where(*_live_readable(user, space_id), stats.c.raters >= 2, stats.c.mean <= LOW_RATED))
+            .where(stats.c.raters >= 2, stats.c.mean <= LOW_RATED))
 
 
 def low_rated_much_read_pages(user: User, space_id: int | None) -> Select:
@@ -151,18 +149,16 @@ def low_rated_much_read_pages(user: User, space_id: int | None) -> Select:
     since = utcnow().date() - READ_WINDOW
     reads = (select(PageView.page_id.label("page_id"), func.sum(PageView.views).label("views"))
              .where(PageView.day >= since).group_by(PageView.page_id).subquery())
-    return (select(Page.id.label("page_id"), stats.c.mean, stats.c.raters, reads.c.views)
-            .join(Space, Space.id == Page.space_id)
+    return (_readable(user, space_id, Page.id.label("page_id"), stats.c.mean, stats.c.raters, reads.c.views)
             .join(stats, stats.c.page_id == Page.id).join(reads, reads.c.page_id == Page.id)
-            .where(*_live_readable(user, space_id), stats.c.raters >= 2, stats.c.mean <= LOW_RATED,
-                   reads.c.views >= MUCH_READ))
+            .where(stats.c.raters >= 2, stats.c.mean <= LOW_RATED, reads.c.views >= MUCH_READ))
 
 
 def conflicting_pages(user: User, space_id: int | None) -> Select:
     stats = _rating_stats()
-    return (select(Page.id.label("page_id"), stats.c.spread, stats.c.raters).join(Space, Space.id == Page.space_id)
+    return (_readable(user, space_id, Page.id.label("page_id"), stats.c.spread, stats.c.raters)
             .join(stats, stats.c.page_id == Page.id)
-            .where(*_live_readable(user, space_id), stats.c.raters >= 3, stats.c.spread >= CONFLICT_SPREAD))
+            .where(stats.c.raters >= 3, stats.c.spread >= CONFLICT_SPREAD))
 
 
 QUEUES = {"stale": stale_pages, "low_rated": low_rated_pages, "low_rated_much_read": low_rated_much_read_pages,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import changelog
-from app.auth.models import Role, Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import Role, User
+from app.auth.rights import readable_page_filter
 from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
@@ -66,8 +66,7 @@ def page_ratings(session: Session, page: Page, include_history: bool = False) ->
 def my_ratings(session: Session, user: User) -> list[Rating]:
     """Your ratings of pages you may still read (the one rights rule, in the query)."""
     return list(session.scalars(
-        select(Rating).join(Page, Page.id == Rating.page_id).join(Space, Space.id == Page.space_id)
-        .where(Rating.rater_id == user.id, readable_space_clause(user))
+        select(Rating).where(Rating.rater_id == user.id, readable_page_filter(user, Rating.page_id, with_deleted=True))
         .order_by(Rating.created_at.desc(), Rating.id.desc())
     ))
 

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, SpaceKind, User
-from app.auth.rights import readable_space_clause
+from app.auth.rights import readable_pages
 from app.pages.models import Page
 from app.people.models import ExpertSearchGap
 from app.topics.models import TopicConcept
@@ -60,9 +60,9 @@ def knowledge_demand(session: Session, viewer: User, limit: int) -> list[Knowled
     immature = case((PageMaturity.phase.is_(None), True), (PageMaturity.phase.in_(IMMATURE_PHASES), True),
                     else_=False)
     pages = session.execute(
-        select(Page, immature).join(Space, Space.id == Page.space_id)
+        readable_pages(viewer, Page, immature)
         .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-        .where(Page.deleted_at.is_(None), readable_space_clause(viewer), Space.kind == SpaceKind.organisation)).all()
+        .where(Space.kind == SpaceKind.organisation)).all()
     topics_of = page_tags.page_topic_ids(session, [page for page, _ in pages])
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for page, is_immature in pages:

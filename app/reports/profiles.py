@@ -44,10 +44,12 @@ def _team_of(session: Session, team_id: int | None) -> Team | None:
     return team
 
 
-def _live_topics(session: Session, body: ProfileWrite) -> dict[int, TopicConcept]:
-    """Requested topic id -> the live topic it means (merged topics redirect); refuses unknown ids."""
+def _live_topics(session: Session, actor: User, body: ProfileWrite) -> dict[int, TopicConcept]:
+    """Requested topic id -> the live topic it means (merged topics redirect); refuses unknown ids (and
+    others' private candidates)."""
     ids = [r.topic_id for r in body.topics]
-    found = {t.id: t for t in session.scalars(select(TopicConcept).where(TopicConcept.id.in_(ids)))}
+    found = {t.id: t for t in session.scalars(select(TopicConcept).where(TopicConcept.id.in_(ids),
+                                                                         topics.visible_filter(actor)))}
     missing = [i for i in ids if i not in found]
     if missing:
         raise InvalidProfile(f"topics: there is no topic {', '.join(map(str, missing))}; find topics with "
@@ -62,8 +64,8 @@ def _live_topics(session: Session, body: ProfileWrite) -> dict[int, TopicConcept
     return live
 
 
-def _write_topics(session: Session, profile: SkillsProfile, body: ProfileWrite) -> None:
-    live = _live_topics(session, body)
+def _write_topics(session: Session, actor: User, profile: SkillsProfile, body: ProfileWrite) -> None:
+    live = _live_topics(session, actor, body)
     session.execute(delete(SkillsProfileTopic).where(SkillsProfileTopic.profile_id == profile.id))
     session.add_all(SkillsProfileTopic(profile_id=profile.id, concept_id=live[r.topic_id].id,
                                        required_people=r.required_people, level=r.level,
@@ -79,16 +81,16 @@ def create_profile(session: Session, actor: User, body: ProfileWrite) -> SkillsP
                             created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(profile)
     session.flush()
-    _write_topics(session, profile, body)
+    _write_topics(session, actor, profile, body)
     return profile
 
 
-def replace_profile(session: Session, profile: SkillsProfile, body: ProfileWrite) -> SkillsProfile:
+def replace_profile(session: Session, actor: User, profile: SkillsProfile, body: ProfileWrite) -> SkillsProfile:
     """Replace the profile's name, team and every topic (snapshots keep what it was)."""
     team = _team_of(session, body.team_id)
     profile.name, profile.description = body.name, body.description.strip()
     profile.team_id, profile.updated_at = (team.id if team else None), utcnow()
-    _write_topics(session, profile, body)
+    _write_topics(session, actor, profile, body)
     return profile
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Space, SpaceKind, User
-from app.auth.rights import readable_space_clause
+from app.auth.rights import readable_pages
 from app.db import utcnow
 from app.pages.models import Page
 from app.topics import service as topics
@@ -137,8 +137,7 @@ def knowledge_bases(session: Session, viewer: User, subtrees: dict[int, set[int]
     wanted = set().union(*subtrees.values()) if subtrees else set()
     if not wanted:
         return {}
-    readable = (select(Page.id).join(Space, Space.id == Page.space_id)
-                .where(Page.deleted_at.is_(None), readable_space_clause(viewer), Space.kind == SpaceKind.organisation))
+    readable = readable_pages(viewer, Page.id).where(Space.kind == SpaceKind.organisation)
     concept = aliased(TopicConcept)
     tagged = (select(PageTag.page_id.label("page_id"), page_tags.effective_topic_id().label("topic_id"))
               .join(TopicConcept, TopicConcept.id == PageTag.concept_id)

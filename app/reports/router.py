@@ -136,7 +136,7 @@ def read_profile(profile_id: ProfileId, user: ManagerUser, session: SessionDep) 
             responses=problem_responses(*MANAGER_ERRORS, 404, 422))
 def replace_profile(profile_id: ProfileId, body: ProfileWrite, user: ManagerUser, session: SessionDep) -> ProfileRead:
     """Replace the profile (its topics too); earlier snapshots keep what it was."""
-    profile = profiles.replace_profile(session, profiles.get_profile(session, profile_id), body)
+    profile = profiles.replace_profile(session, user, profiles.get_profile(session, profile_id), body)
     return profiles.profile_read(session, profile)
 
 

@@ -684,28 +684,51 @@ class PageIndex:
     def _correction(self, view: _View, request: SearchRequest, allowed: BitSet, total: int) -> str | None:
         """"Did you mean": a spelling of the query that finds more of the caller's pages.
 
-        Each word is checked as typed (not stemmed) against the words of titles, then bodies.
+        Each word is checked as typed (not stemmed) against the words of titles, then bodies, of the pages
+        the caller may read only: whether a word is known, and which spelling is offered, never depend on
+        pages they may not read (else the answer would tell whether a word occurs in a private page).
         """
         text = request.text.strip()
         if not text or total >= 5:
             return None
         reader = view.searcher.reader()
+        schema = view.searcher.schema
         fields = ("title", "body")
-        correctors = [view.searcher.corrector(name) for name in fields]
+
+        def readable_count(name: str, term: str, enough: int) -> int:
+            """How many of the caller's allowed documents have the term (counting stops at `enough`)."""
+            if (name, term) not in reader:
+                return 0
+            count = 0
+            for docnum in reader.postings(name, term).all_ids():
+                if docnum in allowed:
+                    count += 1
+                    if count >= enough:
+                        break
+            return count
 
         def known(word: str) -> bool:
-            """In the index (as its stem), or a stop word the index leaves out."""
-            stems = [token.text for token in view.searcher.schema["body"].analyzer(word)]
-            return not stems or any(reader.doc_frequency(name, stem) > 0 for name in fields for stem in stems)
+            """In a page the caller may read (as its stem), or a stop word the index leaves out."""
+            stems = [token.text for token in schema["body"].analyzer(word)]
+            return not stems or any(readable_count(name, stem, 1) for name in fields for stem in stems)
+
+        def suggestion(name: str, word: str) -> str | None:
+            """The spelling within two edits (same first letter: much faster) in most of the caller's pages."""
+            spelling = schema[name].spelling_fieldname(name)  # unstemmed words, without usable postings:
+            candidates = [c for c in reader.terms_within(spelling, word, 2, prefix=1) if c != word]
+            scored = [(-sum(readable_count(name, stem.text, 1_000) for stem in schema[name].analyzer(c)), c)
+                      for c in candidates]  # so count each candidate's stem in the field itself
+            scored = [item for item in scored if item[0] < 0]
+            return min(scored)[1] if scored else None
 
         def better(match: re.Match[str]) -> str:
             word = match.group(0)
             if word in ("AND", "OR", "NOT") or len(word) < 3 or known(word):
                 return word
-            for corrector in correctors:  # misspellings rarely change the first letter: prefix=1 is much faster
-                found = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
+            for name in fields:
+                found = suggestion(name, word.lower())
                 if found:
-                    return found[0]
+                    return found
             return word
 
         corrected = re.sub(r"(?<![:\w])\w+\b(?!:)", better, text)  # not field names or their values

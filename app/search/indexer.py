@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 
+from app.auth import rights
 from app.background import Loop
 from app.db import Database
 from app.pages.models import Page
@@ -84,7 +85,7 @@ class Indexer:
     def _rebuild(self, progress: Progress | None) -> int:
         with self.database.transaction(write=False) as session:
             covered = queue.all_entry_ids(session)  # what this rebuild makes redundant
-            total = session.scalar(select(func.count()).select_from(Page).where(Page.deleted_at.is_(None))) or 0
+            total = session.scalar(rights.all_live_pages(func.count())) or 0
 
             def batches():
                 done = 0
@@ -108,7 +109,7 @@ class Indexer:
                 return  # another process is building it
         elif self.index.is_empty():
             with self.database.transaction(write=False) as session:
-                has_pages = session.scalar(select(Page.id).where(Page.deleted_at.is_(None)).limit(1)) is not None
+                has_pages = session.scalar(rights.all_live_pages(Page.id).limit(1)) is not None
             if has_pages:
                 try:
                     log.info("search index is empty: rebuilding it from the database")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
-from app.auth.rights import readable_space_ids
+from app.auth import rights
 from app.topics import service as topics
 from app.topics.models import TopicConcept
 from app.quality.maturity import PHASE_LABELS, Phase
@@ -57,10 +57,10 @@ class SearchParams:
 
 
 def readable_spaces(session: Session, user: User) -> frozenset[int]:
-    return frozenset(session.scalars(readable_space_ids(user)))
+    return frozenset(session.scalars(rights.readable_space_ids(user)))
 
 
-def parse_where(session: Session, where: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+def parse_where(session: Session, viewer: User, where: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
     """`sector:Engineering and manufacturing` pairs, grouped per facet (OR within, AND across).
 
     `topic:` takes a topic's id, label, synonym or IRI and also finds pages on narrower topics (and on
@@ -75,13 +75,13 @@ def parse_where(session: Session, where: list[str]) -> tuple[tuple[str, frozense
             raise InvalidSearch(f"'where={condition}' must look like 'property:value', e.g. 'sector:Construction'.")
         if key not in known:
             raise InvalidSearch(f"'{key}' is not a property you can filter on; use one of: {', '.join(sorted(known))}.")
-        grouped.setdefault(key, set()).update(_topic_values(session, value) if key == TOPIC_FACET else {value})
+        grouped.setdefault(key, set()).update(_topic_values(session, viewer, value) if key == TOPIC_FACET else {value})
     return tuple(sorted((key, frozenset(values)) for key, values in grouped.items()))
 
 
-def _topic_values(session: Session, value: str) -> set[str]:
+def _topic_values(session: Session, viewer: User, value: str) -> set[str]:
     found = session.get(TopicConcept, int(value)) if value.isdigit() else topics.resolve(session, value)
-    if found is None:
+    if found is None or not topics.may_see(viewer, found):
         raise InvalidSearch(f"'topic:{value}' names no topic; see /api/topics/suggest?q={value} for the ones there are.")
     ids = topics.with_narrower(session, {topics.follow(session, found).id})
     return {str(i) for i in ids | page_tags.merged_sources(session, ids)}
@@ -91,12 +91,12 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def to_request(session: Session, params: SearchParams, readable: frozenset[int]) -> SearchRequest:
+def to_request(session: Session, user: User, params: SearchParams, readable: frozenset[int]) -> SearchRequest:
     if params.modified_after and params.modified_before and params.modified_after > params.modified_before:
         raise InvalidSearch("'modified_after' is later than 'modified_before'; swap them.")
     return SearchRequest(
         text=params.q.strip(), readable_spaces=readable, spaces=frozenset(params.spaces),
-        facet_filters=tuple(sorted(parse_where(session, params.where) + (
+        facet_filters=tuple(sorted(parse_where(session, user, params.where) + (
             (("category", frozenset(params.categories)),) if params.categories else ()))),
         phases=frozenset(phase.value for phase in params.phases), min_score=params.min_score,
         modified_from=_day_start(params.modified_after) if params.modified_after else None,
@@ -107,13 +107,13 @@ def to_request(session: Session, params: SearchParams, readable: frozenset[int])
 
 def search(session: Session, index: PageIndex, user: User, params: SearchParams, next_url: str | None) -> SearchResponse:
     """One page of results for the caller, with totals and facets over everything they may read."""
-    request = to_request(session, params, readable_spaces(session, user))
+    request = to_request(session, user, params, readable_spaces(session, user))
     try:
         results = index.search(request)
     except OSError as exc:
         raise SearchUnavailable("The search index cannot be read right now; it is rebuilt automatically. "
                                 "Try again in a minute.") from exc
-    spaces = _spaces(session, {hit.space_id for hit in results.hits} | _facet_space_ids(results))
+    spaces = _spaces(session, user, {hit.space_id for hit in results.hits} | _facet_space_ids(results))
     next_offset = params.offset + params.limit if params.offset + params.limit < results.total else None
     return SearchResponse(
         query=params.q, matched=results.matched, did_you_mean=results.correction, total=results.total,
@@ -130,16 +130,16 @@ def suggest(session: Session, index: PageIndex, user: User, text: str, limit: in
     except OSError as exc:
         raise SearchUnavailable("The search index cannot be read right now; it is rebuilt automatically. "
                                 "Try again in a minute.") from exc
-    spaces = _spaces(session, {space_id for _, space_id, _ in found})
+    spaces = _spaces(session, user, {space_id for _, space_id, _ in found})
     return SuggestResponse(query=text, suggestions=[
         TitleSuggestion(page_id=page_id, title=title, url=f"/api/pages/{page_id}", space=spaces[space_id])
         for page_id, space_id, title in found])
 
 
-def _spaces(session: Session, ids: set[int]) -> dict[int, SpaceRef]:
+def _spaces(session: Session, user: User, ids: set[int]) -> dict[int, SpaceRef]:
     if not ids:
         return {}
-    rows = session.execute(select(Space.id, Space.key, Space.name).where(Space.id.in_(ids)))
+    rows = session.execute(rights.readable_spaces(user, Space.id, Space.key, Space.name).where(Space.id.in_(ids)))
     return {space_id: SpaceRef(id=space_id, key=key, name=name) for space_id, key, name in rows}
 
 

@@ -8,11 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import space_service
-from app.auth.models import Space, User
-from app.auth.rights import Right, readable_space_clause
+from app.auth.models import User
+from app.auth.rights import Right, readable_pages
 from app.pages import service as page_service
 from app.pages.models import Page
-from app.topics import service as topics
 from app.tagging import page_tags
 from app.tagging.exceptions import DuplicateBookmark
 from app.tagging.models import Bookmark
@@ -42,7 +41,7 @@ def create_bookmark(session: Session, user: User, body: BookmarkCreate) -> tuple
         raise
     access = page_service.PageAccess(page, space, right)
     for topic in body.topics:
-        page_tags.tag_page(session, user, access, topics.named_or_proposed(session, user, None, topic))
+        page_tags.tag_page(session, user, access, page_tags.proposed_topic(session, user, access, None, topic))
     return page, bookmark
 
 
@@ -62,8 +61,7 @@ def _refuse_duplicate(session: Session, space_id: int, key: str) -> None:
 def bookmarks(session: Session, user: User, *, space_id: int | None, dead: bool | None, after: int | None,
               limit: int) -> list[tuple[Page, Bookmark]]:
     """Live bookmarks the caller may read, newest first (keyset on page id)."""
-    query = (select(Page, Bookmark).join(Bookmark, Bookmark.page_id == Page.id).join(Space, Space.id == Page.space_id)
-             .where(Page.deleted_at.is_(None), readable_space_clause(user)))
+    query = readable_pages(user, Page, Bookmark).join(Bookmark, Bookmark.page_id == Page.id)
     if space_id is not None:
         query = query.where(Page.space_id == space_id)
     if dead is not None:

@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app import changelog
-from app.auth.models import Space, User
-from app.auth.rights import readable_space_clause
+from app.auth.models import User
+from app.auth.rights import organisation_wide, readable_pages
 from app.pages.models import Page
 from app.pages.service import PageAccess
+from app.topics import service as topics
 from app.topics.models import TopicConcept, TopicStatus
 from app.quality.models import PageMaturity
 from app.search import queue as search_queue
@@ -43,9 +44,22 @@ class PageTopic:
     mine: bool          # the caller is one of them
 
 
+def private_tag(access: PageAccess) -> bool:
+    """Whether a tag on this page is not for everyone to see: a new topic from it stays its proposer's."""
+    return not organisation_wide(access.space)
+
+
+def proposed_topic(session: Session, user: User, access: PageAccess, topic_id: int | None,
+                   text: str | None) -> TopicConcept:
+    """The topic a tag of this page names, or a new candidate (private to the caller on a private page)."""
+    return topics.named_or_proposed(session, user, topic_id, text, private=private_tag(access))
+
+
 def tag_page(session: Session, user: User, access: PageAccess, topic: TopicConcept) -> bool:
     """Tag the page with the topic for the caller; False when they had already tagged it so."""
     page = access.page
+    if not private_tag(access):
+        topics.used_openly(topic)  # a private candidate used where everyone may read becomes an ordinary one
     mine = _my_tags(session, page.id, user.id, topic.id)
     if mine:
         return False
@@ -130,10 +144,9 @@ def pages_on_topic(user: User, topic_ids: set[int]) -> Select:
     concept = aliased(TopicConcept)
     annotated = (select(PageAnnotation.revision_id).join(concept, concept.iri == PageAnnotation.value_iri)
                  .where(PageAnnotation.property_iri == SUBJECT, effective_topic_id(concept).in_(topic_ids)))
-    return (select(Page, PageMaturity.score, PageMaturity.phase)
-            .join(Space, Space.id == Page.space_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-            .where(Page.deleted_at.is_(None), readable_space_clause(user),
-                   or_(Page.id.in_(tagged), Page.current_revision_id.in_(annotated))))
+    return (readable_pages(user, Page, PageMaturity.score, PageMaturity.phase)
+            .outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
+            .where(or_(Page.id.in_(tagged), Page.current_revision_id.in_(annotated))))
 
 
 def merged_sources(session: Session, topic_ids: set[int]) -> set[int]:

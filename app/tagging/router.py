@@ -14,7 +14,6 @@ from app.pages.dependencies import ReadablePage
 from app.pages.models import Page as PageRow
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 from app.topics import service as topics
-from app.topics.exceptions import TopicNotFound
 from app.topics.models import TopicConcept
 from app.quality.models import PageMaturity
 from app.tagging import bookmarks, page_tags
@@ -56,7 +55,7 @@ def tag_page(body: PageTagCreate, access: ReadablePage, user: CurrentUser, sessi
              response: Response) -> PageTopics:
     """Tag a page you may read with a topic (no edit needed). Free text that names no topic becomes a
     candidate topic; check `/api/topics/suggest` first to reuse an existing one. Answers the page's topics."""
-    topic = topics.named_or_proposed(session, user, body.topic_id, body.topic)
+    topic = page_tags.proposed_topic(session, user, access, body.topic_id, body.topic)
     created = page_tags.tag_page(session, user, access, topic)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return _page_topics(session, user, access)
@@ -66,9 +65,7 @@ def tag_page(body: PageTagCreate, access: ReadablePage, user: CurrentUser, sessi
                responses=problem_responses(401, 404, 410))
 def untag_page(topic_id: int, access: ReadablePage, user: CurrentUser, session: SessionDep) -> Response:
     """Remove your tag of the page with this topic."""
-    topic = session.get(TopicConcept, topic_id)
-    if topic is None:
-        raise TopicNotFound(f"There is no topic {topic_id}.")
+    topic = topics.get_topic(session, topic_id, user)
     page_tags.untag_page(session, user, access, topics.follow(session, topic))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -78,10 +75,7 @@ def topic_pages(topic_id: int, user: CurrentUser, session: SessionDep,
                 narrower: Annotated[bool, Query(description="Include pages on narrower topics.")] = True,
                 offset: Annotated[int, Query(ge=0, le=100_000)] = 0, limit: LimitQuery = 50) -> TopicPages:
     """Pages you may read about this topic (annotated or tagged), most mature first."""
-    topic = session.get(TopicConcept, topic_id)
-    if topic is None:
-        raise TopicNotFound(f"There is no topic {topic_id}.")
-    topic = topics.follow(session, topic)
+    topic = topics.follow(session, topics.get_topic(session, topic_id, user))
     ids = topics.with_narrower(session, {topic.id}) if narrower else {topic.id}
     query = page_tags.pages_on_topic(user, ids)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -46,6 +46,10 @@ class TopicConcept(Base):
     status: Mapped[TopicStatus] = mapped_column(_enum(TopicStatus, "topic_status"), default=TopicStatus.candidate)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("topic_concept.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    private_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"),
+        comment="A candidate proposed by tagging a page not everyone may read: only its proposer sees it, "
+                "until it is used where everyone may (app.topics.service.visible_filter)")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

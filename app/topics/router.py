@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.dependencies import CurrentUser, ManagerUser
@@ -89,7 +89,8 @@ def list_topics(request: Request, _user: CurrentUser, session: SessionDep, limit
               .where(PersonTag.superseded_at.is_(None), PersonTag.hidden_at.is_(None), Person.hidden_at.is_(None))
               .group_by(PersonTag.concept_id).subquery())
     uses = func.coalesce(counts.c.uses, 0)
-    query = select(TopicConcept, uses).outerjoin(counts, counts.c.concept_id == TopicConcept.id)
+    query = (select(TopicConcept, uses).outerjoin(counts, counts.c.concept_id == TopicConcept.id)
+             .where(topics.visible_filter(_user)))
     if status_:
         query = query.where(TopicConcept.status == TopicStatus(status_))
     if q:
@@ -122,25 +123,28 @@ def create_topic(body: TopicCreate, user: CurrentUser, session: SessionDep, resp
 
 
 @router.get("/suggest", response_model=list[TopicSuggestion], responses=problem_responses(401, 422))
-def suggest(_user: CurrentUser, session: SessionDep,
+def suggest(user: CurrentUser, session: SessionDep,
             q: Annotated[str, Query(min_length=1, max_length=200, description="What has been typed so far.")],
             limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[TopicSuggestion]:
     """Topics matching what is being typed (labels, synonyms, candidates, then similar spellings), so that a
     tag reuses an existing topic instead of creating a near-duplicate."""
-    found = topics.suggest(session, q, limit)
+    found = topics.suggest(session, user, q, limit)
     counts = topics.usage(session, [s.topic.id for s in found])
     return [TopicSuggestion(topic=_ref(s.topic), matched=s.matched, match=s.match, usage=counts.get(s.topic.id, 0))
             for s in found]
 
 
 @router.get("/changes", response_model=TopicChangeList, responses=problem_responses(400, 401, 422))
-def list_changes(request: Request, _user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
+def list_changes(request: Request, user: CurrentUser, session: SessionDep, limit: LimitQuery = 50,
                  cursor: CursorQuery = None,
                  topic_id: Annotated[int | None, Query(description="Changes of this topic only.")] = None,
                  ) -> TopicChangeList:
     """Every change to the scheme, newest first, with who and when: for reviewing the gardening."""
     before = decode_cursor(cursor, int)
-    query = select(TopicChange)
+    hidden = select(TopicConcept.id).where(~topics.visible_filter(user))  # others' private candidates
+    query = select(TopicChange).where(or_(TopicChange.concept_id.is_(None), TopicChange.concept_id.not_in(hidden)),
+                                      or_(TopicChange.other_concept_id.is_(None),
+                                          TopicChange.other_concept_id.not_in(hidden)))
     if topic_id is not None:
         query = query.where((TopicChange.concept_id == topic_id) | (TopicChange.other_concept_id == topic_id))
     if before:
@@ -207,10 +211,10 @@ def import_scheme(body: Annotated[bytes, Depends(scheme_file)], request: Request
 @router.get("/{topic_id}", response_model=TopicRead,
             responses={308: {"description": "The topic was merged: the one it was merged into"},
                        **problem_responses(401, 404)})
-def read_topic(topic_id: TopicId, _user: CurrentUser, session: SessionDep) -> TopicRead | RedirectResponse:
+def read_topic(topic_id: TopicId, user: CurrentUser, session: SessionDep) -> TopicRead | RedirectResponse:
     """A topic with its synonyms, broader and narrower topics and usage. A merged topic redirects (308) to
     the topic it was merged into."""
-    topic = topics.get_topic(session, topic_id)
+    topic = topics.get_topic(session, topic_id, user)
     if topic.status is TopicStatus.merged:
         target = topics.follow(session, topic)
         return RedirectResponse(f"/api/topics/{target.id}", status_code=status.HTTP_308_PERMANENT_REDIRECT)
@@ -220,7 +224,7 @@ def read_topic(topic_id: TopicId, _user: CurrentUser, session: SessionDep) -> To
 @router.patch("/{topic_id}", response_model=TopicRead, responses=problem_responses(401, 403, 404, 409, 422))
 def update_topic(topic_id: TopicId, body: TopicUpdate, user: ManagerUser, session: SessionDep) -> TopicRead:
     """Rename a topic (the old label stays as a synonym) or change its definition (managers and admins)."""
-    topic = topics.get_topic(session, topic_id)
+    topic = topics.get_topic(session, topic_id, user)
     if body.label is not None:
         topics.rename(session, user, topic, body.label)
     if body.definition is not None:
@@ -231,33 +235,33 @@ def update_topic(topic_id: TopicId, body: TopicUpdate, user: ManagerUser, sessio
 @router.post("/{topic_id}/promote", response_model=TopicRead, responses=problem_responses(401, 403, 404, 409))
 def promote(topic_id: TopicId, user: ManagerUser, session: SessionDep) -> TopicRead:
     """Make a candidate a concept of the scheme (managers and admins)."""
-    return topic_read(session, topics.promote(session, user, topics.get_topic(session, topic_id)))
+    return topic_read(session, topics.promote(session, user, topics.get_topic(session, topic_id, user)))
 
 
 @router.post("/{topic_id}/merge", response_model=TopicRead, responses=problem_responses(401, 403, 404, 409, 422))
 def merge(topic_id: TopicId, body: TopicMerge, user: ManagerUser, session: SessionDep) -> TopicRead:
     """Merge this topic into another (managers and admins): its tags (with history), label, synonyms and
     narrower topics move; this topic then redirects there. Answers the topic that stays."""
-    source = topics.get_topic(session, topic_id)
-    target = topics.get_topic(session, body.into_id)
+    source = topics.get_topic(session, topic_id, user)
+    target = topics.get_topic(session, body.into_id, user)
     return topic_read(session, topics.merge(session, user, source, target))
 
 
 @router.post("/{topic_id}/synonyms", response_model=TopicRead, responses=problem_responses(401, 404, 409, 422))
 def add_synonym(topic_id: TopicId, body: SynonymCreate, user: CurrentUser, session: SessionDep) -> TopicRead:
     """Add a synonym (anyone): what else people call this topic. 409 when another topic already has it."""
-    return topic_read(session, topics.add_synonym(session, user, topics.get_topic(session, topic_id), body.label))
+    return topic_read(session, topics.add_synonym(session, user, topics.get_topic(session, topic_id, user), body.label))
 
 
 @router.delete("/{topic_id}/synonyms/{label}", response_model=TopicRead,
                responses=problem_responses(401, 403, 404, 409))
 def remove_synonym(topic_id: TopicId, label: str, user: ManagerUser, session: SessionDep) -> TopicRead:
     """Remove a synonym (managers and admins)."""
-    return topic_read(session, topics.remove_synonym(session, user, topics.get_topic(session, topic_id), label))
+    return topic_read(session, topics.remove_synonym(session, user, topics.get_topic(session, topic_id, user), label))
 
 
 @router.put("/{topic_id}/broader", response_model=TopicRead, responses=problem_responses(401, 403, 404, 409, 422))
 def set_broader(topic_id: TopicId, body: BroaderPut, user: ManagerUser, session: SessionDep) -> TopicRead:
     """Set the broader topics (managers and admins); narrower is the inverse. Cycles are refused."""
-    return topic_read(session, topics.set_broader(session, user, topics.get_topic(session, topic_id),
+    return topic_read(session, topics.set_broader(session, user, topics.get_topic(session, topic_id, user),
                                                   body.broader_ids))

@@ -6,6 +6,11 @@ Imported schemes may have concepts that share a label (identity is the IRI): fre
 the oldest concept with that label (suggestions list them all, with their IDs). Merged topics
 redirect to the topic they were merged into. Every change is written to
 `topic_change` with who and when, in the caller's transaction.
+
+A candidate proposed by tagging a page not everyone may read is private to its proposer
+(`private_to_id`): its label is what someone typed on a private page. Nobody else finds it by
+listing, suggestion, id or the change log until it is used where everyone may read (a page of a
+space visible to the whole organisation, or a person); then it is an ordinary candidate.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,12 +66,31 @@ def clean_label(label: str) -> str:
     return cleaned
 
 
+# ---------------------------------------------------------------- who may see a topic
+
+
+def visible_filter(viewer: User, concept: Any = TopicConcept) -> ColumnElement[bool]:
+    """A WHERE clause keeping the topics the viewer may see: all but others' private candidates."""
+    return or_(concept.private_to_id.is_(None), concept.private_to_id == viewer.id)
+
+
+def may_see(viewer: User, topic: TopicConcept) -> bool:
+    return topic.private_to_id is None or topic.private_to_id == viewer.id
+
+
+def used_openly(topic: TopicConcept) -> None:
+    """The topic is used where everyone may read (a page of an organisation-wide space, a person): public."""
+    if topic.private_to_id is not None:
+        topic.private_to_id = None
+
+
 # ---------------------------------------------------------------- finding topics
 
 
-def get_topic(session: Session, topic_id: int) -> TopicConcept:
+def get_topic(session: Session, topic_id: int, viewer: User | None = None) -> TopicConcept:
+    """The topic by id; with a viewer, one they may see (another's private candidate is not there)."""
     topic = session.get(TopicConcept, topic_id)
-    if topic is None:
+    if topic is None or (viewer is not None and not may_see(viewer, topic)):
         raise TopicNotFound(f"There is no topic {topic_id}.")
     return topic
 
@@ -108,12 +132,14 @@ def resolve(session: Session, text: str) -> TopicConcept | None:
     return label_owner(session, label_key(text))
 
 
-def named_or_proposed(session: Session, user: User, topic_id: int | None, text: str | None) -> TopicConcept:
+def named_or_proposed(session: Session, user: User, topic_id: int | None, text: str | None, *,
+                      private: bool = False) -> TopicConcept:
     """The topic a tag (of a person or a page) names: by id (merged ones redirect), by IRI, label or
-    synonym, or else a new candidate from the free text (reusing a colleague's made a moment ago)."""
+    synonym, or else a new candidate from the free text (reusing a colleague's made a moment ago).
+    `private`: the tag is on a page not everyone may read, so a new candidate is private to its proposer."""
     if topic_id is not None:
         topic = session.get(TopicConcept, topic_id)
-        if topic is None:
+        if topic is None or not may_see(user, topic):
             raise InvalidTag(f"topic_id: there is no topic {topic_id}.")
         return follow(session, topic)
     assert text is not None
@@ -123,7 +149,7 @@ def named_or_proposed(session: Session, user: User, topic_id: int | None, text: 
     if text.strip().startswith(("http://", "https://")):
         raise InvalidTag(f"topic: no topic has the IRI {text.strip()}; give a label or free text instead.")
     try:
-        return create_topic(session, user, text, status=TopicStatus.candidate)
+        return create_topic(session, user, text, status=TopicStatus.candidate, private=private)
     except LabelTaken:
         found = resolve(session, text)
         if found is None:
@@ -131,12 +157,12 @@ def named_or_proposed(session: Session, user: User, topic_id: int | None, text: 
         return found
 
 
-def matching(session: Session, text: str, limit: int = 20) -> list[TopicConcept]:
-    """Live topics whose label or a synonym contains `text` (for free-text expert questions)."""
+def matching(session: Session, viewer: User, text: str, limit: int = 20) -> list[TopicConcept]:
+    """Live topics the viewer may see whose label or a synonym contains `text` (free-text expert questions)."""
     pattern = f"%{escape_like(label_key(text))}%"
     via_label = select(TopicLabel.concept_id).where(TopicLabel.label_key.like(pattern, escape="\\"))
     return list(session.scalars(
-        select(TopicConcept).where(TopicConcept.status.in_(LIVE),
+        select(TopicConcept).where(TopicConcept.status.in_(LIVE), visible_filter(viewer),
                                    or_(TopicConcept.label_key.like(pattern, escape="\\"),
                                        TopicConcept.id.in_(via_label)))
         .order_by(func.length(TopicConcept.label_key), TopicConcept.id).limit(limit)))
@@ -153,24 +179,25 @@ class Suggestion:
     match: str  # label, synonym or similar
 
 
-def suggest(session: Session, text: str, limit: int = 10) -> list[Suggestion]:
-    """Topics for what someone is typing: labels and synonyms that start with or contain it, then
-    similarly spelt ones, so the widget can offer an existing topic instead of a near-duplicate."""
+def suggest(session: Session, viewer: User, text: str, limit: int = 10) -> list[Suggestion]:
+    """Topics (that the viewer may see) for what someone is typing: labels and synonyms that start with or
+    contain it, then similarly spelt ones, so the widget can offer an existing topic instead of a near-duplicate."""
     key = label_key(text)
     if not key:
         return []
     pattern = f"%{escape_like(key)}%"
     rows: list[tuple[TopicConcept, str, str]] = [
         (topic, topic.label, "label") for topic in session.scalars(
-            select(TopicConcept).where(TopicConcept.status.in_(LIVE),
+            select(TopicConcept).where(TopicConcept.status.in_(LIVE), visible_filter(viewer),
                                        TopicConcept.label_key.like(pattern, escape="\\")).limit(200))]
     rows += [(topic, label, "synonym") for topic, label in session.execute(
         select(TopicConcept, TopicLabel.label).join(TopicLabel, TopicLabel.concept_id == TopicConcept.id)
-        .where(TopicConcept.status.in_(LIVE), TopicLabel.label_key.like(pattern, escape="\\")).limit(200)).all()]
+        .where(TopicConcept.status.in_(LIVE), visible_filter(viewer),
+               TopicLabel.label_key.like(pattern, escape="\\")).limit(200)).all()]
     rows.sort(key=lambda row: (_closeness(key, label_key(row[1])), row[2] != "label", len(row[1]), row[1]))
     found = _first_per_topic(rows, limit)
     if len(found) < limit and len(key) >= 4:
-        found += _similar(session, key, limit - len(found), {s.topic.id for s in found})
+        found += _similar(session, viewer, key, limit - len(found), {s.topic.id for s in found})
     return found
 
 
@@ -191,15 +218,15 @@ def _first_per_topic(rows: Iterable[tuple[TopicConcept, str, str]], limit: int) 
     return list(found.values())
 
 
-def _similar(session: Session, key: str, limit: int, exclude: set[int]) -> list[Suggestion]:
-    """Similarly spelt labels (typos, plurals), by difflib over every live label."""
+def _similar(session: Session, viewer: User, key: str, limit: int, exclude: set[int]) -> list[Suggestion]:
+    """Similarly spelt labels (typos, plurals), by difflib over every live label the viewer may see."""
     labels: dict[str, tuple[int, str]] = {}
     for topic_id, label in session.execute(select(TopicConcept.id, TopicConcept.label)
-                                           .where(TopicConcept.status.in_(LIVE))).all():
+                                           .where(TopicConcept.status.in_(LIVE), visible_filter(viewer))).all():
         labels.setdefault(label_key(label), (topic_id, label))
     for topic_id, label in session.execute(select(TopicLabel.concept_id, TopicLabel.label)
                                            .join(TopicConcept, TopicConcept.id == TopicLabel.concept_id)
-                                           .where(TopicConcept.status.in_(LIVE))).all():
+                                           .where(TopicConcept.status.in_(LIVE), visible_filter(viewer))).all():
         labels.setdefault(label_key(label), (topic_id, label))
     close = difflib.get_close_matches(key, list(labels), n=limit * 3, cutoff=0.75)
     ids = [labels[c][0] for c in close if labels[c][0] not in exclude]
@@ -328,13 +355,15 @@ def mint_iri(session: Session, label: str) -> str:
 
 
 def create_topic(session: Session, actor: User | None, label: str, *, status: TopicStatus = TopicStatus.candidate,
-                 definition: str = "", iri: str | None = None) -> TopicConcept:
-    """A new candidate (from a free-text tag) or concept, refusing labels another topic already has."""
+                 definition: str = "", iri: str | None = None, private: bool = False) -> TopicConcept:
+    """A new candidate (from a free-text tag) or concept, refusing labels another topic already has;
+    `private`: a candidate from a tag on a page not everyone may read, seen only by its proposer."""
     label = clean_label(label)
     ensure_label_free(session, label_key(label))
     now = utcnow()
     topic = TopicConcept(iri=iri or mint_iri(session, label), label=label, label_key=label_key(label),
                          definition=definition.strip(), status=status, created_by_id=actor.id if actor else None,
+                         private_to_id=actor.id if private and actor and status is TopicStatus.candidate else None,
                          created_at=now, updated_at=now)
     try:
         with session.begin_nested():
@@ -361,6 +390,7 @@ def promote(session: Session, actor: User, topic: TopicConcept) -> TopicConcept:
     if topic.status is not TopicStatus.candidate:
         raise TopicStateConflict(f"Topic {topic.id} '{topic.label}' is a {topic.status.value}, not a candidate.")
     topic.status, topic.updated_at = TopicStatus.concept, utcnow()
+    used_openly(topic)  # part of the scheme now (only its proposer could see it to promote it)
     record(session, actor, "promote", topic, f"Promoted the candidate '{topic.label}' to a concept")
     return topic
 
@@ -423,7 +453,7 @@ def set_broader(session: Session, actor: User, topic: TopicConcept, broader_ids:
     """Replace the topic's broader topics (its place in the hierarchy); refuses cycles."""
     _require_live(topic)
     wanted = list(dict.fromkeys(broader_ids))
-    parents = [get_topic(session, broader_id) for broader_id in wanted]
+    parents = [get_topic(session, broader_id, actor) for broader_id in wanted]
     for parent in parents:
         _require_live(parent)
     below = with_narrower(session, [topic.id])
@@ -463,6 +493,8 @@ def merge(session: Session, actor: User, source: TopicConcept, target: TopicConc
     now = utcnow()
     source.status, source.merged_into_id, source.updated_at = TopicStatus.merged, target.id, now
     target.updated_at = now
+    used_openly(source)  # its label is the target's synonym now: the merge (by one who may see both) publishes it
+    used_openly(target)
     session.flush()
     record(session, actor, "merge", source, f"Merged '{source.label}' into '{target.label}'", other=target,
            tags_moved=moved, labels_added=labels, narrower_moved=children)

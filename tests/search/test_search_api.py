@@ -188,6 +188,31 @@ def test_did_you_mean_offers_a_spelling_that_finds_pages(client, people, shared,
     assert search(client, people["reader"], "zookeper")["did_you_mean"] == "zookeeper"
 
 
+def test_did_you_mean_does_not_tell_whether_a_word_is_in_a_page_you_may_not_read(client, people, shared, private):
+    """A word only in unreadable pages is treated as unknown: the outsider gets the spelling they would get
+    if that page did not exist, so the answer does not say that the word is written somewhere."""
+    create(client, people["author"], shared.id, "Zebras", "Zebras crossing guidance for careers fairs.")
+    create(client, people["author"], private.id, "Pilot", "Zebrax is the code name of the pilot.")
+    index_now(client)
+    outsider = search(client, people["outsider"], "zebrax")
+    assert outsider["total"] == 0 and outsider["did_you_mean"] == "zebras"
+    # the control: a member finds the page with the word, so the word is known to her and kept as typed
+    member = search(client, people["reader"], "zebrax")
+    assert titles(member) == ["Pilot"] and member["did_you_mean"] is None
+
+
+def test_did_you_mean_picks_its_spelling_from_pages_you_may_read(client, people, shared, private):
+    """Of two spellings one edit away, the one in more of the caller's pages is offered: one only in pages they
+    may not read never is, however common there."""
+    create(client, people["author"], shared.id, "Welders", "Welders and welding apprenticeships.")
+    for number in range(3):
+        create(client, people["author"], private.id, f"Welbers {number}", "Welbers everywhere: welbers welbers.")
+    index_now(client)
+    assert search(client, people["outsider"], "welgers")["did_you_mean"] == "welders"
+    # the control: the member may read both, and is offered the spelling most of her pages have
+    assert search(client, people["reader"], "welgers")["did_you_mean"] == "welbers"
+
+
 def test_title_suggestions_while_typing(client, people, shared, private):
     create(client, people["author"], shared.id, "Engineering apprenticeships", "x")
     create(client, people["author"], shared.id, "Energy sector overview", "x")

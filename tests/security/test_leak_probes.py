@@ -1,7 +1,7 @@
 """Leak probes: the unique words of pages a caller may not read never come back through any other door.
 
 The owner (a manager, so reports are probed too) keeps a page in her personal space whose title, text,
-category, annotations, tags and evidence carry the word SECRET; a members-only space holds a page with
+category, annotations, tags (one a free-text topic candidate) and evidence carry the word SECRET; a members-only space holds a page with
 MEMBERS_ONLY, which managers and admins may read (oversight) but advisers who are not members may not.
 Every probe is asked as the owner first (the control: the probe does reach the data, so a pass means
 something) and then as an adviser, a manager and an admin who are not allowed to read the page.
@@ -82,6 +82,8 @@ def arrange(client: TestClient, session) -> Setting:
     tagged = client.post(f"/api/pages/{private['id']}/tags", headers=owner.headers, json={"topic": "Apprenticeships"})
     assert tagged.status_code == 201, tagged.text
     ids["topic"] = next(t["topic"]["id"] for t in tagged.json()["topics"] if t["topic"]["label"] == "Apprenticeships")
+    proposed = client.post(f"/api/pages/{private['id']}/tags", headers=owner.headers, json={"topic": f"{SECRET} pilot"})
+    assert proposed.status_code == 201, proposed.text  # a new candidate, from a tag on a private page
     colleague_person = client.get("/api/people/me", headers=colleague.headers).json()["person"]["id"]
     ids["colleague_person"] = colleague_person
     ids["owner_person"] = client.get("/api/people/me", headers=owner.headers).json()["person"]["id"]
@@ -129,6 +131,12 @@ PROBES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("demand signals", "GET", "/api/reports/demand", {}),
     ("bookmarks", "GET", "/api/bookmarks", {}),
     ("spaces", "GET", "/api/spaces", {}),
+    ("topics", "GET", "/api/topics", {"params": {"limit": 200}}),
+    ("topics by label", "GET", "/api/topics", {"params": {"q": SECRET}}),
+    ("topic candidates by use", "GET", "/api/topics", {"params": {"status": "candidate", "sort": "usage"}}),
+    ("topic suggestions", "GET", "/api/topics/suggest", {"params": {"q": SECRET[:5]}}),
+    ("topic changes", "GET", "/api/topics/changes", {"params": {"limit": 200}}),
+    ("experts on a private topic", "GET", "/api/experts", {"params": {"q": SECRET}}),
 ]
 # Probes the owner herself cannot make show the word (the page is not of that kind): no control.
 NO_CONTROL = {"search facets", "wanted pages of a public space", "quality overview", "review queue",

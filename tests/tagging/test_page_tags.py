@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
@@ -176,3 +178,59 @@ def test_pages_readers_tagged_count_as_evidence_in_the_authors_profile(client, s
 
     assert evidence(people["reader"]) == ["Apprenticeship funding explained", "Closed apprenticeship notes"]
     assert evidence(people["outsider"]) == ["Apprenticeship funding explained"]  # never a page they cannot read
+
+
+def seen(client, person, url: str, **params) -> str:
+    """The answer as lower-case text, without the echo of the caller's own question."""
+    response = client.get(url, headers=person.headers, params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if isinstance(body, dict):
+        body.pop("query", None)
+    return json.dumps(body).lower()
+
+
+def test_a_candidate_from_a_private_page_is_its_proposers_until_used_where_everyone_may_read(client, session,
+                                                                                               people, spaces):
+    """A free-text tag on a members-only page makes a candidate only its proposer sees: not in the topic list,
+    suggestions, the change log, by id or as a tag of someone else's page; used on a page everyone may read,
+    it is an ordinary candidate."""
+    closed = create(client, people["author"], spaces["closed"], "Closed pilot notes")
+    assert tag(client, people["author"], closed, topic="Quokka pilot").status_code == 201
+    candidate = topic_id(session, "Quokka pilot")
+    urls = [("/api/topics", {"limit": 200}), ("/api/topics", {"q": "quokka"}), ("/api/topics/changes", {"limit": 200}),
+            ("/api/topics/suggest", {"q": "quokk"}), ("/api/experts", {"q": "quokka"})]
+    for url, params in urls:  # the control: the proposer sees her candidate at every door
+        assert "quokka pilot" in seen(client, people["author"], url, **params), url
+    for name in ("reader", "other", "manager"):  # a member of the space, a colleague, a gardener
+        for url, params in urls:
+            assert "quokka" not in seen(client, people[name], url, **params), (name, url)
+        assert client.get(f"/api/topics/{candidate}", headers=people[name].headers).status_code == 404
+        assert client.get(f"/api/topics/{candidate}/pages", headers=people[name].headers).status_code == 404
+        assert client.post("/api/follows", headers=people[name].headers,
+                           json={"kind": "topic", "id": candidate}).status_code == 404
+    shared = create(client, people["author"], spaces["shared"], "Shared pilot notes")
+    assert tag(client, people["other"], shared, topic_id=candidate).status_code == 422  # no such topic, by id
+    assert client.get(f"/api/topics/{candidate}", headers=people["author"].headers).status_code == 200
+    # the members of the space still see the tag on the page they may read
+    assert "Quokka pilot" in page_topics(client, people["reader"], closed)
+    # used where everyone may read (the same label typed on a shared page), it is an ordinary candidate
+    assert tag(client, people["reader"], shared, topic="quokka PILOT").status_code == 201
+    assert topic_id(session, "Quokka pilot") == candidate
+    for name in ("other", "manager"):
+        assert "quokka pilot" in seen(client, people[name], "/api/topics", q="quokka")
+        assert client.get(f"/api/topics/{candidate}", headers=people[name].headers).status_code == 200
+
+
+def test_a_candidate_from_a_shared_page_or_a_person_is_everyones(client, session, people, spaces):
+    shared = create(client, people["author"], spaces["shared"], "Shared notes")
+    assert tag(client, people["author"], shared, topic="Wombat studies").status_code == 201
+    assert "wombat studies" in seen(client, people["outsider"], "/api/topics", q="wombat")
+    closed = create(client, people["author"], spaces["closed"], "Closed notes")
+    assert tag(client, people["author"], closed, topic="Falcon studies").status_code == 201
+    assert "falcon" not in seen(client, people["outsider"], "/api/topics", q="falcon")
+    me = client.get("/api/people/me", headers=people["author"].headers).json()["person"]["id"]
+    tagged = client.post(f"/api/people/{me}/tags", headers=people["author"].headers,
+                         json={"topic": "Falcon studies", "level": 3})
+    assert tagged.status_code == 201, tagged.text
+    assert "falcon studies" in seen(client, people["outsider"], "/api/topics", q="falcon")
