@@ -58,8 +58,10 @@ class Commands(click.Group):
         from sqlalchemy.exc import OperationalError
 
         from app.errors import ProblemError
+        from app.observers import register_all
         from app.operations.archive import ArchiveError
 
+        register_all()  # page writes (demo, import, users ...) run their subscribers as in the server
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):

@@ -7,7 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -18,6 +18,7 @@ from app.auth.router import router as accounts_router
 from app.auth.space_router import router as spaces_router
 from app.config import Settings
 from app.db import Database, make_engine
+from app.observers import register_all
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.following.dispatch import WebhookWorker
 from app.following.router import router as following_router
@@ -70,11 +71,20 @@ def warm_graph_store(app: FastAPI) -> None:
     threading.Thread(target=build, name="warm-graph-store", daemon=True).start()
 
 
+def health(request: Request) -> Health:
+    """Liveness, database reachability and the derived stores' state (no authentication; 200 'degraded'
+    while the search index is rebuilt, 503 when the database is unreachable)."""
+    # A module-level endpoint, not a closure over the app: FastAPI caches facts about each endpoint function
+    # for the process (4,096 of them), and a closure kept every app ever built alive with all its routes.
+    return health_report(request.app)
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the service; tests pass their own settings and database."""
     settings = settings or Settings()
     secret_key = settings.resolved_secret_key()  # refuses a missing key in production, before serving
     get_ontology()  # parse ontology/ now: a broken file stops start-up instead of the first edit
+    register_all()  # the packages' same-transaction consequences of page writes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -139,12 +149,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                    tagging_router, people_router, topics_router, following_router, reports_router, wikiimport_router):
         app.include_router(router)
 
-    @app.get("/health", response_model=Health, tags=["service"], responses=problem_responses(503))
-    def health() -> Health:
-        """Liveness, database reachability and the derived stores' state (no authentication; 200 'degraded'
-        while the search index is rebuilt, 503 when the database is unreachable)."""
-        return health_report(app)
-
+    app.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["service"],
+                      responses=problem_responses(503))
     app.include_router(widgets_router)  # /widgets/ and the demo workspace at / (which links to /docs)
 
     document_problems(app)

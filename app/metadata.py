@@ -14,7 +14,6 @@ import app.pages.models
 import app.people.models
 import app.quality.models
 import app.reports.models
-import app.search.models
 import app.security.models
 import app.tagging.models
 import app.topics.models

@@ -44,6 +44,9 @@ from app.auth.schemas import SpaceCreate
 from app.config import Settings
 from app.db import Database, make_engine
 from app.pages import service as page_service
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 try:
     from app.pages.limits import PageLimits

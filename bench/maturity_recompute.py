@@ -104,6 +104,9 @@ from app.pages import service as page_service
 from app.pages.models import Page
 from app.quality import scoring
 from app.quality.models import CRITERIA, PageMaturity, Rating
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 PAGE_BATCH = 1000  # pages per transaction while loading
 RATING_CHUNK = 20_000  # rows per executemany

@@ -71,6 +71,9 @@ from app.quality.schemas import RatingPut
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
 from app.annotations.models import PageAnnotation
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 BATCH = 500  # service operations (pages, edits, tags, pages' ratings) per transaction
 SPACES = ["national", "regional", "sectors", "occupations"]
@@ -241,9 +244,9 @@ class Generator:
                     access = page_service.get_access(session, editor, page_id, Right.edit)
                     current = page_service.current_revision(session, access.page)
                     content = current.content.rstrip("\n") + f"\n\n{rng.choice(EDITS)}\n"
-                    page_service.edit_page(session, editor, access, content=content, categories=None,
-                                           summary="checked figures", minor=rng.random() < 0.3,
-                                           base_revision_id=current.id, on_conflict="fail")
+                    page_service.edit_page(session, editor, access, page_service.PageEdit(
+                        current.id, content, summary="checked figures", minor=rng.random() < 0.3,
+                        on_conflict="fail"))
             self._tick("edits", min(first + BATCH, len(work)), len(work), started)
         return len(work)
 

@@ -52,6 +52,9 @@ from app.topics import skos
 from app.people.models import Person, PersonTag
 from app.topics.models import TopicBroader, TopicConcept, TopicLabel, TopicStatus
 from app.topics.service import TOPIC_NAMESPACE, label_key
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 WORDS = ("river", "harbour", "forge", "meadow", "signal", "lantern", "quarry", "orchard", "circuit", "timber",
          "beacon", "granite", "compass", "ledger", "kiln", "turbine", "saddle", "prism", "canal", "thistle")

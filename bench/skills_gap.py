@@ -55,6 +55,9 @@ from app.topics.service import TOPIC_NAMESPACE, label_key  # noqa: E402
 from app.reports import charts, csv_export, history, report  # noqa: E402
 from app.reports.models import Priority, SkillsProfile, SkillsProfileTopic, Team, TeamMember  # noqa: E402
 from app.tagging.models import PageTag  # noqa: E402
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 WORDS = ("river", "harbour", "forge", "meadow", "signal", "lantern", "quarry", "orchard", "circuit", "timber")
 

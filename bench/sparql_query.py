@@ -91,6 +91,9 @@ from app.annotations.ontology import get_ontology
 from app.linkeddata.rdf import Iris
 from app.linkeddata.store import GraphStore
 from app.annotations.vocabulary import LMI
+from app.observers import register_all
+
+register_all()  # page writes here rescore as in the server (app.pages.events)
 
 BATCH = 500  # pages per transaction while loading
 REQUEST_TIMEOUT = 30.0  # seconds; one stuck request cannot hold a phase much past its cap
@@ -488,8 +491,8 @@ def edit(session, user: User, truth: PageTruth, rng: random.Random, note: str) -
     """A second (or later) revision through `edit_page`, changing the median pay."""
     access = page_service.get_access(session, user, truth.page_id, Right.edit)
     content = edited(truth, rng, note)
-    outcome = page_service.edit_page(session, user, access, content=content, categories=None, summary="bench: edited",
-                                     minor=False, base_revision_id=truth.revision_id, on_conflict="fail")
+    outcome = page_service.edit_page(session, user, access, page_service.PageEdit(
+        truth.revision_id, content, summary="bench: edited", on_conflict="fail"))
     if not outcome.changed:
         raise RuntimeError(f"the edit of page {truth.page_id} changed nothing")
     truth.revision_id, truth.content = outcome.revision.id, content

@@ -58,21 +58,43 @@ class LiveServer:
 
 
 def all_at_once(calls: list[Callable[[httpx.Client], httpx.Response]]) -> list[httpx.Response]:
-    """Run each call on its own client and thread, released together by a barrier (a real race)."""
+    """Run each call on its own client and thread, released together by a barrier (a real race).
+
+    Every call's answer in order; if any call raised (a dropped connection, a timeout, a failed check inside the
+    call), an exception group of all of them, so no thread's failure is lost to a shorter list of answers.
+    """
     barrier = threading.Barrier(len(calls))
     results: list[httpx.Response | None] = [None] * len(calls)
+    errors: list[BaseException | None] = [None] * len(calls)
 
     def run(n: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            results[n] = calls[n](client)
+        released = False
+        try:
+            with httpx.Client(timeout=60) as client:
+                barrier.wait(timeout=60)
+                released = True
+                results[n] = calls[n](client)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below, with the others
+            errors[n] = exc
+            if not released:
+                barrier.abort()  # the others stop waiting for a thread that will never arrive
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    failed = [(n, exc) for n, exc in enumerate(errors) if exc is not None and not _aborted_by_another(exc, errors)]
+    if failed:
+        raise BaseExceptionGroup(f"{len(failed)} of {len(calls)} concurrent calls raised (calls {[n for n, _ in failed]})",
+                                 [exc for _, exc in failed])
     return [r for r in results if r is not None]
+
+
+def _aborted_by_another(exc: BaseException, errors: list[BaseException | None]) -> bool:
+    """A BrokenBarrierError only because another thread failed first (that one is reported)."""
+    return isinstance(exc, threading.BrokenBarrierError) and any(
+        e is not None and not isinstance(e, threading.BrokenBarrierError) for e in errors)
 
 
 @contextmanager

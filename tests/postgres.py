@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +31,40 @@ def find_bindir() -> Path | None:
     return Path(candidates[-1]).parent if candidates else None
 
 
+PORT_BLOCK = 2000  # ports per test process, below Linux's ephemeral range (32768 and up)
+
+
+def _port_block() -> range:
+    """This test process's own ports: one block per pytest-xdist worker, so two workers never hand out the same
+    port between checking that it is free and the server binding it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under pytest-xdist; "" without it
+    n = int(worker[2:]) + 1 if worker.startswith("gw") else 0
+    start = 12000 + PORT_BLOCK * (n % 10)
+    return range(start, start + PORT_BLOCK)
+
+
+def _next_ports() -> Iterator[int]:
+    """The block's ports in turn from a point of this process's own (another run on the machine starts elsewhere)."""
+    block = _port_block()
+    first = os.getpid() % len(block)
+    while True:
+        yield from (block[(first + n) % len(block)] for n in range(len(block)))
+
+
+_ports = _next_ports()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port on 127.0.0.1 that nothing listens on now and that this process has not handed out lately."""
+    for _ in range(PORT_BLOCK):
+        port = next(_ports)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_port_block()}")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from app.auth.exceptions import (
     UserNotFound, UsernameTaken, WrongPassword,
 )
 from app.auth.schemas import UserUpdate
+from app import changelog
 from app.auth.models import AccessToken, MemberRole, Role, Space, SpaceKind, SpaceMembership, TokenKind, User
 from app.db import utcnow
 
@@ -195,7 +196,9 @@ def update_user(session: Session, actor: User, target: User, data: UserUpdate) -
     """Apply an account change; role and activity are for admins (passwords have their own endpoints)."""
     if (data.role is not None or data.is_active is not None) and actor.role is not Role.admin:
         raise RoleRequired("Only admins may change roles or deactivate accounts.")
-    if data.display_name is not None:
+    if data.display_name is not None and data.display_name.strip() != target.display_name:
+        changelog.record(session, "user.renamed", actor_id=actor.id, summary=f"{target.username} renamed",
+                         user_id=target.id, **{"from": target.display_name, "to": data.display_name.strip()})
         target.display_name = data.display_name.strip()
     if data.role is not None:
         target.role = data.role

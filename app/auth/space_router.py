@@ -68,7 +68,7 @@ def read_space(space_id: int, user: CurrentUser, session: SessionDep) -> SpaceRe
 def update_space(space_id: int, body: SpaceUpdate, user: CurrentUser, session: SessionDep) -> SpaceRead:
     """Rename a space, or change who may read it (owners)."""
     space, right = space_service.get_space(session, user, space_id, need=Right.own)
-    return _space_read(space_service.update_space(space, body), right)
+    return _space_read(space_service.update_space(session, user, space, body), right)
 
 
 @router.get("/{space_id}/members", response_model=Page[MemberRead], responses=problem_responses(400, 401, 404))
@@ -85,7 +85,7 @@ def put_member(space_id: int, user_id: int, body: MemberPut, user: CurrentUser, 
     """Add a member or change their role (owners); this is also how a personal space is shared."""
     space, _ = space_service.get_space(session, user, space_id, need=Right.own)
     member = account_service.get_user(session, user_id)
-    membership = space_service.put_member(session, space, member, body.role)
+    membership = space_service.put_member(session, space, member, body.role, actor=user)
     return MemberRead(user_id=member.id, username=member.username, display_name=member.display_name,
                       role=membership.role)
 
@@ -95,5 +95,5 @@ def put_member(space_id: int, user_id: int, body: MemberPut, user: CurrentUser, 
 def remove_member(space_id: int, user_id: int, user: CurrentUser, session: SessionDep) -> Response:
     """Remove a member (owners); a space always keeps an owner."""
     space, _ = space_service.get_space(session, user, space_id, need=Right.own)
-    space_service.remove_member(session, space, account_service.get_user(session, user_id))
+    space_service.remove_member(session, space, account_service.get_user(session, user_id), actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from app import changelog
 from app.auth.exceptions import MembershipRuleBroken, SpaceKeyTaken, SpaceNotFound, SpaceRightRequired
 from app.auth.models import MemberRole, Space, SpaceKind, SpaceMembership, User
 from app.auth.rights import Right, readable_spaces, right_in_space
@@ -45,17 +46,28 @@ def create_space(session: Session, user: User, data: SpaceCreate) -> Space:
     return space
 
 
-def update_space(space: Space, data: SpaceUpdate) -> Space:
-    """Rename, describe or change who may read an organisational space."""
+SPACE_CHANGES = {"name": "space.renamed", "description": "space.described", "visibility": "space.visibility_changed"}
+
+
+def update_space(session: Session, actor: User, space: Space, data: SpaceUpdate) -> Space:
+    """Rename, describe or change who may read an organisational space (each change logged: pages show the name)."""
     if data.visibility is not None and data.visibility is not space.visibility and space.kind is SpaceKind.personal:
         raise MembershipRuleBroken(
             "A personal space stays private; share it by adding members instead.", status=422
         )
-    for field in ("name", "description", "visibility"):
+    for field, kind in SPACE_CHANGES.items():
         value = getattr(data, field)
-        if value is not None:
+        old = getattr(space, field)
+        if value is not None and value != old:
             setattr(space, field, value)
+            changelog.record(session, kind, actor_id=actor.id, space_id=space.id,
+                             summary=f"{field} of '{space.key}' changed", **{"from": _plain(old), "to": _plain(value)})
+    session.flush()
     return space
+
+
+def _plain(value: object) -> object:
+    return getattr(value, "value", value)  # an enum as its value, for the log's JSON
 
 
 def list_members(session: Session, space: Space) -> list[SpaceMembership]:
@@ -66,7 +78,8 @@ def list_members(session: Session, space: Space) -> list[SpaceMembership]:
     ))
 
 
-def put_member(session: Session, space: Space, member: User, role: MemberRole) -> SpaceMembership:
+def put_member(session: Session, space: Space, member: User, role: MemberRole,
+               actor: User | None = None) -> SpaceMembership:
     """Add a member or change their role; the owner of a personal space stays its owner."""
     if space.kind is SpaceKind.personal and member.id == space.owner_id and role is not MemberRole.owner:
         raise MembershipRuleBroken("The owner of a personal space cannot be demoted.")
@@ -74,15 +87,24 @@ def put_member(session: Session, space: Space, member: User, role: MemberRole) -
     if membership is None:
         membership = SpaceMembership(space_id=space.id, user_id=member.id, role=role)
         session.add(membership)
-    else:
+        _log_membership(session, "space.member_added", actor, space, member, role)
+    elif membership.role is not role:
         if membership.role is MemberRole.owner and role is not MemberRole.owner:
             _keep_an_owner(session, space)
         membership.role = role
+        _log_membership(session, "space.member_role_changed", actor, space, member, role)
     session.flush()
     return membership
 
 
-def remove_member(session: Session, space: Space, member: User) -> None:
+def _log_membership(session: Session, kind: str, actor: User | None, space: Space, member: User,
+                    role: MemberRole | None) -> None:
+    changelog.record(session, kind, actor_id=actor.id if actor else None, space_id=space.id,
+                     summary=f"{member.username} in '{space.key}'", user_id=member.id,
+                     role=role.value if role else None)
+
+
+def remove_member(session: Session, space: Space, member: User, actor: User | None = None) -> None:
     """Remove a member; a space keeps at least one owner and a personal space its person."""
     if space.kind is SpaceKind.personal and member.id == space.owner_id:
         raise MembershipRuleBroken("The owner of a personal space cannot be removed from it.")
@@ -92,6 +114,7 @@ def remove_member(session: Session, space: Space, member: User) -> None:
     if membership.role is MemberRole.owner:
         _keep_an_owner(session, space)
     session.delete(membership)
+    _log_membership(session, "space.member_removed", actor, space, member, None)
     session.flush()
 
 

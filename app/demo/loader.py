@@ -104,11 +104,9 @@ def _page(session: Session, data: dict[str, Any], users: dict[str, User], spaces
     _backdate(session, page, when)
     for step, revision in enumerate(revisions[1:], start=1):
         access = page_service.get_access(session, users[revision["author"]], page.id)
-        outcome = page_service.edit_page(
-            session, users[revision["author"]], access, content=revision["content"], categories=None,
-            summary=revision.get("summary", ""), minor=revision.get("minor", False),
-            base_revision_id=page.current_revision_id, on_conflict="fail",
-        )
+        outcome = page_service.edit_page(session, users[revision["author"]], access, page_service.PageEdit(
+            page.current_revision_id, revision["content"], summary=revision.get("summary", ""),
+            minor=revision.get("minor", False), on_conflict="fail"))
         _backdate(session, outcome.page, when + timedelta(days=step * max(1, age_days // (len(revisions) + 1))))
     report.pages += 1
     report.revisions += len(revisions)

@@ -1,10 +1,10 @@
 """Webhook delivery: a dispatcher that follows the event sources into a durable queue, and a sender.
 
-Dispatching reads the change log and the maturity snapshots from a stored position and the
-valid-until events from a stored time, and queues one delivery per (hook, event) in the same
-transaction that moves the position; a unique constraint makes queueing idempotent. On PostgreSQL
-ids are taken before commit, so an entry can appear behind the newest one seen: every round looks
-again at the last `REORDER_WINDOW` ids, but only when their count or maximum changed since.
+Dispatching follows the change log and the maturity snapshots from a stored position (one per
+cluster, in `webhook_cursor`) through the shared app.changelog.LogFollower, which finds entries that
+committed late behind the newest one seen, and the valid-until events from a stored time; it queues
+one delivery per (hook, event) in the same transaction that moves the position, and a unique
+constraint makes queueing idempotent.
 
 Sending claims a due delivery with one conditional UPDATE (attempts = seen value), pushing its next
 attempt a lease ahead, so no two processes post it at once and a crashed sender's claim runs out.
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
 from app.background import Loop
-from app.changelog import Change
+from app.changelog import Change, LogFollower, Position
 from app.db import Database, upsert, utcnow
 from app.following import events, webhooks
 from app.following.models import DeliveryStatus, Webhook, WebhookCursor, WebhookDelivery
@@ -38,7 +38,6 @@ from app.quality.models import MaturitySnapshot
 
 log = logging.getLogger(__name__)
 
-REORDER_WINDOW = 1000  # ids, as app/linkeddata/store.py
 VALIDITY_RESCAN = timedelta(days=2)  # valid-until events are looked for again this far back
 LEASE = timedelta(seconds=60)  # a claimed delivery is due again after this if its sender died
 TIMEOUT_SECONDS = 10.0
@@ -52,18 +51,18 @@ SEND_BATCH = 50
 
 @dataclass(frozen=True)
 class Window:
-    """The dispatcher's scope: rows of one source past a position (it implements `events.Scope`)."""
+    """The dispatcher's scope: the new rows of one source, or a time (it implements `events.Scope`)."""
 
-    low_id: int = 0
+    ids: tuple[int, ...] = ()
     since: datetime | None = None
 
     def pages(self, source, *, at, page_id, event_space_id, page_space_id, actor_id, kind):
         if source == events.VALIDITY:
             return at > self.since
-        return Change.id > self.low_id if source == events.CHANGE else true()  # phases: see row_window
+        return Change.id.in_(self.ids) if source == events.CHANGE else true()  # phases: see row_window
 
     def row_window(self, source, row_id):
-        return row_id > self.low_id
+        return row_id.in_(self.ids)
 
     def topics(self, **_):  # not a webhook event type
         raise NotImplementedError
@@ -85,17 +84,18 @@ def dispatch(session: Session, base_url: str) -> int:
     queued = 0
     for source, model in SOURCES:
         cursor = _cursor(session, source)
-        low = cursor.position - REORDER_WINDOW
-        count, newest = _window(session, model, cursor.position)
-        if count == cursor.window_count and newest <= cursor.position:
+        follower = _follower(cursor, model)
+        fresh = follower.pending_ids(session)
+        if not fresh:
             continue  # nothing new since the last round
-        if hooks:
-            query = (events.change_events(Window(low_id=low)) if source == "change"
-                     else events.phase_events(Window(low_id=low), few=True))
-            queued += _queue(session, hooks, session.execute(query).all(), base_url)
-        cursor.position = max(cursor.position, newest or 0)
-        cursor.window_count = session.scalar(select(func.count()).select_from(model)
-                                             .where(model.id > cursor.position - REORDER_WINDOW)) or 0
+        for start in range(0, len(fresh), ID_CHUNK):
+            window = Window(ids=tuple(fresh[start:start + ID_CHUNK]))
+            if hooks:
+                query = (events.change_events(window) if source == "change"
+                         else events.phase_events(window, few=True))
+                queued += _queue(session, hooks, session.execute(query).all(), base_url)
+        follower.applied(fresh)
+        cursor.position, cursor.seen = follower.position.newest, sorted(follower.position.seen)
         cursor.updated_at = utcnow()
     queued += _dispatch_validity(session, hooks, base_url)
     return queued
@@ -103,13 +103,11 @@ def dispatch(session: Session, base_url: str) -> int:
 
 SOURCES = (("change", Change), ("phase", MaturitySnapshot))
 VALIDITY_EVERY = 60  # seconds; dates change once a day, so a minute's resolution is plenty
+ID_CHUNK = 500  # ids per IN (...) list
 
 
-def _window(session: Session, model: type[Change] | type[MaturitySnapshot], position: int) -> tuple[int, int]:
-    """How many rows lie in the re-read window behind `position`, and the newest id."""
-    count, newest = session.execute(select(func.count(), func.max(model.id))
-                                    .where(model.id > position - REORDER_WINDOW)).one()
-    return count, newest or 0
+def _follower(cursor: WebhookCursor, model: type[Change] | type[MaturitySnapshot]) -> LogFollower:
+    return LogFollower(model, Position(cursor.position, set(cursor.seen or ())))
 
 
 def has_work(session: Session) -> bool:
@@ -117,7 +115,7 @@ def has_work(session: Session) -> bool:
     cursors = {c.source: c for c in session.scalars(select(WebhookCursor))}
     for source, model in SOURCES:
         cursor = cursors.get(source)
-        if cursor is None or _window(session, model, cursor.position) != (cursor.window_count, cursor.position):
+        if cursor is None or _follower(cursor, model).has_pending(session):
             return True
     validity = cursors.get("validity")
     return validity is None or utcnow().timestamp() - validity.position >= VALIDITY_EVERY
@@ -154,7 +152,7 @@ def _cursor(session: Session, source: str) -> WebhookCursor:
         start = session.scalar(select(func.max(Change.id))) if source == "change" else None
         if source == "phase":
             start = session.scalar(select(func.max(MaturitySnapshot.id)))
-        session.execute(upsert(session, WebhookCursor).values(source=source, position=start or 0, window_count=0,
+        session.execute(upsert(session, WebhookCursor).values(source=source, position=start or 0, seen=[],
                                                      updated_at=utcnow()).on_conflict_do_nothing())
         cursor = session.scalar(query)
     assert cursor is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.models import _enum
@@ -132,11 +132,12 @@ class WebhookDelivery(Base):
 
 
 class WebhookCursor(Base):
-    """How far the dispatcher has read one event source (ids may commit out of order: see dispatch.py)."""
+    """How far the dispatcher has read one event source, per cluster (an app.changelog.Position)."""
 
     __tablename__ = "webhook_cursor"
 
     source: Mapped[str] = mapped_column(String(20), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, default=0)
-    window_count: Mapped[int] = mapped_column(Integer, default=0)
+    seen: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"),
+                                            comment="ids applied within the reorder window behind position")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -38,11 +38,11 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import log_reach
 from app.auth import rights
-from app.changelog import Change
+from app.changelog import LogFollower
 from app.errors import ProblemError
 from app.pages.models import Page
 from app.linkeddata import export, rdf
@@ -51,9 +51,6 @@ from app.linkeddata.rdf import Iris, to_oxigraph
 
 log = logging.getLogger(__name__)
 
-# Log entries may commit out of id order on PostgreSQL (ids are taken before commit); entries
-# this far behind the newest applied one are looked at again until seen.
-REORDER_WINDOW = 1000
 _follower_ids = itertools.count(1)
 
 
@@ -86,8 +83,7 @@ class _Follower:
         self.lock = threading.Lock()  # held while the store is written, and around each fork
         self.uid, self.writes = next(_follower_ids), 0  # forked children at another (uid, writes) are stale
         self._loaded = False
-        self._position = 0
-        self._seen: set[int] = set()
+        self._log = LogFollower()  # per process: the store lives in this process's memory
         self._page_quads: dict[int, list[ox.Quad]] = {}
         # Pages share some triples (an author's name, a space's title): count owners per quad.
         self._owners: Counter[ox.Quad] = Counter()
@@ -104,31 +100,19 @@ class _Follower:
             if not self._loaded:
                 self._load_all(session)
                 return
-            window = Change.id > self._position - REORDER_WINDOW
-            count, newest = session.execute(select(func.count(), func.max(Change.id)).where(window)).one()
-            if count == len(self._seen) and (newest or 0) <= self._position:
-                return  # nothing new: the common case, one cheap aggregate per query
-            rows = session.execute(select(Change.id, Change.page_id).where(window).order_by(Change.id)).all()
-            fresh = [(change_id, page_id) for change_id, page_id in rows if change_id not in self._seen]
+            fresh = self._log.pending(session)  # nothing new (one cheap aggregate) is the common case
             if not fresh:
                 return
-            self._refresh(session, {page_id for _, page_id in fresh if page_id is not None})
-            self._remember(change_id for change_id, _ in fresh)
+            reached = log_reach.pages_reached(session, fresh)
+            if reached:  # a membership change reaches no stored page: forked children stay current
+                self._refresh(session, reached)
+            self._log.applied(change.id for change in fresh)
 
     def _load_all(self, session: Session) -> None:
-        position = session.scalar(select(func.max(Change.id))) or 0
+        self._log.start_here(session)  # first: what commits during the load is applied again afterwards
         for batch in export.all_live_pages(session):
             self._insert(export.page_facts(session, batch))
-        self._remember(session.scalars(select(Change.id).where(Change.id > position - REORDER_WINDOW)))
-        self._position = max(self._position, position)
         self._loaded = True
-
-    def _remember(self, change_ids: Iterable[int]) -> None:
-        for change_id in change_ids:
-            self._seen.add(change_id)
-            self._position = max(self._position, change_id)
-        low = self._position - REORDER_WINDOW
-        self._seen = {change_id for change_id in self._seen if change_id > low}
 
     def version(self) -> tuple[int, int]:
         return self.uid, self.writes
@@ -155,7 +139,7 @@ class _Follower:
 
     @property
     def position(self) -> int:
-        return self._position
+        return self._log.position.newest
 
     def __len__(self) -> int:
         return len(self.store)

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from pydantic import ConfigDict, Field
 
 from app import __version__
+from app.changelog import LogFollower, Position
 from app.schema import Schema
-from app.search import queue
 
 IndexState = Literal["ok", "rebuilding", "damaged"]
 SparqlState = Literal["not built yet", "building", "ready"]
@@ -39,8 +39,9 @@ class Health(Schema):
         "database (search answers 503 meanwhile, usually for seconds); 'damaged' when it is missing or damaged "
         "and no indexer runs in this process (run `mature reindex`).")
     index_queue: int = Field(
-        description="Saved changes not yet in the search index (a count of queue entries). Near 0 normally; "
-        "a count that keeps growing means no indexer is draining the queue.", ge=0)
+        description="Logged changes this host's search index has not applied yet (counted from the position "
+        "its folder remembers). Near 0 normally; a count that keeps growing means no indexer follows the log.",
+        ge=0)
     sparql_store: SparqlState = Field(
         description="The host's SPARQL store (one per host, held by one server process, which evaluates "
         "every query in a child process stopped at the time limit): 'not built yet' (built on the first query, "
@@ -50,7 +51,9 @@ class Health(Schema):
 def report(app: FastAPI) -> Health:
     """The health of this process; an unreachable database raises (answered as 503 by app.errors)."""
     with app.state.database.transaction(write=False) as session:
-        queued = queue.backlog(session)
+        indexer = getattr(app.state, "indexer", None)
+        position = indexer.position() if indexer is not None else None
+        queued = LogFollower(position=position or Position()).backlog(session)
     index = search_index_state(app)
     return Health(
         status="ok" if index == "ok" else "degraded", version=__version__,

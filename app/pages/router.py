@@ -150,11 +150,10 @@ def edit_page(
             "Say which revision your edit is based on (base_revision in the body, or If-Match with the page's ETag), "
             "so that a colleague's save in the meantime is never overwritten."
         )
-    outcome = service.edit_page(session, user, access, content=body.content, categories=body.categories,
-                                summary=body.summary, minor=body.minor, base_revision_id=base,
-                                on_conflict=body.on_conflict,
-                                annotations=None if body.annotations is None
-                                else [(a.property, a.value) for a in body.annotations], limits=limits_for(request))
+    edit = service.PageEdit(base, body.content, body.categories,
+                            None if body.annotations is None else [(a.property, a.value) for a in body.annotations],
+                            body.summary, body.minor, body.on_conflict)
+    outcome = service.edit_page(session, user, access, edit, limits=limits_for(request))
     end_write_turn(session)  # the answer is rendered after the commit, outside the write turn
     read = presentation.page_read(session, outcome.page)
     _with_etag(response, read)

@@ -20,36 +20,25 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app import changelog
-from app.annotations import service as annotation_service
-from app.annotations.values import Annotation
 from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
 from app.auth.rights import Right, readable_pages, right_in_space
 from app.db import take_write_turn, utcnow
-from app.pages import links
+from app.pages import events, links
+from app.pages.events import PageChanged
 from app.pages.exceptions import (
-    EditConflict,
-    InvalidPageInput,
-    NothingToChange,
-    PageGone,
-    PageNotDeleted,
-    PageNotFound,
-    RevisionNotFound,
-    SourceAlreadyBookmarked,
+    EditConflict, InvalidPageInput, NothingToChange, PageGone, PageNotDeleted, PageNotFound, RevisionNotFound,
     TitleTaken,
 )
 from app.pages.limits import PageLimits
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
 from app.pages.wikitext import extract
+from app.annotations import service as annotation_service
+from app.annotations.values import Annotation
 from app.pagination import InvalidCursor
-from app.quality import scoring
-from app.search import queue as search_queue
-from app.tagging.models import Bookmark
 from app.titles import InvalidTitle, normalise_category, normalise_title, title_key
-
 
 @dataclass(frozen=True)
 class PageAccess:
@@ -68,6 +57,34 @@ class Draft:
     categories: list[str]
     annotations: list[Annotation]
     rows: list[dict[str, object]]  # the annotations as rows of the annotation table
+
+
+@dataclass(frozen=True)
+class PageEdit:
+    """One save as the caller asked for it: what to change (None keeps the base revision's), on top of which
+    revision, and what to do when a colleague saved since ("merge" when the changes do not overlap, or "fail")."""
+
+    base_revision_id: int
+    content: str | None = None
+    categories: list[str] | None = None
+    annotations: Sequence[tuple[str, str]] | None = None  # structured (property, value) pairs
+    summary: str = ""
+    minor: bool = False
+    on_conflict: str = "merge"
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """What a page's new head revision holds and why it was made (create, edit, revert, move)."""
+
+    kind: str
+    content: str
+    categories: list[str]
+    summary: str = ""
+    minor: bool = False
+    annotations: Sequence[dict[str, object]] = ()  # rows of the annotation table ...
+    annotations_from: Revision | None = None  # ... or those of this revision, copied
+    reverted_to: Revision | None = None
 
 
 @dataclass(frozen=True)
@@ -222,14 +239,10 @@ def create_page(session: Session, user: User, space_id: int, title: str, content
     page = Page(space_id=space.id, title=title, title_key=key, created_by_id=user.id, created_at=now, updated_at=now)
     session.add(page)
     session.flush()
-    revision = _append_revision(
-        session, page, None, user, content=draft.content, categories=draft.categories,
-        summary=summary, minor=False, kind="create", annotations=draft.rows,
-    )
-    changelog.record(session, "page.created", actor_id=user.id, space_id=space.id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, title=title)
-    search_queue.enqueue(session, [page.id], "page.created")
-    scoring.refresh(session, page.id)
+    revision, relinked = _append_revision(session, page, None, user, NewRevision(
+        "create", draft.content, draft.categories, summary, annotations=draft.rows))
+    events.publish(session, PageChanged(events.CREATED, page.id, space.id, user.id, revision.id, summary,
+                                        relinked=relinked, details={"title": title}))
     return page
 
 
@@ -257,77 +270,66 @@ def _draft(content: str, categories: list[str], structured: Sequence[tuple[str, 
     return Draft(content, categories, typed, annotation_service.rows_for(typed))
 
 
-def _append_revision(session: Session, page: Page, parent: Revision | None, user: User, *, content: str,
-                     categories: list[str], summary: str, minor: bool, kind: str,
-                     annotations: Sequence[dict[str, object]] = (), annotations_from: Revision | None = None,
-                     reverted_to: Revision | None = None) -> Revision:
-    """Add a revision as the page's new head, with its annotations, and refresh links and categories."""
+def _append_revision(session: Session, page: Page, parent: Revision | None, user: User,
+                     new: NewRevision) -> tuple[Revision, frozenset[int]]:
+    """Add a revision as the page's new head, with its annotations, and refresh links and categories;
+    returns it and the other pages whose backlinks changed."""
     now = utcnow()
     revision = Revision(
         page_id=page.id, number=parent.number + 1 if parent else 1, parent_id=parent.id if parent else None,
-        title=page.title, content=content, categories=categories, summary=summary.strip(), minor=minor,
-        kind=kind, reverted_to_id=reverted_to.id if reverted_to else None, author_id=user.id,
-        created_at=now, size=len(content.encode()),
+        title=page.title, content=new.content, categories=new.categories, summary=new.summary.strip(),
+        minor=new.minor, kind=new.kind, reverted_to_id=new.reverted_to.id if new.reverted_to else None,
+        author_id=user.id, created_at=now, size=len(new.content.encode()),
     )
     session.add(revision)
     session.flush()
     page.current_revision_id = revision.id
     page.updated_at = now
-    if annotations_from is not None:
-        annotation_service.copy(session, annotations_from.id, revision.id)
+    if new.annotations_from is not None:
+        annotation_service.copy(session, new.annotations_from.id, revision.id)
     else:
-        annotation_service.store(session, revision.id, annotations)
+        annotation_service.store(session, revision.id, new.annotations)
     session.flush()
-    _rescore_linked(session, page.space_id, links.refresh(session, page, revision))
-    return revision
+    return revision, _linked(session, page.space_id, links.refresh(session, page, revision))
 
 
-def _rescore_linked(session: Session, space_id: int, keys: set[str]) -> None:
-    """Pages whose backlinks changed get their maturity recomputed too (backlinks are a signal)."""
-    for page_id in set(links.resolve(session, space_id, keys).values()):
-        scoring.refresh(session, page_id)
+def _linked(session: Session, space_id: int, keys: set[str]) -> frozenset[int]:
+    """The pages these link keys lead to in a space (their backlinks changed: a maturity signal)."""
+    return frozenset(links.resolve(session, space_id, keys).values())
 
 
-def edit_page(session: Session, user: User, access: PageAccess, *, content: str | None,
-              categories: list[str] | None, summary: str, minor: bool, base_revision_id: int,
-              on_conflict: str, annotations: Sequence[tuple[str, str]] | None = None,
+def edit_page(session: Session, user: User, access: PageAccess, edit: PageEdit,
               limits: PageLimits = PageLimits()) -> EditOutcome:
-    """Save an edit based on `base_revision_id`; merge with newer saves or raise a 409 conflict."""
-    base = _base_revision(session, access.page, base_revision_id)
-    wanted = (content, categories, annotations, on_conflict, limits)
-    plan = _plan_edit(session, base, current_revision(session, access.page), *wanted)
+    """Save an edit based on `edit.base_revision_id`; merge with newer saves or raise a 409 conflict."""
+    base = _base_revision(session, access.page, edit.base_revision_id)
+    plan = _plan_edit(session, base, current_revision(session, access.page), edit, limits)
     fresh_turn = take_write_turn(session)
     page = lock(session, access.page.id)
     if fresh_turn:  # deleted, or the caller's rights changed, while the edit was being worked out
         get_access(session, user, page.id, need=Right.edit)
     if page.current_revision_id != plan.current.id:  # a colleague saved meanwhile: merge with that save
-        plan = _plan_edit(session, base, current_revision(session, page), *wanted)
+        plan = _plan_edit(session, base, current_revision(session, page), edit, limits)
     if plan.unchanged:
         return EditOutcome(page, plan.current, changed=False, merged_with=plan.merged_with)
     draft = plan.draft
-    revision = _append_revision(session, page, plan.current, user, content=draft.content,
-                                categories=draft.categories, summary=summary, minor=minor, kind="edit",
-                                annotations=draft.rows)
-    changelog.record(session, "page.edited", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, minor=minor, merged_with=plan.merged_with)
-    search_queue.enqueue(session, [page.id], "page.edited")
-    scoring.refresh(session, page.id)
+    revision, relinked = _append_revision(session, page, plan.current, user, NewRevision(
+        "edit", draft.content, draft.categories, edit.summary, edit.minor, annotations=draft.rows))
+    events.publish(session, PageChanged(events.EDITED, page.id, page.space_id, user.id, revision.id, edit.summary,
+                                        edit.minor, relinked=relinked, details={"merged_with": plan.merged_with}))
     return EditOutcome(page, revision, changed=True, merged_with=plan.merged_with)
 
 
-def _plan_edit(session: Session, base: Revision, current: Revision, content: str | None,
-               categories: list[str] | None, annotations: Sequence[tuple[str, str]] | None, on_conflict: str,
-               limits: PageLimits) -> EditPlan:
+def _plan_edit(session: Session, base: Revision, current: Revision, edit: PageEdit, limits: PageLimits) -> EditPlan:
     """Merge the edit with saves made since its base (or raise a 409), then parse and type the result."""
-    text = normalise_content(content) if content is not None else base.content
-    cats = normalise_categories(categories) if categories is not None else base.categories
+    text = normalise_content(edit.content) if edit.content is not None else base.content
+    cats = normalise_categories(edit.categories) if edit.categories is not None else base.categories
     base_facts = _facts(annotation_service.structured_inputs(session, base.id))
-    facts = _facts(annotations) if annotations is not None else base_facts
+    facts = _facts(edit.annotations) if edit.annotations is not None else base_facts
     merged_with: list[int] = []
     if base.id != current.id:
         result = merge_texts(base.content, current.content, text)
-        if on_conflict == "fail" or not result.clean:
-            raise _conflict(current, base, text, result.conflicts, on_conflict)
+        if edit.on_conflict == "fail" or not result.clean:
+            raise _conflict(current, base, text, result.conflicts, edit.on_conflict)
         text, cats = result.text or "", merge_sets(base.categories, current.categories, cats)
         facts = merge_sets(base_facts, _facts(annotation_service.structured_inputs(session, current.id)), facts)
         merged_with = list(session.scalars(
@@ -394,13 +396,10 @@ def revert_page(session: Session, user: User, access: PageAccess, revision_id: i
         raise NothingToChange(f"The page already has the content of revision {revision_id}; nothing to revert. "
                               "Name an earlier revision with different content (GET .../revisions).")
     summary = summary or f"Reverted to revision {target.number} of {target.created_at:%Y-%m-%d %H:%M} UTC"
-    revision = _append_revision(session, page, current, user, content=target.content,
-                                categories=list(target.categories), summary=summary, minor=False,
-                                kind="revert", annotations_from=target, reverted_to=target)
-    changelog.record(session, "page.reverted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, reverted_to=target.id)
-    search_queue.enqueue(session, [page.id], "page.reverted")
-    scoring.refresh(session, page.id)
+    revision, relinked = _append_revision(session, page, current, user, NewRevision(
+        "revert", target.content, list(target.categories), summary, annotations_from=target, reverted_to=target))
+    events.publish(session, PageChanged(events.REVERTED, page.id, page.space_id, user.id, revision.id, summary,
+                                        relinked=relinked, details={"reverted_to": target.id}))
     return revision
 
 
@@ -418,8 +417,6 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
         raise NothingToChange("The page already has this title in this space; nothing to move. Give a new title "
                               "or another space_id.")
     _ensure_title_free(session, target_space, title, key, moving=page)
-    if target_space.id != source_space.id:
-        _move_bookmark(session, page, target_space)
     old_title, old_key = page.title, page.title_key
     session.execute(delete(PageAlias).where(PageAlias.space_id == target_space.id, PageAlias.title_key == key))
     if old_key != key or source_space.id != target_space.id:
@@ -429,42 +426,25 @@ def move_page(session: Session, user: User, access: PageAccess, new_title: str, 
     current = current_revision(session, page)
     where = f" from '{source_space.key}' to '{target_space.key}'" if target_space is not source_space else ""
     summary = summary or f"Moved '{old_title}' to '{title}'{where}"
-    revision = _append_revision(session, page, current, user, content=current.content,
-                                categories=list(current.categories), summary=summary, minor=False, kind="move",
-                                annotations_from=current)
-    changelog.record(session, "page.moved", actor_id=user.id, space_id=target_space.id, page_id=page.id,
-                     revision_id=revision.id, summary=summary, from_title=old_title, to_title=title,
-                     from_space_id=source_space.id, to_space_id=target_space.id)
-    search_queue.enqueue(session, [page.id], "page.moved")
-    scoring.refresh(session, page.id)
-    if source_space.id != target_space.id:
-        _rescore_linked(session, source_space.id, set(links.link_keys(session, page.id)))
+    revision, relinked = _append_revision(session, page, current, user, NewRevision(
+        "move", current.content, list(current.categories), summary, annotations_from=current))
+    if source_space.id != target_space.id:  # the links it had there lead nowhere now
+        relinked |= _linked(session, source_space.id, set(links.link_keys(session, page.id)))
+    events.publish(session, PageChanged(
+        events.MOVED, page.id, target_space.id, user.id, revision.id, summary, from_space_id=source_space.id,
+        relinked=relinked, details={"from_title": old_title, "to_title": title, "from_space_id": source_space.id,
+                                    "to_space_id": target_space.id}))
     return revision
-
-
-def _move_bookmark(session: Session, page: Page, target: Space) -> None:
-    """A bookmark page keeps the one-URL-per-space rule in the space it moves to."""
-    bookmark = session.get(Bookmark, page.id)
-    if bookmark is None:
-        return
-    clash = session.scalar(select(Bookmark.page_id).where(Bookmark.space_id == target.id,
-                                                          Bookmark.url_key == bookmark.url_key))
-    if clash is not None:
-        raise SourceAlreadyBookmarked(f"'{target.key}' already bookmarks {bookmark.url} (page {clash}); "
-                            "rate or tag that one instead of moving this one.", existing_page_id=clash)
-    bookmark.space_id = target.id
 
 
 def delete_page(session: Session, user: User, access: PageAccess, summary: str = "") -> Page:
     """Soft delete: the page disappears from lists and links, every revision is kept."""
     page = lock(session, access.page.id)
     page.deleted_at, page.deleted_by_id = utcnow(), user.id
-    changelog.record(session, "page.deleted", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     summary=summary, title=page.title)
-    search_queue.enqueue(session, [page.id], "page.deleted")
     session.flush()
-    scoring.refresh(session, page.id)
-    _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    relinked = _linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    events.publish(session, PageChanged(events.DELETED, page.id, page.space_id, user.id, summary=summary,
+                                        relinked=relinked, details={"title": page.title}))
     return page
 
 
@@ -475,12 +455,10 @@ def restore_page(session: Session, user: User, access: PageAccess) -> Page:
         raise PageNotDeleted(f"The page '{page.title}' is not deleted, so there is nothing to restore: it is live at "
                              f"/api/pages/{page.id}. Only a deleted page (DELETE /api/pages/{page.id}) can be restored.")
     page.deleted_at, page.deleted_by_id = None, None
-    changelog.record(session, "page.restored", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     title=page.title)
-    search_queue.enqueue(session, [page.id], "page.restored")
     session.flush()
-    scoring.refresh(session, page.id)
-    _rescore_linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    relinked = _linked(session, page.space_id, set(links.link_keys(session, page.id)))
+    events.publish(session, PageChanged(events.RESTORED, page.id, page.space_id, user.id,
+                                        relinked=relinked, details={"title": page.title}))
     return page
 
 

@@ -10,15 +10,17 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import changelog
 from app.auth.models import Space, SpaceKind
 from app.db import utcnow
+from app.pages import events as page_events
+from app.pages.events import PageChanged
 from app.pages.models import Page, PageAlias, PageLink, Revision
 from app.people import expertise
 from rdflib.namespace import DCTERMS
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
 from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
 from app.annotations.models import PageAnnotation
-from app.search import queue as search_queue
 from app.annotations.vocabulary import LMI
 
 # The annotations a well-annotated page has (mirrors ontology/shapes.ttl, without running SHACL
@@ -34,6 +36,7 @@ KEY_FACTS = (
 
 
 _DEFERRED = "maturity_refresh_deferred"
+MATURITY_CHANGED = "maturity.changed"  # not "page.": recent changes and feeds list people's changes
 
 
 @contextmanager
@@ -70,7 +73,11 @@ def refresh(session: Session, page_id: int) -> PageMaturity | None:
         stored = PageMaturity(page_id=page_id)
         session.add(stored)
     if (stored.score, stored.phase) != (result.score, result.phase.value):
-        search_queue.enqueue(session, [page_id], "maturity")  # search ranks and filters by it
+        if not changelog.page_logged(session, page_id):
+            # search ranks and filters by it, the RDF shows it: the stores follow this row (unless the page's
+            # own change is logged in this transaction: they re-read the whole page for that one)
+            changelog.record(session, MATURITY_CHANGED, actor_id=None, space_id=page.space_id, page_id=page_id,
+                             score=result.score, phase=result.phase.value, from_phase=stored.phase)
         session.add(MaturitySnapshot(page_id=page_id, at=utcnow(), score=result.score,
                                      confidence=result.confidence, phase=result.phase.value))
     stored.score, stored.confidence, stored.phase = result.score, result.confidence, result.phase.value
@@ -80,6 +87,19 @@ def refresh(session: Session, page_id: int) -> PageMaturity | None:
     stored.computed_at = utcnow()
     session.flush()
     return stored
+
+
+def rescore_after_write(session: Session, event: PageChanged) -> None:
+    """A page write changes its maturity, and that of the pages whose backlinks it changed (a page-write
+    subscriber, so app.pages never imports scoring)."""
+    refresh(session, event.page_id)
+    for page_id in sorted(event.relinked - {event.page_id}):
+        refresh(session, page_id)
+
+
+def register() -> None:
+    """At start-up: every page write rescores in its own transaction."""
+    page_events.subscribe("quality.maturity", rescore_after_write)
 
 
 def assess_page(session: Session, page: Page) -> Maturity:

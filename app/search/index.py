@@ -503,7 +503,7 @@ class PageIndex:
                 for path in self.directory.iterdir():
                     if path.is_dir():
                         shutil.rmtree(path, ignore_errors=True)
-                    elif path.name != ".create.lock":
+                    elif path.name not in (".create.lock", ".follow.lock"):  # the locks other processes hold
                         path.unlink(missing_ok=True)
                 self._ix = _storage(self.directory).create_index(make_schema(), INDEX_NAME)
             return True

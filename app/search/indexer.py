@@ -1,33 +1,48 @@
-"""Keeping the index in step with the database: drain the queue, rebuild, and a background loop.
+"""Keeping the index in step with the database: follow the change log, rebuild, and a background loop.
 
-Any server process (or the CLI) may drain; Whoosh allows one writer, so a process that finds the
-index locked leaves the queue to the holder and tries again on its next round.
+The index folder remembers the last log position it applied (POSITION_FILE, next to the Whoosh files,
+so a thrown-away index forgets it too). Nothing is consumed: every host, with its own index folder,
+follows the same log rows from its own position. The processes of one host take turns (a kernel lock
+in the folder); Whoosh allows one writer, so a process that finds the index locked tries again on its
+next round. A crash between the index commit and the position write applies a few changes twice,
+which is harmless (indexing is idempotent).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
-from collections.abc import Callable
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 
+from app import log_reach
 from app.auth import rights
 from app.background import Loop
+from app.changelog import Change, LogFollower, Position
 from app.db import Database
-from app.pages.models import Page
-from app.search import documents, queue
+from app.search import documents
 from app.search.index import INDEX_NAME, IndexBusy, PageIndex
 
 log = logging.getLogger(__name__)
 
 DRAIN_BATCH = 200
 POLL_SECONDS = 0.5
+POSITION_FILE = "log-position.json"
+TURN_FILE = ".follow.lock"  # kept by the index's reset, like its creation lock
+REBUILD_WAIT_SECONDS = 30.0
 
 Progress = Callable[[int, int], None]  # (done, total)
 
 
 class Indexer:
-    """Moves committed changes from the queue into the index of one service."""
+    """Applies committed changes from the log to the index of one host."""
 
     def __init__(self, database: Database, index: PageIndex) -> None:
         self.database = database
@@ -36,8 +51,54 @@ class Indexer:
         self._rebuild_pending = False  # this process reset the index and owes it a rebuild
         self.rebuilding = False  # a full rebuild is running in this process (reported by /health)
 
+    # -- the position the index folder remembers -------------------------------------------------
+
+    @property
+    def _position_path(self) -> Path:
+        return self.index.directory / POSITION_FILE
+
+    def position(self) -> Position | None:
+        """The log position the index reflects; None when the folder has none (a new or foreign index)."""
+        try:
+            return Position.from_json(json.loads(self._position_path.read_text()))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError):
+            log.warning("the search index's log position in %s is unreadable: it will be rebuilt",
+                        self._position_path)
+            return None
+
+    def _save(self, position: Position) -> None:
+        """Write the position atomically (a reader never sees half a file)."""
+        handle, name = tempfile.mkstemp(prefix=POSITION_FILE + ".", dir=self.index.directory)
+        with os.fdopen(handle, "w") as temporary:
+            json.dump(position.to_json(), temporary)
+        os.replace(name, self._position_path)
+
+    @contextmanager
+    def _turn(self, wait: float = 0.0) -> Iterator[bool]:
+        """This host's turn to follow the log (True), or False when another process has it for longer than `wait`."""
+        self.index.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.index.directory / TURN_FILE, "a+b") as handle:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        yield False
+                        return
+                    time.sleep(0.05)
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    # -- rounds ----------------------------------------------------------------------------------
+
     def step(self) -> None:
-        """One round of the background loop: repair a deleted or damaged index, then drain the queue."""
+        """One round of the background loop: repair a deleted or damaged index, then follow the log."""
         if self.index.damaged or self._rebuild_pending or not self.index.exists():
             self.repair()
         self.drain()
@@ -58,33 +119,45 @@ class Indexer:
         self.index.damaged = False
 
     def drain(self, batch: int = DRAIN_BATCH) -> int:
-        """Index every queued page; returns how many entries were processed (0 if another holds the lock)."""
+        """Apply every change logged since the index's position; returns how many log rows were applied
+        (0 when another process of the host is following or holds the index)."""
         processed = 0
-        while True:
-            with self.database.transaction(write=False) as session:
-                entries = queue.pending(session, batch)
-                if not entries:
+        with self._turn() as mine:
+            if not mine:
+                return 0
+            follower = LogFollower(position=self.position() or Position())
+            while True:
+                with self.database.transaction(write=False) as session:
+                    ids = follower.pending_ids(session)[:batch]
+                    if not ids:
+                        return processed
+                    changes = list(session.scalars(select(Change).where(Change.id.in_(ids))))
+                    page_ids = sorted(log_reach.pages_reached(session, changes))
+                    docs, removed = documents.documents_for(session, page_ids)
+                try:
+                    if page_ids:
+                        self.index.apply(docs, removed)
+                except IndexBusy:
                     return processed
-                docs, removed = documents.documents_for(session, sorted({page_id for _, page_id in entries}))
-            try:
-                self.index.apply(docs, removed)
-            except IndexBusy:
-                return processed
-            with self.database.transaction(write=True) as session:
-                queue.forget(session, [entry_id for entry_id, _ in entries])
-            processed += len(entries)
+                follower.applied(ids)
+                self._save(follower.position)
+                processed += len(ids)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Re-index every live page from the database, replacing the whole index in one commit."""
         self.rebuilding = True
         try:
-            return self._rebuild(progress)
+            with self._turn(wait=REBUILD_WAIT_SECONDS) as mine:
+                if not mine:
+                    raise IndexBusy(str(self.index.directory))
+                return self._rebuild(progress)
         finally:
             self.rebuilding = False
 
     def _rebuild(self, progress: Progress | None) -> int:
+        follower = LogFollower()
         with self.database.transaction(write=False) as session:
-            covered = queue.all_entry_ids(session)  # what this rebuild makes redundant
+            follower.start_here(session)  # first: what commits during the rebuild is applied afterwards
             total = session.scalar(rights.all_live_pages(func.count())) or 0
 
             def batches():
@@ -96,26 +169,24 @@ class Indexer:
                         progress(done, total)
 
             count = self.index.rebuild(batches())
-        with self.database.transaction(write=True) as session:
-            queue.forget(session, covered)
+        self._save(follower.position)
         return count
 
     def ensure_ready(self) -> None:
-        """At start-up: build a missing index from the database, then drain what crashes left queued."""
+        """At start-up: build a missing index (or one that does not know its log position) from the database,
+        then apply what was logged since."""
         if not self.index.intact():  # a full read, so damaged files are found before anyone searches
             try:
                 self.repair(first_start=True)
             except IndexBusy:
                 return  # another process is building it
-        elif self.index.is_empty():
-            with self.database.transaction(write=False) as session:
-                has_pages = session.scalar(rights.all_live_pages(Page.id).limit(1)) is not None
-            if has_pages:
-                try:
-                    log.info("search index is empty: rebuilding it from the database")
-                    self.rebuild()
-                except IndexBusy:
-                    return  # another process is building it
+        elif self.position() is None:
+            try:
+                log.info("search index at %s has no log position: rebuilding it from the database",
+                         self.index.directory)
+                self.rebuild()
+            except IndexBusy:
+                return  # another process is building it
         self.drain()
 
     # -- the background loop of a server process -------------------------------------------------
@@ -129,7 +200,7 @@ class Indexer:
         self._loop.start()
 
     def wake(self) -> None:
-        """Drain now (after a commit that queued pages) instead of at the next poll."""
+        """Follow the log now (after a commit) instead of at the next poll."""
         self._loop.wake()
 
     def stop(self, timeout: float = 10.0) -> None:

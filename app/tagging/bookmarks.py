@@ -8,9 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import space_service
-from app.auth.models import User
+from app.auth.models import Space, User
 from app.auth.rights import Right, readable_pages
+from app.pages import events as page_events
 from app.pages import service as page_service
+from app.pages.events import PageChanged
+from app.pages.exceptions import SourceAlreadyBookmarked
 from app.pages.models import Page
 from app.tagging import page_tags
 from app.tagging.exceptions import DuplicateBookmark
@@ -70,3 +73,25 @@ def bookmarks(session: Session, user: User, *, space_id: int | None, dead: bool 
         query = query.where(Page.id < after)
     return [(page, bookmark) for page, bookmark in session.execute(query.order_by(Page.id.desc()).limit(limit))]
 
+
+
+def keep_one_url_per_space(session: Session, event: PageChanged) -> None:
+    """A bookmark page moved to another space keeps the one-URL-per-space rule there (a page-write subscriber)."""
+    if event.kind != page_events.MOVED or event.from_space_id in (None, event.space_id):
+        return
+    bookmark = session.get(Bookmark, event.page_id)
+    if bookmark is None:
+        return
+    clash = session.scalar(select(Bookmark.page_id).where(Bookmark.space_id == event.space_id,
+                                                          Bookmark.url_key == bookmark.url_key))
+    if clash is not None:
+        target = session.get(Space, event.space_id)
+        raise SourceAlreadyBookmarked(f"'{target.key if target else event.space_id}' already bookmarks "
+                                      f"{bookmark.url} (page {clash}); rate or tag that one instead of moving "
+                                      "this one.", existing_page_id=clash)
+    bookmark.space_id = event.space_id
+
+
+def register() -> None:
+    """At start-up: page moves check the bookmark rule in the same transaction."""
+    page_events.subscribe("tagging.bookmark-url-per-space", keep_one_url_per_space)

@@ -23,7 +23,6 @@ from app.pages.service import PageAccess
 from app.topics import service as topics
 from app.topics.models import TopicConcept, TopicStatus
 from app.quality.models import PageMaturity
-from app.search import queue as search_queue
 from app.annotations.models import PageAnnotation
 from app.tagging.exceptions import PageTagNotFound
 from app.tagging.models import PageTag
@@ -70,7 +69,6 @@ def tag_page(session: Session, user: User, access: PageAccess, topic: TopicConce
         return False
     changelog.record(session, "page.tagged", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      summary=f"Tagged with {topic.label}", topic_id=topic.id, topic=topic.label)
-    search_queue.enqueue(session, [page.id], "page.tagged")
     return True
 
 
@@ -83,7 +81,6 @@ def untag_page(session: Session, user: User, access: PageAccess, topic: TopicCon
     session.execute(delete(PageTag).where(PageTag.id.in_(ids)))
     changelog.record(session, "page.untagged", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      summary=f"Removed tag {topic.label}", topic_id=topic.id, topic=topic.label)
-    search_queue.enqueue(session, [page.id], "page.untagged")
 
 
 def _my_tags(session: Session, page_id: int, user_id: int, topic_id: int) -> list[int]:

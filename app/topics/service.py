@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import changelog
 from app.auth.models import User
 from app.db import utcnow
 from app.topics.exceptions import (
@@ -325,11 +326,15 @@ def usage(session: Session, topic_ids: Iterable[int] | None = None) -> dict[int,
 
 def record(session: Session, actor: User | None, action: str, topic: TopicConcept | None, summary: str,
            other: TopicConcept | None = None, **details: Any) -> TopicChange:
-    """Append one change to the scheme's log (inside the caller's transaction)."""
+    """Append one change to the scheme's log, and to the change log the derived stores follow (pages show
+    topic labels and IRIs), inside the caller's transaction."""
     change = TopicChange(actor_id=actor.id if actor else None, action=action, concept_id=topic.id if topic else None,
                          other_concept_id=other.id if other else None, summary=summary[:500], details=details,
                          at=utcnow())
     session.add(change)
+    topic_ids = [t.id for t in (topic, other) if t is not None]
+    changelog.record(session, f"topic.{action}"[:40], actor_id=actor.id if actor else None, summary=summary,
+                     topic_ids=topic_ids)
     return change
 
 

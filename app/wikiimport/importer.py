@@ -447,11 +447,9 @@ class _PageImport:
             saved: Revision | None = pages.current_revision(self.session, target)
         else:
             access = pages.get_access(self.session, user, target.id, need=Right.edit)  # the one rights rule
-            outcome = pages.edit_page(
-                self.session, user, access, content=result.markdown, categories=[], summary=summary,
-                minor=revision.minor, base_revision_id=target.current_revision_id or 0, on_conflict="fail",
-                annotations=result.structured,
-            )
+            outcome = pages.edit_page(self.session, user, access, pages.PageEdit(
+                target.current_revision_id or 0, result.markdown, [], result.structured, summary, revision.minor,
+                on_conflict="fail"))
             saved = outcome.revision if outcome.changed else None
         if saved is None:
             self.counts["revisions_without_changes"] += 1

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import pyshacl
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
@@ -509,7 +510,6 @@ def validate(data_ttl: str) -> tuple[bool, Graph]:
     Merged, not passed as pyshacl's ont_graph: that copies only class and property axioms, not
     the SKOS concepts whose types and schemes sh:class and the topic check look at.
     """
-    pyshacl = pytest.importorskip("pyshacl")
     data = vocabulary() + Graph().parse(data=data_ttl, format="turtle")
     conforms, report, _text = pyshacl.validate(
         data, shacl_graph=parsed("shapes.ttl"), inference="none", allow_warnings=False, advanced=False,
@@ -536,7 +536,6 @@ def message_for(path: URIRef, shape: URIRef = LMI.PageShape) -> Literal:
 
 
 def test_shapes_graph_is_valid_shacl_and_every_shape_is_named_with_a_message() -> None:
-    pyshacl = pytest.importorskip("pyshacl")
     shapes = parsed("shapes.ttl")
     conforms, _report, text = pyshacl.validate(shapes, shacl_graph=shapes, meta_shacl=True)
     assert conforms, text

@@ -6,6 +6,7 @@ and on PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,8 +34,10 @@ class Live:
     space_id: int
 
 
-@pytest.fixture
-def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Live]:
+@pytest.fixture(scope="module")
+def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Live]:
+    """One server per database for the module: each test races on a page of its own."""
+    tmp_path = tmp_path_factory.mktemp("concurrent-saves")
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         users, tokens = users_with_tokens(session, WRITERS, "writer")
@@ -48,9 +51,12 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Liv
         database.dispose()
 
 
+_titles = itertools.count(1)
+
+
 def _create(live: Live) -> dict:
     response = httpx.post(f"{live.server.url}/api/pages", headers=_auth(live.tokens[0]), json={
-        "space_id": live.space_id, "title": "Shared page", "content": "\n\n".join(LINES)})
+        "space_id": live.space_id, "title": f"Shared page {next(_titles)}", "content": "\n\n".join(LINES)})
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -66,9 +66,8 @@ def _page_with_history(session: Session, world: World, space: Space) -> Page:
     owner = world.people["owner"].user
     page = make_page(session, owner, space, content="Line one\nLine two\n")
     access = page_service.get_access(session, owner, page.id)
-    page_service.edit_page(session, owner, access, content="Line one\nLine two changed\n", categories=None,
-                           summary="second", minor=False, base_revision_id=page.current_revision_id,
-                           on_conflict="fail")
+    page_service.edit_page(session, owner, access, page_service.PageEdit(
+        page.current_revision_id, "Line one\nLine two changed\n", summary="second", on_conflict="fail"))
     make_page(session, owner, space, content=f"See [[{page.title}]] and [[Not written yet]].\n")
     session.commit()
     return page

@@ -88,9 +88,8 @@ def test_a_save_landing_while_an_edit_was_worked_out_is_merged_under_the_turn(cl
     def colleague_saves() -> None:  # Bob's save lands after Alice's edit was typed, before her write turn
         with database.session(write=True) as other:
             access = page_service.get_access(other, bob.user, page["id"])
-            outcome = page_service.edit_page(
-                other, bob.user, access, content=BRIEF.replace("first.", "first, then level 2."), categories=None,
-                summary="", minor=False, base_revision_id=base, on_conflict="merge")
+            outcome = page_service.edit_page(other, bob.user, access, page_service.PageEdit(
+                base, BRIEF.replace("first.", "first, then level 2."), on_conflict="merge"))
             other.commit()
             landed.append(outcome.revision.id)
 

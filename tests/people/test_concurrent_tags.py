@@ -17,8 +17,10 @@ from tests.live_server import LiveServer, all_at_once
 TAGGERS = 8
 
 
-@pytest.fixture
-def live(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[dict]:
+@pytest.fixture(scope="module")
+def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict]:
+    """One server per database for the module (the tests tag different topics)."""
+    tmp_path = tmp_path_factory.mktemp("concurrent-tags")
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         skos.seed(session)
@@ -55,6 +57,8 @@ def test_one_tagger_tagging_at_once_keeps_one_current_tag_with_history(live):
     responses = all_at_once([_tag(live, token, person, topic="Apprenticeships", level=1 + n % 5)
                               for n in range(TAGGERS)])
     assert {r.status_code for r in responses} <= {200, 201} and [r.status_code for r in responses].count(201) == 1
+    [topic_id] = {r.json()["topic"]["id"] for r in responses}
     with live["database"].transaction(write=False) as session:
-        rows = session.scalars(select(PersonTag).where(PersonTag.person_id == person)).all()
+        rows = session.scalars(select(PersonTag).where(PersonTag.person_id == person,
+                                                       PersonTag.concept_id == topic_id)).all()
     assert sum(r.superseded_at is None for r in rows) == 1 and len(rows) >= 5

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import MemberRole, Visibility
 from app.db import Database
@@ -29,7 +29,9 @@ from app.pages.models import Page, Revision
 from app.people.models import PersonTag
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
-from app.search.models import SearchQueueEntry
+from app.changelog import LogFollower
+from app.search.index import PageIndex
+from app.search.indexer import Indexer
 from app.topics import skos
 from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space, person_ids, users_with_tokens
@@ -206,9 +208,10 @@ def check_derived_stores_catch_up(setup: Setup, heads: dict[int, int]) -> None:
                 break
             assert time.monotonic() < deadline, f"not caught up: search {found}, sparql {current} != {heads}"
             time.sleep(0.2)
+        indexer = Indexer(setup.database, PageIndex(setup.data_dir / "search"))  # reads the host's position only
         with setup.database.transaction(write=False) as session:
-            while session.scalar(select(func.count()).select_from(SearchQueueEntry)):
-                assert time.monotonic() < deadline, "the search queue was not emptied"
+            while (position := indexer.position()) is None or LogFollower(position=position).backlog(session):
+                assert time.monotonic() < deadline, "the search index did not reach the end of the log"
                 time.sleep(0.2)
                 session.rollback()
     finally:

@@ -1,4 +1,4 @@
-"""What search tests share: drain the queue as a server's indexer would, and ask the API."""
+"""What search tests share: follow the log as a server's indexer would, and ask the API."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.factories import Person
 
 
 def index_now(client: TestClient) -> int:
-    """Drain the search queue (servers do this in the background; tests do it on their connection)."""
+    """Apply the logged changes to the index (servers do this in the background; tests on their connection)."""
     return client.app.state.indexer.drain()
 
 

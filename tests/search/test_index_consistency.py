@@ -1,4 +1,5 @@
-"""The index follows the database: durable queue, crash between commit and indexing, rebuild, one writer."""
+"""The index follows the change log from its own position: crash between commit and indexing, rebuild, one writer,
+two hosts with their own index folders."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Visibility
-from app.search import queue
+from app.changelog import Change, LogFollower, Position
 from app.search.index import IndexBusy, IndexDocument, PageIndex, SearchRequest
 from app.search.indexer import Indexer
-from app.search.models import SearchQueueEntry
 from tests.factories import make_page, make_person, make_space
 from tests.search.helpers import index_now, search, titles
 
@@ -27,15 +27,17 @@ def space(session: Session, author):
     return make_space(session, author.user, Visibility.organisation)
 
 
-def queued_pages(session: Session) -> list[int]:
-    return list(session.scalars(select(SearchQueueEntry.page_id).order_by(SearchQueueEntry.id)))
+def queued_pages(session: Session, indexer: Indexer) -> list[int]:
+    """Pages of the log rows the index folder's position has not applied yet."""
+    ids = LogFollower(position=indexer.position() or Position()).pending_ids(session)
+    return list(session.scalars(select(Change.page_id).where(Change.id.in_(ids)).order_by(Change.id)))
 
 
-def test_changes_wait_in_the_queue_until_indexed(client, session, author, space):
+def test_changes_wait_in_the_log_until_indexed(client, session, author, space):
     page = make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
-    assert page.id in queued_pages(session)
+    assert page.id in queued_pages(session, client.app.state.indexer)
     index_now(client)
-    assert queued_pages(session) == []
+    assert queued_pages(session, client.app.state.indexer) == []
     assert titles(search(client, author, "shop")) == ["Retail jobs"]
 
 
@@ -51,22 +53,23 @@ def test_a_crash_between_commit_and_index_loses_nothing(client, session, author,
     with pytest.raises(RuntimeError):
         indexer.drain()
     monkeypatch.undo()
-    assert queued_pages(session), "the entry must survive a failed indexing"
+    assert queued_pages(session, indexer), "the position must not pass a failed indexing"
     assert search(client, author, "shop")["total"] == 0
-    # next start-up (or the next round of the loop) drains it
+    # next start-up (or the next round of the loop) applies it
     client.app.state.indexer.ensure_ready()
-    assert queued_pages(session) == []
+    assert queued_pages(session, indexer) == []
     assert titles(search(client, author, "shop")) == ["Retail jobs"]
 
 
-def test_an_index_committed_before_the_queue_was_cleared_is_simply_redone(client, session, author, space, monkeypatch):
+def test_an_index_committed_before_its_position_was_saved_is_simply_redone(client, session, author, space,
+                                                                           monkeypatch):
     make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
     indexer = client.app.state.indexer
-    monkeypatch.setattr(queue, "forget", lambda session, ids: (_ for _ in ()).throw(RuntimeError("crash")))
+    monkeypatch.setattr(indexer, "_save", lambda position: (_ for _ in ()).throw(RuntimeError("crash")))
     with pytest.raises(RuntimeError):
         indexer.drain()
     monkeypatch.undo()
-    assert queued_pages(session)  # indexed, but the queue does not know it yet
+    assert queued_pages(session, indexer)  # indexed, but the position does not say so yet
     index_now(client)  # indexing again is harmless: no duplicate hit
     result = search(client, author, "shop")
     assert result["total"] == 1 and titles(result) == ["Retail jobs"]
@@ -90,24 +93,24 @@ def test_a_deleted_index_is_rebuilt_with_the_same_answers(client, session, autho
     assert after == before
 
 
-def test_a_rebuild_covers_what_was_queued_and_keeps_what_came_after(client, session, author, space):
+def test_a_rebuild_covers_what_was_logged_and_keeps_what_came_after(client, session, author, space):
     make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
     indexer: Indexer = client.app.state.indexer
     assert indexer.rebuild() == 1
-    assert queued_pages(session) == []
+    assert queued_pages(session, indexer) == []
     later = make_page(session, author.user, space, "Retail pay", "Shop pay.")
-    assert queued_pages(session) == [later.id]
+    assert set(queued_pages(session, indexer)) == {later.id}
     index_now(client)
     assert search(client, author, "shop")["total"] == 2
 
 
-def test_one_writer_at_a_time_the_other_leaves_the_queue_alone(client, session, author, space):
+def test_one_writer_at_a_time_the_other_leaves_the_position_alone(client, session, author, space):
     make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
     other_process = PageIndex(client.app.state.page_index.directory)  # same folder, as a second server would
     holder = other_process.open().writer()
     try:
         assert client.app.state.indexer.drain() == 0
-        assert queued_pages(session), "the queue keeps the work while another process writes"
+        assert queued_pages(session, client.app.state.indexer), "the log keeps the work while another process writes"
     finally:
         holder.cancel()
     assert index_now(client) >= 1
@@ -116,6 +119,19 @@ def test_one_writer_at_a_time_the_other_leaves_the_queue_alone(client, session, 
     request = SearchRequest(text="shop", readable_spaces=frozenset({space.id}))
     assert other_process.search(request).total == 1
     other_process.close()
+
+
+def test_two_hosts_with_their_own_index_folders_both_index_every_change(client, session, author, space, tmp_path):
+    """Nothing is consumed: the host that applies a change first leaves it for the other (the scale-out bug)."""
+    page = make_page(session, author.user, space, "Retail jobs", "Shop floor work.")
+    first = client.app.state.indexer
+    second = Indexer(client.app.state.database, PageIndex(tmp_path / "other-host"))
+    assert first.drain() >= 1
+    assert second.drain() >= 1, "the second host's index must apply the rows the first one already applied"
+    request = SearchRequest(text="shop", readable_spaces=frozenset({space.id}))
+    assert [hit.page_id for hit in second.index.search(request).hits] == [page.id]
+    assert first.position() == second.position()
+    second.index.close()
 
 
 def doc(page_id: int, title: str, body: str = "body") -> IndexDocument:

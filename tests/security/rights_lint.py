@@ -30,7 +30,7 @@ SCOPED_MODELS = {
     "Rating": "rating", "PageMaturity": "page_maturity", "MaturitySnapshot": "maturity_snapshot",
     "Approval": "approval", "PageView": "page_view", "PageTag": "page_tag", "Bookmark": "bookmark",
     "PersonTag": "person_tag (evidence_page_id)", "ImportedRevision": "imported_revision",
-    "Change": "change_log", "Webhook": "webhook (space-scoped hooks)", "SearchQueueEntry": "search_queue",
+    "Change": "change_log", "Webhook": "webhook (space-scoped hooks)",
 }
 # Tables with a page, revision or space column that are not about what a page says (checked by a test).
 NOT_SCOPED = {
@@ -47,6 +47,7 @@ IN_HAND_KEYS = {"id", "page_id", "revision_id", "current_revision_id", "space_id
 STORE_MODULES = {
     "app/search/documents.py": "builds the search index from every live page",
     "app/search/indexer.py": "rebuilds the search index",
+    "app/log_reach.py": "which pages a logged change reaches, for the search index and the SPARQL store",
     "app/linkeddata/store.py": "the SPARQL store keeps every page's graph; the endpoint picks the readable ones",
     "app/linkeddata/export.py": "page facts for the store and for dumps (a dump asks readable_pages)",
     "app/linkeddata/dump.py": "`mature dump --all`, an operator's backup (HTTP dumps ask readable_pages)",
@@ -62,7 +63,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "derived stores that follow the change log and keep every page; their answers apply the rule "
     "(the index filters by readable spaces, SPARQL by readable graphs, webhooks by webhook_may_receive, "
     "feeds by FeedScope)": (
-        "app/search/documents.py", "app/search/queue.py", "app/linkeddata/store.py",
+        "app/search/documents.py", "app/log_reach.py", "app/linkeddata/store.py",
         "app/linkeddata/export.py:page_facts", "app/linkeddata/export.py:_tagged_topics",
         "app/following/dispatch.py", "app/following/events.py", "app/following/feed.py:event_reads"),
     "batch helpers over pages, revisions or rows the caller already holds through a builder or "

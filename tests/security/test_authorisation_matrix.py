@@ -24,13 +24,12 @@ from sqlalchemy import select
 
 from app.auth.models import MemberRole, Role, Visibility
 from app.auth.rights import Right, right_in_space
-from app.config import Settings
 from app.main import create_app
 from app.pages.models import Page
 from app.people.models import Person as PersonRow
 from app.topics import skos
 from app.topics.models import TopicConcept
-from tests.conftest import TransactionalDatabase, settings_for
+from tests.conftest import TransactionalDatabase, openapi_document, settings_for
 from tests.factories import Person, make_page, make_person, make_space, personal_space
 
 ROLES = (Role.adviser, Role.manager, Role.admin)
@@ -508,7 +507,7 @@ PREPARE = {"scheme": _scheme, "tokens": _tokens, "members": _members, "page_tags
 
 
 def operations() -> list[tuple[str, str]]:
-    schema = create_app(Settings(env="test", secret_key="x" * 40)).openapi()
+    schema = openapi_document()
     return [(method.upper(), path) for path, item in schema["paths"].items() for method in item
             if method in {"get", "post", "put", "patch", "delete"}]
 

@@ -18,9 +18,10 @@ from app.errors import TOO_LARGE, _all_models
 from app.main import create_app
 from app.schema import RequestSchema
 from app.uploads import UploadTooLarge
+from tests.conftest import openapi_document
 from tests.factories import Person, make_person, make_space, post_page
 
-SPEC = create_app(Settings(env="test", secret_key="x" * 40)).openapi()
+SPEC = openapi_document()
 COMPONENTS = SPEC["components"]["schemas"]
 
 

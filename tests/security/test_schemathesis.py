@@ -22,13 +22,12 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind, Visibility
-from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
 from app.topics import skos
-from tests.conftest import SECRET, settings_for
+from tests.conftest import SECRET, openapi_document, settings_for
 
-schema = schemathesis.openapi.from_dict(create_app(Settings(env="test", secret_key="x" * 40)).openapi())
+schema = schemathesis.openapi.from_dict(openapi_document())
 _names = itertools.count(1)
 
 

@@ -30,11 +30,11 @@ from sqlalchemy import Connection, Engine
 from app import schema_migrations
 from app.auth import service as account_service
 from app.auth.models import Role, TokenKind, Visibility
-from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
 from app.topics import skos
-from tests.conftest import BACKENDS, SECRET, TransactionalDatabase, fresh_database_url, settings_for
+from tests.conftest import (BACKENDS, SECRET, TransactionalDatabase, fresh_database_url, openapi_document,
+                            settings_for)
 
 SLOWEST_SECONDS = 10
 MUST_REACH = {("POST", "/api/pages/{page_id}/move"), ("POST", "/api/admin/imports/mediawiki")}
@@ -46,7 +46,7 @@ RUN = settings(max_examples=8, stateful_step_count=8, deadline=None, derandomize
 SEQUENCES = (r"^/api/(pages(/\{page_id\}(/(move|revert|restore|revisions|revisions/\{revision_id\}|diff|backlinks))?)?"
              r"|spaces(/\{space_id\}(/(pages/\{title\}|wanted-pages))?)?|admin/imports/mediawiki)$")
 schema = schemathesis.openapi.from_dict(
-    create_app(Settings(env="test", secret_key="x" * 40)).openapi()).include(path_regex=SEQUENCES)
+    openapi_document()).include(path_regex=SEQUENCES)
 CREATE_PAGE, CREATE_SPACE = schema["/api/pages"]["POST"], schema["/api/spaces"]["POST"]
 
 
