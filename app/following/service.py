@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.models import Space, User
-from app.auth.rights import readable_pages, readable_space_ids
+from app.auth.rights import readable_pages, readable_space_ids, readable_spaces
 from app.db import upsert, utcnow
 from app.following.exceptions import FollowNotFound, InvalidFollow
 from app.following.models import FeedState, Follow, FollowKind, FollowState
@@ -246,10 +246,10 @@ def follow_reads(session: Session, user: User, keys: list[FollowKey]) -> list[Fo
         select(Follow).where(Follow.user_id == user.id, Follow.state == FollowState.following))}
     ids = {kind: {key.target_id for key in keys if key.kind is kind} for kind in FollowKind}
     labels: dict[FollowKind, dict[int, str]] = {
-        FollowKind.page: dict(session.execute(select(Page.id, Page.title).where(Page.id.in_(ids[FollowKind.page])))
-                              .all()),
-        FollowKind.space: dict(session.execute(select(Space.id, Space.name).where(Space.id.in_(ids[FollowKind.space])))
-                               .all()),
+        FollowKind.page: dict(session.execute(readable_pages(user, Page.id, Page.title, with_deleted=True)
+                                              .where(Page.id.in_(ids[FollowKind.page]))).all()),
+        FollowKind.space: dict(session.execute(readable_spaces(user, Space.id, Space.name)
+                                               .where(Space.id.in_(ids[FollowKind.space]))).all()),
         FollowKind.topic: dict(session.execute(select(TopicConcept.id, TopicConcept.label)
                                                .where(TopicConcept.id.in_(ids[FollowKind.topic]))).all()),
         FollowKind.person: {p.id: p.name for p in people_service.person_reads(session, user, list(session.scalars(
