@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -249,19 +250,9 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def load_models() -> type[Base]:
-    """Import every model module so `Base.metadata` knows all tables (Alembic, tests)."""
-    import app.auth.models  # noqa: F401
-    import app.changelog  # noqa: F401
-    import app.following.models  # noqa: F401
-    import app.pages.models  # noqa: F401
-    import app.people.models  # noqa: F401
-    import app.topics.models  # noqa: F401
-    import app.quality.models  # noqa: F401
-    import app.reports.models  # noqa: F401
-    import app.security.models  # noqa: F401
-    import app.tagging.models  # noqa: F401
-    import app.annotations.models  # noqa: F401
-    import app.wikiimport.models  # noqa: F401
-
-    return Base
+def upsert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that takes ON CONFLICT clauses (`on_conflict_do_nothing`, `on_conflict_do_update`), built for the
+    session's database: the two dialects spell the same statement with their own constructs."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

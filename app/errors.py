@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.schema import Schema
 from app.write_queue import WriterBusy
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """An RFC 9457 problem document.
 
     Some problems carry extension members: `errors` (422, one entry per invalid field), `page_id` (409 when a
@@ -205,7 +206,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# Plainer words for the refusals of app.request_schema (strict scalars, unknown fields) than pydantic's own.
+# Plainer words for the refusals of app.schema (strict scalars, unknown fields) than pydantic's own.
 _MESSAGES = {
     "int_type": "Give a whole number such as 4, not in quotes (true, false, \"4\" and 4.0 are not whole numbers)",
     "int_from_float": "Give a whole number such as 4 (4.5 is not one)",
@@ -286,7 +287,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)  # not in an except block
         return problem_response(
             request, 500, "Internal server error",
             "Something went wrong on our side and nothing was changed. The error has been logged.",

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.annotations.ontology import get_ontology
 from app.auth.router import router as accounts_router
 from app.auth.space_router import router as spaces_router
 from app.config import Settings
@@ -21,12 +22,14 @@ from app.observers import register_all
 from app.errors import document_problems, install_problem_handlers, problem_responses
 from app.following.dispatch import WebhookWorker
 from app.following.router import router as following_router
-from app.operations.health import Health, report as health_report
+from app.linkeddata.export import page_document
+from app.linkeddata.router import graph_store
+from app.linkeddata.router import router as linkeddata_router
+from app.operations.health import Health
+from app.operations.health import report as health_report
 from app.pages.router import router as pages_router
 from app.people.router import router as people_router
-from app.topics.router import IMPORT_LIMIT, router as topics_router
-from app.wikiimport.router import DUMP_LIMIT, router as wikiimport_router
-from app.topics.skos import seed_topic_scheme
+from app.people.service import seed_topic_scheme
 from app.quality.router import router as quality_router
 from app.quality.usage import ViewCounter
 from app.reports.router import router as reports_router
@@ -36,10 +39,11 @@ from app.search.router import router as search_router
 from app.security.body_limit import BodyLimit
 from app.security.headers import SecurityHeaders
 from app.tagging.router import router as tagging_router
+from app.topics.router import IMPORT_LIMIT
+from app.topics.router import router as topics_router
 from app.widgets.router import router as widgets_router
-from app.annotations.ontology import get_ontology
-from app.linkeddata.router import graph_store
-from app.linkeddata.router import router as linkeddata_router
+from app.wikiimport.router import DUMP_LIMIT
+from app.wikiimport.router import router as wikiimport_router
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +127,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.graph_store = None  # the SPARQL store, built from the database on first use
+    app.state.page_document = page_document  # pages' RDF representation, supplied by linked data
     app.state.secret_key = secret_key
     app.state.page_index = PageIndex(settings.data_dir / "search")
     app.state.view_counter = ViewCounter(flush_seconds=settings.usage_flush_seconds)

@@ -10,6 +10,14 @@ FORMAT_ALIASES = {
     "nt": "application/n-triples", "ntriples": "application/n-triples", "nq": "application/n-quads",
     "nquads": "application/n-quads", "trig": "application/trig",
 }
+# The RDF media types offered, each with its serialiser's format name (rdflib's names).
+RDF_FORMATS = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/n-triples": "nt",
+}
+DATASET_FORMATS = {"application/n-quads": "nquads", "application/trig": "trig"}
 
 
 class NotAcceptable(ProblemError):

@@ -12,27 +12,29 @@ from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ProblemError
+from app.schema import Schema
 
 T = TypeVar("T")
 
 MAX_LIMIT = 200
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Schema, Generic[T]):
     """One page of a list; follow `next` (or pass `next_cursor` as `cursor`) for the next."""
 
     def _examples(schema: dict[str, Any], model: type[BaseModel]) -> None:  # type: ignore[misc]
         """OpenAPI example of `Page[Item]`: the item model's own examples, with the links to the next page."""
         args = model.__pydantic_generic_metadata__["args"]
         item = args[0] if args else None
-        is_model = isinstance(item, type) and issubclass(item, BaseModel)
-        extra = item.model_config.get("json_schema_extra") if is_model else None
+        if not (isinstance(item, type) and issubclass(item, BaseModel)):
+            return
+        extra = item.model_config.get("json_schema_extra")
         items = extra.get("examples") if isinstance(extra, dict) else None
-        if not items:
+        if not isinstance(items, list) or not items:
             return
         # Where each list lives and what its cursor holds (see the list endpoints' `page_of` keys; the lists
         # paged by position, `page_at`, hold ["at", where the next page starts]).
-        at = lambda shown: ["at", len(shown)]  # noqa: E731
+        at = lambda shown: ["at", len(shown)]
         lists: dict[str, tuple[str, Any]] = {
             "UserRead": ("/api/users", lambda shown: [shown[-1]["username"]]),
             "PageListItem": ("/api/pages", lambda shown: [shown[-1]["title"].casefold(), shown[-1]["id"]]),
@@ -98,7 +100,7 @@ def position(cursor: str | None, offset: int = 0) -> int:
         return offset
     if values[0] != "at" or values[1] < 0:
         raise InvalidCursor("The cursor is not one this API gave out; start again without `cursor`.")
-    return values[1]
+    return int(values[1])
 
 
 def page_at(request: Request, items: Sequence[T], limit: int, start: int) -> Page[T]:

@@ -312,7 +312,7 @@ def big_save_scenario(options: argparse.Namespace) -> None:
     import big_save
 
     sizes = [options.lines]
-    if big_save.DEFAULT_ALLOWED and big_save.DEFAULT_ALLOWED < options.lines:
+    if big_save.DEFAULT_ALLOWED and options.lines > big_save.DEFAULT_ALLOWED:
         sizes += [big_save.DEFAULT_ALLOWED + 1, big_save.DEFAULT_ALLOWED]
     for kind in options.database.split(","):
         result = big_save.run(kind.strip(), None, sizes)

@@ -43,20 +43,19 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from corpus import load_corpus  # noqa: E402
-from serving import mature_command, percentile_ms, running_server  # noqa: E402
+from corpus import load_corpus
+from serving import mature_command, percentile_ms, running_server
 
-from app.search.index import IndexDocument, PageIndex, SearchRequest  # noqa: E402
-from app.annotations.ontology import get_ontology  # noqa: E402
-from app.annotations.vocabulary import LMI  # noqa: E402
+from app.annotations.ontology import get_ontology
+from app.annotations.vocabulary import LMI
+from app.search.index import IndexDocument, PageIndex, SearchRequest
 
 SPACES = 20
 READABLE = frozenset(range(1, 16))
 PHASES = ["expressing_ideas", "appropriating", "distributing", "formalising", "piloting", "standardising"]
 CATEGORIES = ["Sector profile", "Progression route", "Pay", "Apprenticeships", "Young people", "LMI sources",
               "Skills shortages", "Local labour market", "Qualifications", "Green jobs"]
-STOP = set("the and for that with this from have are was were been has into their they which would will "
-           "there about more also than other what when where these those such some them only over most".split())
+STOP = {"the", "and", "for", "that", "with", "this", "from", "have", "are", "was", "were", "been", "has", "into", "their", "they", "which", "would", "will", "there", "about", "more", "also", "than", "other", "what", "when", "where", "these", "those", "such", "some", "them", "only", "over", "most"}
 
 
 def corpus_sentences() -> list[str]:
@@ -99,7 +98,7 @@ def queries(count: int, seed: int = 11) -> list[str]:
     return sorted(found)
 
 
-def timed(function, *args):  # noqa: ANN001, ANN201
+def timed(function, *args):
     start = time.perf_counter()
     result = function(*args)
     return result, time.perf_counter() - start

@@ -29,25 +29,25 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import load_corpus  # noqa: E402
-from lmi_pages import REGIONS, SECTORS  # noqa: E402
+from corpus import load_corpus
+from lmi_pages import REGIONS, SECTORS
 
-from app import schema_migrations  # noqa: E402
-from app.auth import service as account_service  # noqa: E402
-from app.auth import space_service  # noqa: E402
-from app.auth.models import Role, Visibility  # noqa: E402
-from app.auth.schemas import SpaceCreate  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.db import Database, make_engine  # noqa: E402
-from app.wikiimport import convert  # noqa: E402
-from app.wikiimport.importer import import_dump  # noqa: E402
+from app import schema_migrations
+from app.auth import service as account_service
+from app.auth import space_service
+from app.auth.models import Role, Visibility
+from app.auth.schemas import SpaceCreate
+from app.config import Settings
+from app.db import Database, make_engine
+from app.wikiimport import convert
+from app.wikiimport.importer import import_dump
 
 AUTHORS = [f"Adviser {n}" for n in range(1, 21)]
 HEADER = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="en">
@@ -104,7 +104,7 @@ def wikitext(rng: random.Random, sentences: list[str], title: str, titles: list[
 def write_dump(path: Path, pages: int, revisions: int, rng: random.Random) -> int:
     corpus = [sentence for document in load_corpus() for sentence in document]
     titles = [f"Occupation {n:05d}" for n in range(pages)]
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2015, 1, 1, tzinfo=UTC)
     revision_id = 0
     with path.open("w", encoding="utf-8") as out:
         out.write(HEADER)

@@ -7,7 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 
 from app.config import Settings
-from app.db import load_models, make_engine
+from app.db import make_engine
+from app.metadata import load_models
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -9,7 +9,8 @@ from sqlalchemy import Engine, inspect
 
 from app import schema_migrations
 from app.config import Settings
-from app.db import load_models, make_engine
+from app.db import make_engine
+from app.metadata import load_models
 from tests.conftest import fresh_database_url, settings_for
 
 
@@ -39,7 +40,7 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path) -> N
     engine = make_engine(Settings(env="test", data_dir=tmp_path, secret_key="x" * 40))
     try:
         with engine.connect() as connection:
-            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
             assert pragma("journal_mode") == "wal"
             assert pragma("foreign_keys") == 1
             assert pragma("busy_timeout") == 10_000

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from app.pages.titles import InvalidTitle, normalise_title
 from app.annotations.ontology import Ontology, PropertySpec, ValueType
+from app.titles import InvalidTitle, normalise_title
 
 MAX_TEXT = 500
 CURRENCY_SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD"}

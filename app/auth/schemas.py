@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from app.auth.models import MemberRole, Role, SpaceKind, TokenKind, Visibility
-from app.auth.rights import Right
 from app.auth.security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from app.request_schema import RequestSchema
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-def _with_examples(*values: dict[str, Any]) -> ConfigDict:
-    """A schema's config with model-level OpenAPI examples (shown in /docs); keeps `from_attributes`.
-
-    Every example must validate against its own model (tests/test_openapi.py checks).
-    """
-    return ConfigDict(from_attributes=True, json_schema_extra={"examples": copy.deepcopy(list(values))})
-
+from app.schema import RequestSchema, Schema, with_examples
 
 # One small, consistent world for the examples: the North East team of a careers service.
 _ALICE = {"id": 3, "username": "alice", "display_name": "Alice Okafor"}
@@ -43,7 +28,7 @@ PASSWORD = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH,
 
 
 class LoginRequest(RequestSchema):
-    model_config = _with_examples({"username": "alice", "password": "mature-demo"})
+    model_config = with_examples({"username": "alice", "password": "mature-demo"})
 
     username: str = Field(min_length=1, max_length=64, examples=["alice"])
     password: str = Field(min_length=1, max_length=256, examples=["mature-demo"])
@@ -52,7 +37,7 @@ class LoginRequest(RequestSchema):
 class TokenIssued(Schema):
     """A new bearer token. The token itself is shown only this once."""
 
-    model_config = _with_examples(
+    model_config = with_examples(
         {  # POST /api/auth/token: a sign-in token, valid for the configured hours
             "id": 27,
             "access_token": "mat_e9Qg7V9vDccG6wyBScFFxwAuPnjM-JzVfGSoRaB-qoY",
@@ -74,7 +59,7 @@ class TokenIssued(Schema):
 
 
 class UserRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {**_ALICE, "role": "adviser", "is_active": True, "personal_space_id": None},
         {**_BEN, "role": "adviser", "is_active": True, "personal_space_id": None},
     )
@@ -88,7 +73,7 @@ class UserRead(Schema):
 
 
 class UserCreate(RequestSchema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"username": "alice", "display_name": "Alice Okafor", "role": "adviser", "password": "correct horse battery"},
     )
 
@@ -101,7 +86,7 @@ class UserCreate(RequestSchema):
 class UserUpdate(RequestSchema):
     """Admins may change anyone's role and activity; people may change their own name."""
 
-    model_config = _with_examples(
+    model_config = with_examples(
         {"display_name": "Alice Okafor-Reid"},
         {"role": "manager"},
         {"is_active": False},
@@ -124,7 +109,7 @@ class UserUpdate(RequestSchema):
 
 
 class OwnPasswordChange(RequestSchema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"current_password": "correct horse battery", "new_password": "kittiwakes nest on the tyne"})
 
     current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH,
@@ -133,14 +118,14 @@ class OwnPasswordChange(RequestSchema):
 
 
 class PasswordReset(RequestSchema):
-    model_config = _with_examples({"new_password": "kittiwakes nest on the tyne"})
+    model_config = with_examples({"new_password": "kittiwakes nest on the tyne"})
 
     new_password: str = PASSWORD
 
 
 class PersonalTokenCreate(RequestSchema):
     # No `"expires_in_days": null` example: FastAPI drops nulls from examples, which would turn it into 90 days.
-    model_config = _with_examples(
+    model_config = with_examples(
         {"name": "intranet widget", "expires_in_days": 90},
         {"name": "jobs board sync", "expires_in_days": 366},
     )
@@ -150,7 +135,7 @@ class PersonalTokenCreate(RequestSchema):
 
 
 class TokenRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {
             "id": 31, "kind": "personal", "name": "intranet widget", "hint": "p8DM",
             "created_at": "2026-11-09T09:45:00Z", "expires_at": "2027-02-07T09:45:00Z", "revoked_at": None,
@@ -176,7 +161,7 @@ SPACE_KEY = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$",
 
 
 class SpaceCreate(RequestSchema):
-    model_config = _with_examples({**_NORTH_EAST, "visibility": "members"})
+    model_config = with_examples({**_NORTH_EAST, "visibility": "members"})
 
     key: str = SPACE_KEY
     name: str = Field(min_length=1, max_length=200, examples=["North East team"])
@@ -185,7 +170,7 @@ class SpaceCreate(RequestSchema):
 
 
 class SpaceUpdate(RequestSchema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"name": "North East and Cumbria team"},
         {"visibility": "organisation"},
     )
@@ -196,7 +181,7 @@ class SpaceUpdate(RequestSchema):
 
 
 class SpaceRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"id": 1, **_NORTH_EAST, "kind": "organisation", "visibility": "members", "owner_id": None, "my_right": "edit"},
         {
             "id": 3, "key": "~alice", "name": "Alice Okafor (personal)", "description": "Personal notes and drafts.",
@@ -215,13 +200,13 @@ class SpaceRead(Schema):
 
 
 class MemberPut(RequestSchema):
-    model_config = _with_examples({"role": "editor"})
+    model_config = with_examples({"role": "editor"})
 
     role: MemberRole
 
 
 class MemberRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"user_id": 3, "username": "alice", "display_name": "Alice Okafor", "role": "editor"},
         {"user_id": 2, "username": "carol", "display_name": "Carol Singh", "role": "owner"},
     )
@@ -230,7 +215,3 @@ class MemberRead(Schema):
     username: str
     display_name: str
     role: MemberRole
-
-
-def right_name(right: Right) -> str:
-    return right.name

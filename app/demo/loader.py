@@ -22,12 +22,12 @@ from app.auth.schemas import SpaceCreate
 from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.pages.titles import title_key
 from app.people import demo as people_demo
 from app.quality import demo as quality_demo
 from app.quality import scoring
 from app.reports import demo as reports_demo
 from app.tagging import demo as tagging_demo
+from app.titles import title_key
 
 DEMO_DIR = Path(__file__).parent
 

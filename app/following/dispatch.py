@@ -24,14 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, User
 from app.background import Loop
 from app.changelog import Change, LogFollower, Position
-from app.db import Database, utcnow
+from app.db import Database, upsert, utcnow
 from app.following import events, webhooks
 from app.following.models import DeliveryStatus, Webhook, WebhookCursor, WebhookDelivery
 from app.pages.models import Page, Revision
@@ -151,11 +149,10 @@ def _cursor(session: Session, source: str) -> WebhookCursor:
     query = select(WebhookCursor).where(WebhookCursor.source == source).with_for_update()
     cursor = session.scalar(query)
     if cursor is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         start = session.scalar(select(func.max(Change.id))) if source == "change" else None
         if source == "phase":
             start = session.scalar(select(func.max(MaturitySnapshot.id)))
-        session.execute(insert(WebhookCursor).values(source=source, position=start or 0, seen=[],
+        session.execute(upsert(session, WebhookCursor).values(source=source, position=start or 0, seen=[],
                                                      updated_at=utcnow()).on_conflict_do_nothing())
         cursor = session.scalar(query)
     assert cursor is not None
@@ -194,8 +191,7 @@ def _queue(session: Session, hooks: list[Webhook], rows: list, base_url: str) ->
                            "next_attempt_at": utcnow(), "created_at": utcnow()})
     if not values:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(insert(WebhookDelivery.__table__).values(values)
+    inserted = session.execute(upsert(session, WebhookDelivery.__table__).values(values)
                                .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
                                .returning(WebhookDelivery.__table__.c.id)).all()
     return len(inserted)

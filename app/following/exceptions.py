@@ -16,11 +16,6 @@ class EventNotFound(NotFound):
     title = "Event not found"
 
 
-class InvalidReadMark(ProblemError):
-    status = 422
-    title = "Invalid read mark"
-
-
 class WebhookNotFound(NotFound):
     title = "Webhook not found"
 

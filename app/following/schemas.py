@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.following.events import EVENT_TYPES
 from app.pages.schemas import AuthorRead
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema
 
 _ALICE = {"id": 3, "username": "alice", "display_name": "Alice Okafor"}
 
@@ -28,7 +28,7 @@ class FollowCreate(RequestSchema):
     id: int = Field(ge=1, description="The page, space, topic or person to follow.")
 
 
-class FollowRead(BaseModel):
+class FollowRead(Schema):
     model_config = _examples(
         {"id": "page-9", "kind": "page", "target_id": 9, "label": "Health and social care in the North East",
          "automatic": True, "since": None, "url": "/api/pages/9"},
@@ -44,7 +44,7 @@ class FollowRead(BaseModel):
     url: str
 
 
-class FollowList(BaseModel):
+class FollowList(Schema):
     """One page of your follows; follow `next` for more."""
 
     model_config = _examples({
@@ -67,7 +67,7 @@ class FollowSettings(RequestSchema):
 # ---------------------------------------------------------------- the feed
 
 
-class EventPage(BaseModel):
+class EventPage(Schema):
     model_config = _examples({"id": 9, "title": "Health and social care in the North East", "space_id": 2,
                               "deleted": False})
 
@@ -77,7 +77,7 @@ class EventPage(BaseModel):
     deleted: bool
 
 
-class EventTopic(BaseModel):
+class EventTopic(Schema):
     model_config = _examples({"id": 4, "label": "Apprenticeships",
                               "iri": "https://w3id.org/mature-lmi/topics/apprenticeships"})
 
@@ -86,21 +86,21 @@ class EventTopic(BaseModel):
     iri: str
 
 
-class EventPerson(BaseModel):
+class EventPerson(Schema):
     model_config = _examples({"id": 5, "name": "Alice Okafor"})
 
     id: int
     name: str
 
 
-class EventLinks(BaseModel):
+class EventLinks(Schema):
     model_config = _examples({"page": "/api/pages/9", "diff": "/api/pages/9/diff?from=13&to=14"})
 
     page: str | None = None
     diff: str | None = Field(None, description="The change as a diff (edits and reverts).")
 
 
-class FeedEvent(BaseModel):
+class FeedEvent(Schema):
     model_config = _examples(
         {"id": "c812", "type": "page.edited", "at": "2026-11-21T14:03:00Z", "read": False,
          "page": {"id": 9, "title": "Health and social care in the North East", "space_id": 2, "deleted": False},
@@ -127,7 +127,7 @@ class FeedEvent(BaseModel):
     links: EventLinks
 
 
-class FeedList(BaseModel):
+class FeedList(Schema):
     """One page of your feed, newest first; follow `next` for older events."""
 
     model_config = _examples({
@@ -140,7 +140,7 @@ class FeedList(BaseModel):
     next: str | None = None
 
 
-class UnreadCount(BaseModel):
+class UnreadCount(Schema):
     model_config = _examples({"unread": 4})
 
     unread: int
@@ -184,7 +184,7 @@ class WebhookUpdate(RequestSchema):
     active: bool | None = None
 
 
-class WebhookRead(BaseModel):
+class WebhookRead(Schema):
     model_config = _examples({
         "id": 2, "url": "https://intranet.example.org/hooks/lmi", "description": "Intranet news",
         "event_types": ["page.edited", "page.approved"], "space_id": None, "active": True, "created_by": _ALICE,
@@ -209,7 +209,7 @@ class WebhookCreated(WebhookRead):
     secret: str = Field(description="Shown only now: verify X-Mature-Signature with it.")
 
 
-class DeliveryRead(BaseModel):
+class DeliveryRead(Schema):
     model_config = _examples({
         "id": 31, "event_id": "c812", "event_type": "page.edited", "status": "pending", "attempts": 2,
         "next_attempt_at": "2026-11-21T14:03:12Z", "last_attempt_at": "2026-11-21T14:03:08Z",
@@ -229,7 +229,7 @@ class DeliveryRead(BaseModel):
     created_at: datetime
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(Schema):
     """One page of a hook's delivery history, newest first; follow `next` for older ones."""
 
     model_config = _examples({

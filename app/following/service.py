@@ -10,24 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true, union
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.models import Space, User
 from app.auth.rights import readable_pages, readable_space_ids, readable_spaces
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.following.exceptions import FollowNotFound, InvalidFollow
 from app.following.models import FeedState, Follow, FollowKind, FollowState
 from app.following.schemas import FollowRead
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.people import service as people_service
-from app.topics import service as topic_service
 from app.people.models import Person
-from app.topics.models import TopicConcept
 from app.quality.models import Rating
+from app.topics import service as topic_service
+from app.topics.models import TopicConcept
 
 
 @dataclass(frozen=True)
@@ -58,8 +56,7 @@ def state_of(session: Session, user: User, *, lock: bool = False) -> FeedState:
         query = query.with_for_update()
     state = session.scalar(query)
     if state is None:  # two first requests at once must not collide on the primary key
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(FeedState).values(user_id=user.id, auto_follow=True).on_conflict_do_nothing())
+        session.execute(upsert(session, FeedState).values(user_id=user.id, auto_follow=True).on_conflict_do_nothing())
         state = session.scalar(query)
     assert state is not None
     return state
@@ -130,8 +127,7 @@ def unfollow(session: Session, user: User, key: FollowKey) -> None:
 
 def _insert(session: Session, user: User, key: FollowKey, state: FollowState) -> bool:
     """Add the row unless a simultaneous request just did (then theirs stands); True if this one did."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(insert(Follow).values(
+    inserted = session.execute(upsert(session, Follow).values(
         user_id=user.id, kind=key.kind, target_id=key.target_id, state=state, created_at=utcnow(),
     ).on_conflict_do_nothing().returning(Follow.id)).first()
     return inserted is not None

@@ -7,14 +7,15 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from app.annotations import service as annotation_service
 from app.auth.models import Space, User
 from app.auth import rights
-from app.pages.models import Page, PageCategory, Revision
-from app.topics.models import TopicConcept
 from app.linkeddata import rdf
-from app.annotations import service as annotation_service
 from app.linkeddata.rdf import Iris, PageFacts, RevisionFacts
+from app.negotiation import RDF_FORMATS
+from app.pages.models import Page, PageCategory, Revision
 from app.tagging.models import PageTag
+from app.topics.models import TopicConcept
 
 BATCH = 500
 
@@ -94,6 +95,13 @@ def revision_rdf(session: Session, iris: Iris, page: Page, revision: Revision) -
     annotations = annotation_service.of_revision(session, revision.id)
     triples = rdf.revision_triples(iris, page.id, _revision_facts(revision))
     return triples + rdf.annotation_triples(iris, iris.revision(revision.id), annotations, {})
+
+
+def page_document(session: Session, base_iri: str, page: Page, revision: Revision | None, media: str) -> bytes:
+    """A page (or one of its revisions) serialised as `media`: the RDF representation the page routes offer."""
+    iris = Iris(base_iri)
+    triples = page_rdf(session, iris, page) if revision is None else revision_rdf(session, iris, page, revision)
+    return rdf.serialise(triples, RDF_FORMATS[media])
 
 
 def readable_pages(session: Session, user: User) -> Iterator[list[Page]]:

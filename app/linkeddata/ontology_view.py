@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.annotations.ontology import Ontology
-
+from app.schema import Schema
 
 _CONCEPT = {"iri": "https://w3id.org/mature-lmi/regions/north-east", "label": "North East", "alt_labels": [],
             "broader": ["https://w3id.org/mature-lmi/regions/england"]}
@@ -16,7 +16,7 @@ _PROPERTY = {
 }
 
 
-class ConceptRead(BaseModel):
+class ConceptRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [_CONCEPT]})
 
     iri: str
@@ -25,7 +25,7 @@ class ConceptRead(BaseModel):
     broader: list[str]
 
 
-class PropertyRead(BaseModel):
+class PropertyRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [_PROPERTY]})
 
     iri: str
@@ -38,7 +38,7 @@ class PropertyRead(BaseModel):
     concepts: list[ConceptRead] = Field(default_factory=list, description="For concept-valued properties.")
 
 
-class OntologyRead(BaseModel):
+class OntologyRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"properties": [_PROPERTY]}]})
 
     properties: list[PropertyRead]

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from rdflib import XSD, URIRef
 from rdflib import Literal as RdfLiteral
 from sqlalchemy.orm import Session
 
+from app.annotations.ontology import Ontology, PropertySpec, ValueType
+from app.annotations.values import AnnotationError, canonical_decimal, type_annotation
 from app.auth.models import User
 from app.errors import ProblemError
 from app.linkeddata import sparql
-from app.annotations.values import AnnotationError, canonical_decimal, type_annotation
-from app.annotations.ontology import Ontology, PropertySpec, ValueType
 from app.linkeddata.rdf import Iris
 from app.linkeddata.store import GraphStore
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema
 
 PREFIXES = """PREFIX lmi: <https://w3id.org/mature-lmi/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -84,7 +84,7 @@ class QueryRequest(RequestSchema):
     offset: int = Field(0, ge=0, le=100_000)
 
 
-class QueryRow(BaseModel):
+class QueryRow(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "title": "Health and social care in the North East", "space_id": 2,
         "modified": "2026-11-20T10:12:00Z", "values": {"Median pay": ["27500 GBP"], "Valid until": ["2027-03-31"]}}]})
@@ -96,7 +96,7 @@ class QueryRow(BaseModel):
     values: dict[str, list[str]] = Field(default_factory=dict, description="Printout label -> values.")
 
 
-class QueryResult(BaseModel):
+class QueryResult(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "items": [{"page_id": 9, "title": "Health and social care in the North East", "space_id": 2,
                    "modified": "2026-11-20T10:12:00Z", "values": {"Median pay": ["27500 GBP"]}}],

@@ -16,17 +16,9 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV
 from rdflib.term import Node
 
-from app.annotations.values import canonical_decimal
 from app.annotations.models import PageAnnotation
+from app.annotations.values import canonical_decimal
 from app.annotations.vocabulary import LMI, SCHEMA
-
-RDF_FORMATS = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-    "application/n-triples": "nt",
-}
-DATASET_FORMATS = {"application/n-quads": "nquads", "application/trig": "trig"}
 
 
 @dataclass(frozen=True)
@@ -190,11 +182,26 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def _subject(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode:
+    if isinstance(term, ox.Literal):
+        raise TypeError(f"a literal cannot be a subject: {term!r}")
+    return term
+
+
+def _predicate(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode:
+    if not isinstance(term, ox.NamedNode):
+        raise TypeError(f"a predicate must be an IRI: {term!r}")
+    return term
+
+
 def serialise(triples: Iterable[tuple[Node, Node, Node]], rdf_format: str) -> bytes:
     if rdf_format in _OXIGRAPH_FORMATS:
-        unique = dict.fromkeys(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples)
+        unique = dict.fromkeys(ox.Triple(_subject(to_oxigraph(s)), _predicate(to_oxigraph(p)), to_oxigraph(o))
+                               for s, p, o in triples)
         prefixes = PREFIXES if rdf_format == "turtle" else None
-        return ox.serialize(unique, format=_OXIGRAPH_FORMATS[rdf_format], prefixes=prefixes)
+        body = ox.serialize(unique, format=_OXIGRAPH_FORMATS[rdf_format], prefixes=prefixes)
+        assert body is not None  # None only when an output file is given
+        return body
     graph = new_graph()
     for triple in triples:
         graph.add(triple)

@@ -9,16 +9,18 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.annotations.ontology import get_ontology
 from app.auth.dependencies import CurrentUser
 from app.db import SessionDep, read_only
 from app.errors import problem_responses
-from app.linkeddata import dump, ontology_view, query_api, sparql
+from app.linkeddata import dump, export, ontology_view, query_api, shapes, sparql
 from app.linkeddata.dataset import DatasetRequest
+from app.linkeddata.rdf import Iris
+from app.linkeddata.shapes import ShapeReport
 from app.linkeddata.sparql_guard import READ_ONLY_REASON
-from app.negotiation import choose
-from app.annotations.ontology import get_ontology
-from app.linkeddata.rdf import DATASET_FORMATS, RDF_FORMATS, Iris
 from app.linkeddata.store import GraphStore
+from app.negotiation import DATASET_FORMATS, RDF_FORMATS, choose
+from app.pages.dependencies import ReadablePage
 
 router = APIRouter(tags=["semantics"])
 
@@ -179,3 +181,10 @@ def run_query(body: query_api.QueryRequest, request: Request, user: CurrentUser,
     settings = request.app.state.settings
     return query_api.run(session, graph_store(request), user, get_ontology(), Iris(settings.base_iri), body,
                          settings.sparql_timeout_seconds)
+
+
+@router.get("/api/pages/{page_id}/shape-report", response_model=ShapeReport, tags=["pages"],
+            responses=problem_responses(401, 404, 410))
+def shape_report(request: Request, access: ReadablePage, session: SessionDep) -> ShapeReport:
+    """Check the page against the ontology's shapes: what a well-annotated LMI page has, in plain words."""
+    return shapes.check(export.page_rdf(session, Iris(request.app.state.settings.base_iri), access.page))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import SH
 
 from app.annotations.ontology import ONTOLOGY_DIR, get_ontology
+from app.schema import Schema
 
 
-class ShapeResult(BaseModel):
+class ShapeResult(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "severity": "Violation", "property": "lmi:validUntil", "message": "Give one review date: [[Valid until::...]]"}]})
 
@@ -21,7 +22,7 @@ class ShapeResult(BaseModel):
     message: str
 
 
-class ShapeReport(BaseModel):
+class ShapeReport(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "conforms": False, "results": [{"severity": "Warning", "property": "dcterms:source",
                                         "message": "Say where the figures come from: add [[Source::...]]."}]}]})

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from app import __version__
 from app.config import Settings
-from app.db import load_models
+from app.metadata import load_models
 from app.operations import archive
 from app.schema_migrations import is_current
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app import __version__
 from app.changelog import LogFollower, Position
+from app.schema import Schema
 
 IndexState = Literal["ok", "rebuilding", "damaged"]
 SparqlState = Literal["not built yet", "building", "ready"]
 
 
-class Health(BaseModel):
+class Health(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"status": "ok", "version": "0.1.0", "database": "postgresql", "search_index": "ok", "index_queue": 0,
          "sparql_store": "ready"},

@@ -6,6 +6,7 @@ Changes to the same or adjacent lines conflict; anything else merges cleanly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import merge3
 
@@ -47,7 +48,8 @@ def merge_texts(base: str, current: str, yours: str) -> MergeResult:
         elif kind == "b":
             out += y[region[1]:region[2]]
         else:
-            _, zs, ze, as_, ae, bs, be = region
+            conflict: tuple[Any, ...] = region  # a conflict region has three start/end pairs, not one
+            _, zs, ze, as_, ae, bs, be = conflict
             conflicts.append(ConflictHunk(
                 zs + 1, _strip(b[zs:ze]), as_ + 1, _strip(c[as_:ae]), bs + 1, _strip(y[bs:be])
             ))

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.dependencies import CurrentUser
 from app.db import SessionDep, end_write_turn, read_only, takes_write_turn
 from app.errors import problem_responses
+from app.negotiation import RDF_FORMATS, choose
 from app.pages import links, presentation, service
 from app.pages.dependencies import EditablePage, ReadableHistory, ReadablePage, RestorablePage
 from app.pages.exceptions import BaseRevisionRequired, StaleETag
 from app.pages.limits import PageLimits
+from app.pages.models import Page as PageRow
+from app.pages.models import Revision
 from app.pages.recent_changes import recent_changes
 from app.pages.schemas import (
-    BacklinkRead, ChangeRead, DiffRead, EditResult, PageCreate, PageEdit, PageListItem, PageMove, PagePreview, PageRead,
-    PageRevert, PreviewRead, RevisionRead, RevisionSummary, WantedPageRead,
+    BacklinkRead,
+    ChangeRead,
+    DiffRead,
+    EditResult,
+    PageCreate,
+    PageEdit,
+    PageListItem,
+    PageMove,
+    PagePreview,
+    PageRead,
+    PageRevert,
+    PreviewRead,
+    RevisionRead,
+    RevisionSummary,
+    WantedPageRead,
 )
-from app.linkeddata import export, rdf, shapes
-from app.linkeddata.shapes import ShapeReport
-from app.negotiation import choose
-from app.linkeddata.rdf import RDF_FORMATS, Iris
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_at, page_of, page_of_list, position
 
 router = APIRouter(prefix="/api", tags=["pages"])
@@ -32,8 +46,13 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 410, 422)
 SAVE_ERRORS = problem_responses(413)  # the page text over MATURE_PAGE_MAX_TEXT_BYTES (422: over MATURE_PAGE_MAX_FACTS)
 
 
-def iris_for(request: Request) -> Iris:
-    return Iris(request.app.state.settings.base_iri)
+# (session, base IRI, page, revision or None for the current one, media type) -> the serialised RDF
+PageDocument = Callable[[Session, str, PageRow, Revision | None, str], bytes]
+
+
+def _page_document(request: Request) -> PageDocument:
+    """The page's RDF representation: linked data supplies it at start-up (app.state.page_document)."""
+    return request.app.state.page_document
 
 
 def limits_for(request: Request) -> PageLimits:
@@ -81,11 +100,13 @@ RDF_RESPONSES = {200: {"content": {media: {"schema": {"type": "string"}} for med
 FormatQuery = Annotated[str | None, Query(alias="format", description="json, ttl, jsonld, rdf or nt (overrides Accept).")]
 
 
-def _rdf_response(request: Request, media: str, triples: list, etag: str | None = None) -> Response:
+def _rdf_response(request: Request, media: str, session: Session, page: PageRow, revision: Revision | None,
+                  etag: str | None = None) -> Response:
     headers = {"Vary": "Accept"}
     if etag:
         headers["ETag"] = etag
-    return Response(rdf.serialise(triples, RDF_FORMATS[media]), media_type=media, headers=headers)
+    body = _page_document(request)(session, request.app.state.settings.base_iri, page, revision, media)
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.get("/pages/{page_id}", response_model=PageRead, responses={**READ_ERRORS, **problem_responses(406),
@@ -97,8 +118,7 @@ def read_page(request: Request, access: ReadablePage, session: SessionDep, respo
     media = choose(request.headers.get("accept"), ["application/json", *RDF_FORMATS], format_)
     if media != "application/json":
         revision = service.current_revision(session, access.page)
-        return _rdf_response(request, media, export.page_rdf(session, iris_for(request), access.page),
-                             service.etag(revision))
+        return _rdf_response(request, media, session, access.page, None, service.etag(revision))
     read = presentation.page_read(session, access.page)
     _with_etag(response, read)
     response.headers["Vary"] = "Accept"
@@ -197,7 +217,7 @@ def read_revision(request: Request, revision_id: int, access: ReadableHistory, s
     revision = service.get_revision(session, access.page, revision_id)
     media = choose(request.headers.get("accept"), ["application/json", *RDF_FORMATS], format_)
     if media != "application/json":
-        return _rdf_response(request, media, export.revision_rdf(session, iris_for(request), access.page, revision))
+        return _rdf_response(request, media, session, access.page, revision)
     return presentation.revision_read(session, access.page, revision)
 
 
@@ -219,11 +239,6 @@ def diff(
         old = service.get_revision(session, page, new.parent_id) if new.parent_id else new
     return presentation.diff_read(session, page, old, new)
 
-
-@router.get("/pages/{page_id}/shape-report", response_model=ShapeReport, responses=READ_ERRORS)
-def shape_report(request: Request, access: ReadablePage, session: SessionDep) -> ShapeReport:
-    """Check the page against the ontology's shapes: what a well-annotated LMI page has, in plain words."""
-    return shapes.check(export.page_rdf(session, iris_for(request), access.page))
 
 
 @router.get("/pages/{page_id}/backlinks", response_model=Page[BacklinkRead],

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema, with_examples
 
 CONTENT_LIMIT = 2_000_000  # characters; a page larger than this is almost certainly a mistake
 
 TITLE = Field(min_length=1, max_length=200, examples=["Health and social care in the North East"])
 CATEGORIES = Field(default_factory=list, max_length=50, examples=[["Sector profile", "Health and social care"]])
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-def _with_examples(*values: dict[str, Any]) -> ConfigDict:
-    """A schema's config with model-level OpenAPI examples (shown in /docs); keeps `from_attributes`.
-
-    Every example must validate against its own model (tests/test_openapi.py checks).
-    """
-    return ConfigDict(from_attributes=True, json_schema_extra={"examples": copy.deepcopy(list(values))})
 
 
 # One small, consistent world for the examples. In the North East team's space (id 1), page 9 "Health and
@@ -168,7 +155,7 @@ _UNIFIED = (
 
 
 class AuthorRead(Schema):
-    model_config = _with_examples(_CAROL, _ALICE)
+    model_config = with_examples(_CAROL, _ALICE)
 
     id: int
     username: str
@@ -205,7 +192,7 @@ class AnnotationRead(Schema):
 
 
 class PageCreate(RequestSchema):
-    model_config = _with_examples({
+    model_config = with_examples({
         "space_id": 1, "title": _TITLE, "content": _CONTENT_7, "categories": _CATEGORIES,
         "summary": "First notes from the NHS jobs fair",
     })
@@ -222,7 +209,7 @@ class PageCreate(RequestSchema):
 class PageEdit(RequestSchema):
     """An edit: new content and/or categories, based on a revision you read."""
 
-    model_config = _with_examples(
+    model_config = with_examples(
         {  # new text, based on the revision you read (its id, or send If-Match: "rev-12")
             "content": _CONTENT_14, "summary": "Added the April 2026 National Living Wage rate", "minor": False,
             "base_revision": 12, "on_conflict": "merge",
@@ -250,7 +237,7 @@ class PageEdit(RequestSchema):
 class PagePreview(RequestSchema):
     """Text to render as it would be saved, without saving it."""
 
-    model_config = _with_examples({"content": _CONTENT_14, "categories": _CATEGORIES})
+    model_config = with_examples({"content": _CONTENT_14, "categories": _CATEGORIES})
 
     content: str = Field("", max_length=CONTENT_LIMIT)
     categories: list[str] = CATEGORIES
@@ -260,7 +247,7 @@ class PagePreview(RequestSchema):
 class AnnotationProblem(Schema):
     """An annotation that saving would refuse, and what it would accept."""
 
-    model_config = _with_examples({
+    model_config = with_examples({
         "field": "content", "annotation": "[[Median pay::about 27k]]",
         "message": "'about 27k' is not an amount of money.", "accepted": "an amount such as £27,500 or 27500 GBP",
         "suggestions": [],
@@ -274,7 +261,7 @@ class AnnotationProblem(Schema):
 
 
 class PreviewRead(Schema):
-    model_config = _with_examples({
+    model_config = with_examples({
         "html": _HTML_14, "links": _LINKS, "categories": _CATEGORIES, "annotations": [], "problems": [],
     })
 
@@ -286,7 +273,7 @@ class PreviewRead(Schema):
 
 
 class PageMove(RequestSchema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"title": "Health and care jobs in the North East", "summary": "Shorter title, as in the careers guide"},
         {"title": _TITLE, "space_id": 2, "summary": "Moved to the shared LMI space for all advisers"},
     )
@@ -297,7 +284,7 @@ class PageMove(RequestSchema):
 
 
 class PageRevert(RequestSchema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"revision_id": 7, "summary": "Back to the first notes: the figures added since were for England"},
     )
 
@@ -306,7 +293,7 @@ class PageRevert(RequestSchema):
 
 
 class LinkRead(Schema):
-    model_config = _with_examples(*_LINKS)
+    model_config = with_examples(*_LINKS)
 
     title: str
     exists: bool
@@ -314,7 +301,7 @@ class LinkRead(Schema):
 
 
 class RevisionSummary(Schema):
-    model_config = _with_examples(_REVISION_14, _REVISION_12)
+    model_config = with_examples(_REVISION_14, _REVISION_12)
 
     id: int
     number: int
@@ -333,7 +320,7 @@ class RevisionSummary(Schema):
 
 
 class RevisionRead(RevisionSummary):
-    model_config = _with_examples({
+    model_config = with_examples({
         **_REVISION_10, "page_id": 9, "content": _CONTENT_10, "categories": _CATEGORIES, "html": _HTML_10,
     })
 
@@ -345,7 +332,7 @@ class RevisionRead(RevisionSummary):
 
 
 class PageRead(Schema):
-    model_config = _with_examples(_PAGE_12)
+    model_config = with_examples(_PAGE_12)
 
     id: int
     space_id: int
@@ -364,7 +351,7 @@ class PageRead(Schema):
 
 
 class PageListItem(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {
             "id": 9, "space_id": 1, "title": _TITLE, "categories": ["Health and social care", "Sector profile"],
             "revision_id": 12, "updated_at": "2026-11-02T10:15:00Z", "updated_by": _CAROL,
@@ -385,7 +372,7 @@ class PageListItem(Schema):
 
 
 class EditResult(PageRead):
-    model_config = _with_examples({
+    model_config = with_examples({
         **_PAGE_12, "content": _CONTENT_14, "html": _HTML_14, "revision": _REVISION_14, "etag": '"rev-14"',
         "updated_at": _REVISION_14["created_at"], "changed": True, "merged": False, "merged_with": [],
     })
@@ -396,7 +383,7 @@ class EditResult(PageRead):
 
 
 class DiffLineRead(Schema):
-    model_config = _with_examples(_DIFF_LINES[2], _DIFF_LINES[3], _DIFF_LINES[4])
+    model_config = with_examples(_DIFF_LINES[2], _DIFF_LINES[3], _DIFF_LINES[4])
 
     op: Literal["equal", "insert", "delete"]
     text: str
@@ -405,7 +392,7 @@ class DiffLineRead(Schema):
 
 
 class HunkRead(Schema):
-    model_config = _with_examples(_HUNK)
+    model_config = with_examples(_HUNK)
 
     old_start: int
     old_count: int
@@ -415,7 +402,7 @@ class HunkRead(Schema):
 
 
 class DiffRead(Schema):
-    model_config = _with_examples({
+    model_config = with_examples({
         "page_id": 9, "from_revision": _REVISION_12, "to_revision": _REVISION_14, "unified": _UNIFIED,
         "hunks": [_HUNK], "added_lines": 1, "removed_lines": 1, "title_changed": False,
         "categories_added": [], "categories_removed": [],
@@ -434,7 +421,7 @@ class DiffRead(Schema):
 
 
 class BacklinkRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"id": 11, "title": _HOSPITALITY, "space_id": 1},
         {"id": 10, "title": "Offshore wind and green jobs in the North East", "space_id": 1},
     )
@@ -445,7 +432,7 @@ class BacklinkRead(Schema):
 
 
 class WantedPageRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {"title": "Nursing associate", "linked_from": [{"id": 9, "title": _TITLE, "space_id": 1}],
          "linked_from_count": 1},
     )
@@ -456,7 +443,7 @@ class WantedPageRead(Schema):
 
 
 class ChangeRead(Schema):
-    model_config = _with_examples(
+    model_config = with_examples(
         {
             "id": 58, "at": _REVISION_14["created_at"], "kind": "page.edited", "summary": _REVISION_14["summary"],
             "page_id": 9, "page_title": _TITLE, "space_id": 1, "revision_id": 14, "actor": _ALICE, "minor": False,

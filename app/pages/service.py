@@ -31,14 +31,14 @@ from app.pages.exceptions import (
     EditConflict, InvalidPageInput, NothingToChange, PageGone, PageNotDeleted, PageNotFound, RevisionNotFound,
     TitleTaken,
 )
+from app.pages.limits import PageLimits
 from app.pages.merge import ConflictHunk, merge_sets, merge_texts
 from app.pages.models import Page, PageAlias, PageCategory, Revision
-from app.pagination import InvalidCursor
-from app.pages.limits import PageLimits
 from app.pages.wikitext import extract
 from app.annotations import service as annotation_service
 from app.annotations.values import Annotation
-from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
+from app.pagination import InvalidCursor
+from app.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 @dataclass(frozen=True)
 class PageAccess:
@@ -469,8 +469,7 @@ def etag(revision: Revision) -> str:
 def parse_etag(value: str) -> int | None:
     """The revision id in an If-Match value such as `"rev-12"` (weak or strong); None if not ours."""
     value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
+    value = value.removeprefix("W/")
     match = re.fullmatch(r'"rev-(\d+)"', value)
     return int(match.group(1)) if match else None
 

@@ -8,7 +8,7 @@ One markdown-it parser serves both extraction (links, categories, annotations) a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -20,7 +20,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from app.pages.titles import InvalidTitle, normalise_category, normalise_title, title_key
+from app.titles import InvalidTitle, normalise_category, normalise_title, title_key
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _protect_table_pipes(content: str) -> str:
     return "\n".join(lines)
 
 
-def _walk(tokens: Sequence[Token]):
+def _walk(tokens: Sequence[Token]) -> Iterator[Token]:
     for token in tokens:
         yield token
         if token.children:

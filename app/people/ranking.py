@@ -16,7 +16,7 @@ Pages the person wrote on the topics (that the asker may read) add 0.5 × maturi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -74,7 +74,7 @@ def level_factor(level: int | None) -> float:
 def fade(confirmed_at: datetime, now: datetime) -> float:
     """1 for a tag confirmed today, 0.5 after 180 days, 0.25 after a year."""
     days = max(0.0, (now - confirmed_at).total_seconds() / 86400)
-    return 0.5 ** (days / HALF_LIFE_DAYS)
+    return float(0.5 ** (days / HALF_LIFE_DAYS))
 
 
 def tag_weight(tag: TagFact, now: datetime) -> float:
@@ -127,8 +127,8 @@ def rank(tags: Sequence[TagFact], pages: Sequence[PageFact], now: datetime, aske
     return Ranked(score(tags, pages, now), tuple(parts))
 
 
-def _points(weights) -> float:
-    return round(sum(weights), 3)
+def _points(weights: Iterable[float]) -> float:
+    return round(sum(weights, 0.0), 3)
 
 
 def _tagged_by(count: int, tags: list[TagFact], asked: str) -> str:

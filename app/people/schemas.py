@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from app.pages.schemas import AuthorRead
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema
 from app.topics.schemas import TopicRef
 
 # One small world for the examples: Alice (user 3, person 3) and Ben (user 4, person 4) are advisers;
@@ -39,7 +39,7 @@ def _examples(*values: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(values)})
 
 
-class PageRef(BaseModel):
+class PageRef(Schema):
     """A page you may read (pages you may not read are never named)."""
 
     model_config = _examples(_PAGE)
@@ -52,7 +52,7 @@ class PageRef(BaseModel):
 # ---------------------------------------------------------------- people
 
 
-class PersonRead(BaseModel):
+class PersonRead(Schema):
     model_config = _examples(_ALICE_PERSON, _PRIYA)
 
     id: int
@@ -67,7 +67,7 @@ class PersonRead(BaseModel):
     created_at: datetime
 
 
-class PersonList(BaseModel):
+class PersonList(Schema):
     """One page of the directory; follow `next` for more."""
 
     model_config = _examples({"items": [_ALICE_PERSON, _PRIYA], "next_cursor": "WyJwcml5YSBzaGFoIiw0MV0",
@@ -129,7 +129,7 @@ class TagCreate(RequestSchema):
         return self
 
 
-class TagRead(BaseModel):
+class TagRead(Schema):
     model_config = _examples(_TAG, _SELF_TAG)
 
     id: int
@@ -146,7 +146,7 @@ class TagRead(BaseModel):
     hidden: bool = Field(description="Hidden by the person it is about (only they see hidden tags).")
 
 
-class PersonTags(BaseModel):
+class PersonTags(Schema):
     """Self-tags and colleagues' tags, kept apart."""
 
     model_config = _examples({"person_id": 3, "self_tags": [_SELF_TAG], "colleague_tags": [_TAG]})
@@ -159,7 +159,7 @@ class PersonTags(BaseModel):
 # ---------------------------------------------------------------- profiles and expert search
 
 
-class AuthoredPage(BaseModel):
+class AuthoredPage(Schema):
     model_config = _examples({**_PAGE, "maturity_score": 72.5, "phase": "formalising"})
 
     id: int
@@ -169,7 +169,7 @@ class AuthoredPage(BaseModel):
     phase: str | None
 
 
-class Evidence(BaseModel):
+class Evidence(Schema):
     model_config = _examples({"tagger": _BEN, "by_self": False, "note": "Ran the apprenticeship fair.",
                               "page": _PAGE})
 
@@ -179,7 +179,7 @@ class Evidence(BaseModel):
     page: PageRef | None
 
 
-class ProfileTopic(BaseModel):
+class ProfileTopic(Schema):
     model_config = _examples({
         "topic": _APPRENTICESHIPS, "colleague_count": 2, "colleague_levels": [4, 5], "self_tagged": True, "self_level": 3,
         "evidence": [{"tagger": _BEN, "by_self": False, "note": "Ran the apprenticeship fair.", "page": _PAGE}],
@@ -197,7 +197,7 @@ class ProfileTopic(BaseModel):
     last_confirmed_at: datetime
 
 
-class PersonProfile(BaseModel):
+class PersonProfile(Schema):
     model_config = _examples({"person": _ALICE_PERSON, "topics": [ProfileTopic.model_config["json_schema_extra"]
                                                                   ["examples"][0]]})
 
@@ -205,7 +205,7 @@ class PersonProfile(BaseModel):
     topics: list[ProfileTopic] = Field(description="Most colleague tags first. Hidden tags are left out.")
 
 
-class ExpertContribution(BaseModel):
+class ExpertContribution(Schema):
     model_config = _examples({"key": "colleagues", "points": 2.4,
                               "explanation": "Tagged by 2 colleagues with Apprenticeships (levels 4, 5)"})
 
@@ -214,7 +214,7 @@ class ExpertContribution(BaseModel):
     explanation: str
 
 
-class ExpertRead(BaseModel):
+class ExpertRead(Schema):
     model_config = _examples({
         "rank": 1, "person": _ALICE_PERSON, "score": 3.1, "topics": [_APPRENTICESHIPS, _DEGREE],
         "why": "Tagged by 2 colleagues with Apprenticeships (levels 4, 5); wrote 1 page on it "
@@ -233,7 +233,7 @@ class ExpertRead(BaseModel):
     contributions: list[ExpertContribution]
 
 
-class ExpertResults(BaseModel):
+class ExpertResults(Schema):
     model_config = _examples({
         "query": "apprenticeships", "topics": [_APPRENTICESHIPS], "narrower_topics": 1, "outcome": "answered",
         "total": 1, "items": [ExpertRead.model_config["json_schema_extra"]["examples"][0]], "next": None})

@@ -7,28 +7,31 @@ Hidden profiles and tags count nowhere else (directory, profiles, expert search,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, User
 from app.auth import rights
-from app.db import utcnow
+from app.auth.models import Role, User
+from app.db import Database, upsert, utcnow
 from app.pages.models import Page
 from app.pages.presentation import authors
-from app.topics import service as topics
 from app.people.exceptions import InvalidProfileChange, NotYours, PersonNotFound, TagNotFound
-from app.topics.exceptions import InvalidTag
 from app.people.models import Person, PersonTag
-from app.topics.models import TopicConcept
 from app.people.schemas import PageRef, PersonCreate, PersonRead, PersonUpdate, TagCreate, TagRead
+from app.topics import service as topics
+from app.topics import skos
+from app.topics.exceptions import InvalidTag
+from app.topics.models import TopicConcept
 from app.topics.schemas import TopicRef
 
 MANAGERS = (Role.manager, Role.admin)
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- who is a person
@@ -39,8 +42,7 @@ def ensure_people(session: Session) -> int:
     missing = select(User.id).where(~exists().where(Person.user_id == User.id))
     if session.scalar(select(exists(missing))) is not True:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Person).from_select(["user_id", "organisation", "contact", "created_at"],
+    statement = upsert(session, Person).from_select(["user_id", "organisation", "contact", "created_at"],
                                            select(User.id, literal(""), literal(""), User.created_at)
                                            .where(~exists().where(Person.user_id == User.id)))
     return session.execute(statement.on_conflict_do_nothing()).rowcount or 0
@@ -298,3 +300,18 @@ def tag_reads(session: Session, viewer: User, tags: Sequence[PersonTag]) -> list
                     by_self=t.is_self, level=t.level, note=t.note, evidence_page=pages.get(t.evidence_page_id),
                     created_at=t.created_at, confirmed_at=t.confirmed_at, superseded_at=t.superseded_at,
                     hidden=t.hidden_at is not None) for t in tags]
+
+
+def seed_topic_scheme(database: Database) -> None:
+    """Start-up: seed the scheme and give every user a person row (both idempotent and quick when done).
+
+    Several workers may start at once; one seeds, the others' inserts collide and are only logged.
+    """
+    try:
+        with database.transaction() as session:
+            ensure_people(session)
+            skos.seed(session)
+    except IntegrityError:
+        log.info("the topic scheme was seeded by another process")
+    except SQLAlchemyError:  # e.g. not migrated yet: serve anyway; the next start-up seeds
+        log.exception("seeding the topic scheme failed")

@@ -221,7 +221,7 @@ def expertise_boost(expertise: float) -> Fraction:
     return 1 + EXPERTISE_MAX_BOOST * _unit(expertise, if_nan=0.0)
 
 
-def _latest_key(rating: RatingInput) -> tuple:
+def _latest_key(rating: RatingInput) -> tuple[object, ...]:
     """A total order, so the chosen 'latest' rating never depends on input order."""
     scores = tuple(sorted((Criterion(c).value, s) for c, s in rating.scores.items()))
     return (rating.rated_at, rating.revision_number, scores, expertise_boost(rating.expertise))

@@ -9,17 +9,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.annotations.models import PageAnnotation
+from app.annotations.vocabulary import LMI
 from app.auth.models import Space, User
 from app.auth.rights import readable_pages
 from app.db import utcnow
 from app.pages.models import Page
 from app.quality.models import CRITERIA, PageMaturity, PageView, Rating
-from app.annotations.models import PageAnnotation
-from app.annotations.vocabulary import LMI
+from app.schema import Schema
 
 NOT_REVIEWED_AFTER = timedelta(days=365)
 LOW_RATED = 2.5
@@ -28,7 +29,7 @@ MUCH_READ = 20                      # views in the last READ_WINDOW that make a 
 READ_WINDOW = timedelta(days=30)
 
 
-class Bucket(BaseModel):
+class Bucket(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"low": 40, "high": 50, "pages": 7}]})
 
     low: int
@@ -36,7 +37,7 @@ class Bucket(BaseModel):
     pages: int
 
 
-class SpaceSummary(BaseModel):
+class SpaceSummary(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
         "by_phase": {"distributing": 6, "formalising": 2}}]})
@@ -49,7 +50,7 @@ class SpaceSummary(BaseModel):
     by_phase: dict[str, int]
 
 
-class Overview(BaseModel):
+class Overview(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "pages": 16, "by_phase": {"distributing": 12, "expressing_ideas": 2, "formalising": 2},
         "spaces": [{"space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
@@ -64,7 +65,7 @@ class Overview(BaseModel):
     queues: dict[str, int] = Field(description="How many pages wait in each review queue.")
 
 
-class QueueItem(BaseModel):
+class QueueItem(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "title": "Health and social care in the North East", "space_id": 2, "score": 38.5,
         "phase": "distributing", "reason": "Valid until 2026-03-31 has passed"}]})

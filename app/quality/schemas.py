@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.pages.schemas import AuthorRead
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema
 
 SCORE = Field(None, ge=1, le=5)
 
@@ -33,7 +33,7 @@ class Scores(RequestSchema):
         return self
 
 
-class CriterionRead(BaseModel):
+class CriterionRead(Schema):
     """One LMI quality criterion a rating scores (1-5), for rating forms."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
@@ -59,7 +59,7 @@ class RatingPut(RequestSchema):
     anonymous: bool = Field(False, description="Hide your name from colleagues (managers still see it).")
 
 
-class RatingRead(BaseModel):
+class RatingRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 7, "page_id": 9, "revision_id": 14, "rater": {"id": 3, "username": "alice", "display_name": "Alice Okafor"},
         "scores": {"currency": 4, "reliability": 5, "relevance": None, "impartiality": None, "accessibility": None,
@@ -79,7 +79,7 @@ class RatingRead(BaseModel):
     superseded_at: datetime | None
 
 
-class ContributionRead(BaseModel):
+class ContributionRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "key": "ratings", "points": 18.5, "explanation": "Rated by 3 colleagues (reliability 4.3 on average)"}]})
 
@@ -88,7 +88,7 @@ class ContributionRead(BaseModel):
     explanation: str
 
 
-class MaturityRead(BaseModel):
+class MaturityRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "score": 62.5, "confidence": 0.55, "phase": "distributing",
         "contributions": [{"key": "ratings", "points": 18.5,
@@ -113,7 +113,7 @@ class ApprovalPut(RequestSchema):
     note: str = Field("", max_length=2000)
 
 
-class ApprovalRead(BaseModel):
+class ApprovalRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "revision_id": 14, "approved_by": {"id": 2, "username": "carol", "display_name": "Carol Singh"},
         "approved_at": "2026-11-20T10:12:00Z", "note": "Checked.", "current_revision_id": 15, "differs": True}]})
@@ -127,7 +127,7 @@ class ApprovalRead(BaseModel):
     differs: bool = Field(description="The current revision is a later one than the approved revision.")
 
 
-class MaturityPoint(BaseModel):
+class MaturityPoint(Schema):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
         "at": "2026-11-20T10:12:00Z", "score": 48.2, "confidence": 0.41, "phase": "distributing"}]})
 

@@ -14,11 +14,10 @@ from collections import Counter
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.background import Loop
-from app.db import Database, utcnow
+from app.db import Database, upsert, utcnow
 from app.pages.models import Page
 from app.quality.models import PageView
 
@@ -71,9 +70,8 @@ class ViewCounter:
 
 def add_views(session: Session, counts: Counter[tuple[int, date]]) -> None:
     """Add view counts per (page, day): insert, or add to the day's count (pages deleted meanwhile are skipped)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = [{"page_id": page_id, "day": day, "views": views} for (page_id, day), views in sorted(counts.items())]
-    statement = insert(PageView)
+    statement = upsert(session, PageView)
     statement = statement.on_conflict_do_update(
         index_elements=[PageView.page_id, PageView.day], set_={"views": PageView.views + statement.excluded.views})
     live = set(session.scalars(select(Page.id).where(Page.id.in_({row["page_id"] for row in rows}))))

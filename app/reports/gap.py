@@ -111,8 +111,8 @@ def levels(tags: Iterable[Tag], subtrees: Mapping[int, set[int]]) -> dict[int, d
         total[0] += value
         total[1] += 1
     found: dict[int, dict[int, float]] = {root: {} for root in subtrees}
-    for (root, person), (total, count) in sums.items():
-        found[root][person] = round(total / count, 3)
+    for (root, person), (value_sum, count) in sums.items():
+        found[root][person] = round(value_sum / count, 3)
     return found
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from app.schema import RequestSchema, Schema
 from app.topics.schemas import TopicRef
-from app.request_schema import RequestSchema
 
 # One small world for the examples: the North East team (team 2) with Alice (person 3) and Ben (person 4);
 # Priya Shah (person 41) is an external contact; someone else hid their profile.
@@ -58,14 +58,14 @@ class TeamUpdate(RequestSchema):
     description: str | None = Field(None, max_length=2000)
 
 
-class TeamRef(BaseModel):
+class TeamRef(Schema):
     model_config = _examples(_TEAM_REF)
 
     id: int
     name: str
 
 
-class TeamRead(BaseModel):
+class TeamRead(Schema):
     model_config = _examples(_TEAM)
 
     id: int
@@ -75,7 +75,7 @@ class TeamRead(BaseModel):
     created_at: datetime
 
 
-class TeamMemberRead(BaseModel):
+class TeamMemberRead(Schema):
     model_config = _examples({"user_id": 3, "username": "alice", "display_name": "Alice Okafor",
                               "added_at": "2026-11-02T09:05:00Z"})
 
@@ -123,7 +123,7 @@ class ProfileWrite(RequestSchema):
         return topics
 
 
-class RequirementRead(BaseModel):
+class RequirementRead(Schema):
     model_config = _examples({"topic": _APPRENTICESHIPS, "required_people": 3, "level": 3, "priority": "high"})
 
     topic: TopicRef
@@ -132,7 +132,7 @@ class RequirementRead(BaseModel):
     priority: PriorityName
 
 
-class ProfileRead(BaseModel):
+class ProfileRead(Schema):
     model_config = _examples({
         "id": 5, "name": "Apprenticeship season 2027", "description": "What the team needs by March.",
         "team": _TEAM_REF, "topics": [{"topic": _APPRENTICESHIPS, "required_people": 3, "level": 3,
@@ -148,7 +148,7 @@ class ProfileRead(BaseModel):
     updated_at: datetime
 
 
-class ProfileRef(BaseModel):
+class ProfileRef(Schema):
     model_config = _examples(_PROFILE_REF)
 
     id: int
@@ -159,7 +159,7 @@ class ProfileRef(BaseModel):
 # ---------------------------------------------------------------- the report
 
 
-class PersonLevel(BaseModel):
+class PersonLevel(Schema):
     """A named person and their level in the topic (the mean of colleagues' strongest tags)."""
 
     model_config = _examples(_ALICE, _PRIYA)
@@ -170,7 +170,7 @@ class PersonLevel(BaseModel):
     organisation: str | None = Field(None, description="External contacts only.")
 
 
-class KnowledgeBase(BaseModel):
+class KnowledgeBase(Schema):
     model_config = _examples({"pages": 7, "mature_pages": 2})
 
     pages: int = Field(description="Live pages on the topic or a narrower one, in organisational spaces you "
@@ -178,7 +178,7 @@ class KnowledgeBase(BaseModel):
     mature_pages: int = Field(description="Of those, pages formalising or later (phase III-V).")
 
 
-class TopicGapRead(BaseModel):
+class TopicGapRead(Schema):
     model_config = _examples(_GAP)
 
     topic: TopicRef
@@ -198,7 +198,7 @@ class TopicGapRead(BaseModel):
     knowledge_base: KnowledgeBase
 
 
-class ReportSummary(BaseModel):
+class ReportSummary(Schema):
     model_config = _examples(_SUMMARY)
 
     people_in_scope: int = Field(description="Active users in the organisation or team, hidden ones included.")
@@ -208,7 +208,7 @@ class ReportSummary(BaseModel):
     single_points_of_failure: int
 
 
-class SkillsGapReport(BaseModel):
+class SkillsGapReport(Schema):
     model_config = _examples({"profile": _PROFILE_REF, "as_of": "2026-11-23T20:00:00Z", "snapshot_id": None,
                               "summary": _SUMMARY, "topics": [_GAP]})
 
@@ -228,7 +228,7 @@ class SnapshotCreate(RequestSchema):
     profile_id: int | None = Field(None, description="Leave out to snapshot every profile.")
 
 
-class SnapshotRead(BaseModel):
+class SnapshotRead(Schema):
     model_config = _examples({"id": 31, "profile_id": 5, "taken_at": "2026-11-23T20:00:00Z", "taken_by_id": 2})
 
     id: int
@@ -237,7 +237,7 @@ class SnapshotRead(BaseModel):
     taken_by_id: int | None = Field(description="Null for the nightly snapshot.")
 
 
-class GapCounts(BaseModel):
+class GapCounts(Schema):
     model_config = _examples(_COUNTS)
 
     required: int
@@ -246,7 +246,7 @@ class GapCounts(BaseModel):
     gap: int
 
 
-class TopicChangeRead(BaseModel):
+class TopicChangeRead(Schema):
     model_config = _examples({
         "topic": _APPRENTICESHIPS, "change": "kept", "before": _COUNTS,
         "after": {"required": 3, "level": 3, "available": 2, "gap": 1}, "available_change": 1, "gap_change": -1,
@@ -262,7 +262,7 @@ class TopicChangeRead(BaseModel):
     left: list[PersonLevel] = Field(description="Named people no longer at the level.")
 
 
-class SkillsGapChanges(BaseModel):
+class SkillsGapChanges(Schema):
     model_config = _examples({
         "profile": _PROFILE_REF, "from_at": "2026-10-01T02:00:00Z", "to_at": "2026-11-23T20:00:00Z",
         "from_snapshot_id": 12, "to_snapshot_id": None, "before": {**_SUMMARY, "total_gap": 2},
@@ -284,7 +284,7 @@ class SkillsGapChanges(BaseModel):
 # ---------------------------------------------------------------- demand
 
 
-class SearchDemand(BaseModel):
+class SearchDemand(Schema):
     model_config = _examples({"topic": _PAY, "query": "pay and earnings", "asked": 4, "unanswered": 3, "weak": 1,
                               "last_asked_at": "2026-11-21T11:00:00Z"},
                              {"topic": None, "query": "green hydrogen", "asked": 2, "unanswered": 2, "weak": 0,
@@ -298,7 +298,7 @@ class SearchDemand(BaseModel):
     last_asked_at: datetime
 
 
-class KnowledgeDemand(BaseModel):
+class KnowledgeDemand(Schema):
     model_config = _examples({"topic": _PAY, "pages": 5, "stale_pages": 2, "immature_pages": 3})
 
     topic: TopicRef
@@ -307,7 +307,7 @@ class KnowledgeDemand(BaseModel):
     immature_pages: int = Field(description="Still expressing or appropriating ideas (phase Ia-Ib) or unassessed.")
 
 
-class DemandReport(BaseModel):
+class DemandReport(Schema):
     model_config = _examples({
         "since": "2026-08-25T20:00:00Z",
         "searches": [{"topic": _PAY, "query": "pay and earnings", "asked": 4, "unanswered": 3, "weak": 1,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from app.schema import Schema
 
 
-class TextPart(BaseModel):
+class TextPart(Schema):
     """A piece of a snippet; widgets show `match` parts highlighted (as text, never as HTML)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"text": "apprenticeships", "match": True}]})
@@ -16,7 +18,7 @@ class TextPart(BaseModel):
     match: bool
 
 
-class SpaceRef(BaseModel):
+class SpaceRef(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"id": 2, "key": "north-east", "name": "North East team"}]})
 
     id: int
@@ -24,7 +26,7 @@ class SpaceRef(BaseModel):
     name: str
 
 
-class MaturityBadge(BaseModel):
+class MaturityBadge(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"score": 71.5, "phase": "formalising"}]})
 
     score: float = Field(description="0-100, see /api/pages/{page_id}/maturity for the explanation.")
@@ -42,7 +44,7 @@ _RESULT_EXAMPLE = {
 }
 
 
-class SearchResult(BaseModel):
+class SearchResult(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [_RESULT_EXAMPLE]})
 
     page_id: int
@@ -56,7 +58,7 @@ class SearchResult(BaseModel):
     modified: datetime
 
 
-class FacetValue(BaseModel):
+class FacetValue(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"value": "Engineering and manufacturing", "label": "Engineering and manufacturing", "count": 4,
          "selected": False}]})
@@ -67,7 +69,7 @@ class FacetValue(BaseModel):
     selected: bool
 
 
-class FacetRead(BaseModel):
+class FacetRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "key": "sector", "label": "Sector", "parameter": "where=sector:{value}",
         "values": [{"value": "Engineering and manufacturing", "label": "Engineering and manufacturing",
@@ -79,7 +81,7 @@ class FacetRead(BaseModel):
     values: list[FacetValue]
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "query": "engineering apprenticeships", "matched": "all", "did_you_mean": None, "total": 1,
         "offset": 0, "limit": 20, "next_offset": None, "next": None, "results": [_RESULT_EXAMPLE],
@@ -100,7 +102,7 @@ class SearchResponse(BaseModel):
     facets: list[FacetRead]
 
 
-class TitleSuggestion(BaseModel):
+class TitleSuggestion(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "title": "Engineering apprenticeships in the North East", "url": "/api/pages/9",
         "space": {"id": 2, "key": "north-east", "name": "North East team"}}]})
@@ -111,7 +113,7 @@ class TitleSuggestion(BaseModel):
     space: SpaceRef
 
 
-class SuggestResponse(BaseModel):
+class SuggestResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "query": "engin appr", "suggestions": [{
             "page_id": 9, "title": "Engineering apprenticeships in the North East", "url": "/api/pages/9",

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.errors import ProblemError
 from app.security.models import FailureCount
 
@@ -100,8 +99,7 @@ def record_failure(session: Session, settings: Settings, username: str, client: 
     attempt = Attempt.of(username, client)
     stale = now - timedelta(seconds=settings.login_window_seconds)
     session.execute(delete(FailureCount).where(FailureCount.last_failure_at <= stale))
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(FailureCount).values([
+    statement = upsert(session, FailureCount).values([
         {"account": account, "client": client, "failures": 1, "last_failure_at": now}
         for account, client in ((attempt.account, attempt.client), (attempt.account, EVERY), (EVERY, attempt.client))
     ])

@@ -12,9 +12,5 @@ class InvalidBookmark(ProblemError):
     title = "Invalid bookmark"
 
 
-class BookmarkNotFound(NotFound):
-    title = "Bookmark not found"
-
-
 class DuplicateBookmark(Conflict):
     title = "Already bookmarked"

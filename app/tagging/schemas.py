@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema
 
 
 class PageTagCreate(RequestSchema):
@@ -28,7 +28,7 @@ class PageTagCreate(RequestSchema):
         return self
 
 
-class TopicBrief(BaseModel):
+class TopicBrief(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 12, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships", "label": "Apprenticeships",
         "status": "concept"}]})
@@ -39,7 +39,7 @@ class TopicBrief(BaseModel):
     status: str = Field(description="concept (in the scheme) or candidate (from free-text tags)")
 
 
-class PageTopicRead(BaseModel):
+class PageTopicRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "topic": {"id": 12, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships", "label": "Apprenticeships",
                   "status": "concept"}, "annotated": True, "readers": 3, "mine": True}]})
@@ -50,7 +50,7 @@ class PageTopicRead(BaseModel):
     mine: bool = Field(description="You are one of them.")
 
 
-class PageTopics(BaseModel):
+class PageTopics(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"page_id": 9, "topics": [{
         "topic": {"id": 12, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships", "label": "Apprenticeships",
                   "status": "concept"}, "annotated": True, "readers": 3, "mine": True}]}]})
@@ -59,7 +59,7 @@ class PageTopics(BaseModel):
     topics: list[PageTopicRead]
 
 
-class TopicPageItem(BaseModel):
+class TopicPageItem(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "title": "Engineering apprenticeships", "space_id": 2, "url": "/api/pages/9",
         "score": 71.5, "phase": "formalising"}]})
@@ -72,7 +72,7 @@ class TopicPageItem(BaseModel):
     phase: str | None
 
 
-class TopicPages(BaseModel):
+class TopicPages(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "topic": {"id": 12, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships", "label": "Apprenticeships",
                   "status": "concept"}, "narrower": True, "total": 1, "offset": 0, "items": [{
@@ -103,7 +103,7 @@ class BookmarkCreate(RequestSchema):
     summary: str = Field("", max_length=500)
 
 
-class BookmarkRead(BaseModel):
+class BookmarkRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 31, "url": "https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork",
         "title": "ONS: people in work", "publisher": "Office for National Statistics", "space_id": 2,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.pages.schemas import AuthorRead
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema, Schema
 
 _CAROL = {"id": 2, "username": "carol", "display_name": "Carol Singh"}
 _APPRENTICESHIPS = {"id": 23, "iri": "https://w3id.org/mature-lmi/topics/apprenticeships",
@@ -25,7 +25,7 @@ def _examples(*values: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(values)})
 
 
-class TopicRef(BaseModel):
+class TopicRef(Schema):
     model_config = _examples(_APPRENTICESHIPS, _GREEN)
 
     id: int
@@ -34,7 +34,7 @@ class TopicRef(BaseModel):
     status: Literal["concept", "candidate", "merged"]
 
 
-class TopicListItem(BaseModel):
+class TopicListItem(Schema):
     model_config = _examples({**_GREEN, "alt_labels": ["Green apprenticeship"], "usage": 7})
 
     id: int
@@ -45,7 +45,7 @@ class TopicListItem(BaseModel):
     usage: int = Field(description="Current tags with this topic.")
 
 
-class TopicList(BaseModel):
+class TopicList(Schema):
     model_config = _examples({"items": [{**_GREEN, "alt_labels": [], "usage": 7}], "next_cursor": "WyJncmVlbiIsODFd",
                               "next": "https://lmi.example.org/api/topics?limit=1&cursor=WyJncmVlbiIsODFd"})
 
@@ -54,7 +54,7 @@ class TopicList(BaseModel):
     next: str | None = None
 
 
-class LanguageLabel(BaseModel):
+class LanguageLabel(Schema):
     """A label in another language than the display one, as the imported scheme gave it."""
 
     model_config = _examples({"kind": "pref", "lang": "de", "label": "Arbeitsmarkt"})
@@ -64,7 +64,7 @@ class LanguageLabel(BaseModel):
     label: str
 
 
-class TopicRead(BaseModel):
+class TopicRead(Schema):
     model_config = _examples({
         **_APPRENTICESHIPS, "definition": "Paid jobs with training leading to a recognised standard.",
         "alt_labels": ["Apprenticeship", "Apprentices"],
@@ -130,7 +130,7 @@ class BroaderPut(RequestSchema):
     broader_ids: list[int] = Field(max_length=20, description="Empty: a top topic.")
 
 
-class TopicSuggestion(BaseModel):
+class TopicSuggestion(Schema):
     model_config = _examples({"topic": _APPRENTICESHIPS, "matched": "Apprentices", "match": "synonym",
                               "usage": 12})
 
@@ -140,7 +140,7 @@ class TopicSuggestion(BaseModel):
     usage: int
 
 
-class TopicChangeRead(BaseModel):
+class TopicChangeRead(Schema):
     model_config = _examples({
         "id": 310, "at": "2026-11-23T10:00:00Z", "actor": _CAROL, "action": "merge", "topic": {**_GREEN,
                                                                                                "status": "merged"},
@@ -157,7 +157,7 @@ class TopicChangeRead(BaseModel):
     details: dict[str, Any]
 
 
-class TopicChangeList(BaseModel):
+class TopicChangeList(Schema):
     model_config = _examples({"items": [TopicChangeRead.model_config["json_schema_extra"]["examples"][0]],
                               "next_cursor": "WzMxMF0", "next": "https://lmi.example.org/api/topics/changes?limit=1"
                                                                 "&cursor=WzMxMF0"})
@@ -167,7 +167,7 @@ class TopicChangeList(BaseModel):
     next: str | None = None
 
 
-class RefusedConcept(BaseModel):
+class RefusedConcept(Schema):
     model_config = _examples({"iri": "conceptA", "reason": "a relative IRI and the file gives no base (@base or "
                               "xml:base): import again with base=<the vocabulary's namespace> to resolve it"})
 
@@ -175,14 +175,14 @@ class RefusedConcept(BaseModel):
     reason: str
 
 
-class ResolvedConcept(BaseModel):
+class ResolvedConcept(Schema):
     model_config = _examples({"reference": "descriptor/11183-4", "iri": "http://zbw.eu/stw/descriptor/11183-4"})
 
     reference: str = Field(description="The relative reference as the file wrote it.")
     iri: str = Field(description="The IRI it resolved to against the base you gave.")
 
 
-class ImportResult(BaseModel):
+class ImportResult(Schema):
     model_config = _examples({"concepts": 80, "created": 3, "matched_by_iri": 76, "matched_by_label": 1,
                               "candidates_promoted": 1, "synonyms_added": 5, "relations_added": 3,
                               "related_added": 2, "language_labels_added": 6, "same_label_kept_apart": 2,

@@ -96,11 +96,6 @@ def get_topic(session: Session, topic_id: int, viewer: User | None = None) -> To
     return topic
 
 
-def live_topic(session: Session, topic_id: int) -> TopicConcept:
-    """A topic that has not been merged away (follow a merge to where it went)."""
-    return follow(session, get_topic(session, topic_id))
-
-
 def follow(session: Session, topic: TopicConcept) -> TopicConcept:
     """Where a merged topic redirects to (merges are flattened, so one hop suffices; loop for safety)."""
     seen = {topic.id}

@@ -35,11 +35,13 @@ import pyoxigraph
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS, XSD
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.annotations.ontology import ONTOLOGY_DIR
+from app.annotations.vocabulary import LMI
 from app.auth.models import User
-from app.db import Database, utcnow
+from app.db import utcnow
+from app.security import rdf_input
 from app.topics import service as topics
 from app.topics.exceptions import InvalidScheme
 from app.topics.models import (
@@ -51,9 +53,6 @@ from app.topics.models import (
     TopicRelated,
     TopicStatus,
 )
-from app.security import rdf_input
-from app.annotations.ontology import ONTOLOGY_DIR
-from app.annotations.vocabulary import LMI
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +247,7 @@ class _Bases:
         """The relative reference as the file had it (near enough: resolved against the base's path)."""
         rest = iri[len(self.root):]
         path = urlsplit(self.sentinel).path
-        return rest[len(path):] if rest.startswith(path) else rest
+        return rest.removeprefix(path)
 
 
 def parse(body: bytes, media_type: str, base: str | None = None) -> Vocabulary:
@@ -273,7 +272,7 @@ def parse(body: bytes, media_type: str, base: str | None = None) -> Vocabulary:
         return read_triples(triples, bases)
     except InvalidScheme:
         raise
-    except Exception as exc:  # noqa: BLE001 (parsers raise many unrelated types for bad input)
+    except Exception as exc:
         raise InvalidScheme(f"The {rdf_format} could not be read: {str(exc)[:300]}") from None
 
 
@@ -727,20 +726,3 @@ def seed(session: Session, path: Path = TOPICS_FILE) -> ImportReport | None:
     report = import_scheme(session, None, parse(path.read_bytes(), "text/turtle"), str(SCHEME))
     topics.record(session, None, SEEDED, None, f"Seeded from {path.name}", sha256=digest)
     return report
-
-
-def seed_topic_scheme(database: Database) -> None:
-    """Start-up: seed the scheme and give every user a person row (both idempotent and quick when done).
-
-    Several workers may start at once; one seeds, the others' inserts collide and are only logged.
-    """
-    from app.people import service  # people depend on topics, not the other way round
-
-    try:
-        with database.transaction() as session:
-            service.ensure_people(session)
-            seed(session)
-    except IntegrityError:
-        log.info("the topic scheme was seeded by another process")
-    except SQLAlchemyError:  # e.g. not migrated yet: serve anyway; the next start-up seeds
-        log.exception("seeding the topic scheme failed")

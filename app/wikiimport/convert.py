@@ -37,9 +37,9 @@ from pathlib import Path
 import mwparserfromhell
 from mwparserfromhell.nodes import Node, Template, Wikilink
 
-from app.pages.titles import InvalidTitle, normalise_category, normalise_title
-from app.annotations.values import AnnotationError, type_annotation
 from app.annotations.ontology import Ontology
+from app.annotations.values import AnnotationError, type_annotation
+from app.titles import InvalidTitle, normalise_category, normalise_title
 
 LUA_SCRIPT = Path(__file__).with_name("pandoc_batch.lua")
 _FILE_NAMESPACES = {"file", "image", "media"}

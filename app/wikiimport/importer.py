@@ -31,6 +31,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.annotations.ontology import get_ontology
 from app.auth import space_service
 from app.auth.models import Space, User
 from app.auth.rights import Right
@@ -40,12 +41,11 @@ from app.pages import links
 from app.pages import service as pages
 from app.pages.models import Page, PageAlias, Revision
 from app.pages.schemas import CONTENT_LIMIT
-from app.pages.titles import InvalidTitle, normalise_title, title_key
 from app.quality import scoring
-from app.annotations.ontology import get_ontology
+from app.titles import InvalidTitle, normalise_title, title_key
 from app.wikiimport.convert import Converted, PandocMissing, WikitextConverter
-from app.wikiimport.exceptions import ConverterUnavailable, InvalidDump, InvalidMapping
 from app.wikiimport.dump import DumpError, DumpPage, DumpRevision, SiteInfo, read_dump
+from app.wikiimport.exceptions import ConverterUnavailable, InvalidDump, InvalidMapping
 from app.wikiimport.models import ImportedRevision
 
 MAIN_NAMESPACE = 0

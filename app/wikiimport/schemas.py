@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from app.schema import Schema
 
 _EXAMPLE = {
     "space": "north-east", "source": "careerswiki|http://wiki.example.org/index.php/Main_Page",
@@ -27,7 +29,7 @@ _EXAMPLE = {
 }
 
 
-class AnnotationTallyRead(BaseModel):
+class AnnotationTallyRead(Schema):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EXAMPLE["unknown_properties"][0]]})
 
     property: str | None = Field(None, description="For unknown properties: the property's name on the wiki.")
@@ -37,7 +39,7 @@ class AnnotationTallyRead(BaseModel):
     reason: str = Field(description="Why it was kept as text, with what the ontology would accept.")
 
 
-class PageProblemRead(BaseModel):
+class PageProblemRead(Schema):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EXAMPLE["problems"][0]]})
 
     title: str
@@ -45,7 +47,7 @@ class PageProblemRead(BaseModel):
     problem: str = Field(description="Why the page (all of it) was not imported, and what to do.")
 
 
-class NeedsReviewRead(BaseModel):
+class NeedsReviewRead(Schema):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EXAMPLE["needs_review"][0]]})
 
     title: str
@@ -58,7 +60,7 @@ class NeedsReviewRead(BaseModel):
     reasons: list[str] = Field(description="What pandoc could not convert, with the wikitext line it stopped at.")
 
 
-class ImportReportRead(BaseModel):
+class ImportReportRead(Schema):
     """What one import did. Pages listed under `problems` were not touched at all."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EXAMPLE]})

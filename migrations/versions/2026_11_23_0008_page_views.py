@@ -9,8 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-import app.db
-
 
 revision: str = '0008'
 down_revision: str | None = '0007'

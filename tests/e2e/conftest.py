@@ -19,7 +19,7 @@ import pytest
 from app import schema_migrations
 from app.db import Database, make_engine
 from app.demo.loader import load_demo
-from app.topics.skos import seed_topic_scheme
+from app.people.service import seed_topic_scheme
 from tests.conftest import SECRET, settings_for
 from tests.live_server import LiveServer
 from tests.postgres import free_port
@@ -58,7 +58,7 @@ class HostSite:
         pages = self.pages
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+            def do_GET(self) -> None:
                 body = pages.get(self.path.split("?")[0])
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -37,7 +37,7 @@ def test_results_are_highlighted_narrowed_by_facets_and_paged(page, logged_in, s
     results = search.get_by_role("list", name="Results")
     expect(search.get_by_role("status")).to_contain_text("for “apprenticeship”")
     expect(results.locator("mark").first).to_be_visible()
-    assert all(re.match(r"apprentices", m, re.I) for m in results.locator("mark").all_text_contents())
+    assert all(re.match(r"apprentices", m, re.IGNORECASE) for m in results.locator("mark").all_text_contents())
     total = int(re.match(r"(\d+) page", search.get_by_role("status").text_content()).group(1))
     screenshot(search, "results")
 
@@ -84,7 +84,7 @@ def test_a_page_written_in_the_editor_is_found_with_its_facet(page, logged_in, l
             break
         page.wait_for_timeout(250)
     hit = results.locator("li", has=page.get_by_role("button", name=re.compile("Port of Tyne cargo")))
-    expect(hit.locator("mark").first).to_have_text(re.compile("stevedores", re.I))
+    expect(hit.locator("mark").first).to_have_text(re.compile("stevedores", re.IGNORECASE))
 
     sector = search.get_by_role("group", name="Narrow down").locator("fieldset", has_text="Sector")
     sector.get_by_role("checkbox", name=re.compile("Logistics and transport")).check()

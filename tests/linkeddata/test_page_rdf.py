@@ -94,9 +94,10 @@ def canonical(graph: Graph) -> Graph:
     """The graph with xsd:decimal literals in one lexical form, for checks about values, not spelling."""
     result = Graph()
     for s, p, o in graph:
+        value = o
         if isinstance(o, Literal) and o.datatype == XSD.decimal:
-            o = Literal(format(Decimal(str(o)).normalize(), "f"), datatype=XSD.decimal)
-        result.add((s, p, o))
+            value = Literal(format(Decimal(str(o)).normalize(), "f"), datatype=XSD.decimal)
+        result.add((s, p, value))
     return result
 
 

@@ -18,7 +18,6 @@ from app.linkeddata.sparql_guard import (
     MAX_SUPPORTED_LENGTH,
     READ_ONLY_REASON,
     QueryForm,
-    QueryInfo,
     SparqlRefused,
     inspect_query,
 )

@@ -41,7 +41,7 @@ def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         users, tokens = users_with_tokens(session, WRITERS, "writer")
-        space_id = make_space(session, users[0], members={u: MemberRole.editor for u in users[1:]}).id
+        space_id = make_space(session, users[0], members=dict.fromkeys(users[1:], MemberRole.editor)).id
     server = LiveServer(url, tmp_path, SECRET, workers=2)
     try:
         server.wait_until_up()
@@ -128,10 +128,9 @@ def test_fail_mode_under_concurrency_keeps_one_save(live: Live) -> None:
 def test_the_database_itself_refuses_two_children_of_one_revision(live: Live) -> None:
     """The last line of defence, below the row lock: `revision.parent_id` is unique."""
     page = _create(live)
-    with pytest.raises(IntegrityError):
-        with live.database.transaction() as session:
-            for n in range(2):
-                session.add(Revision(page_id=page["id"], number=2 + n, parent_id=page["revision"]["id"], title="x",
-                                     content="x", categories=[], summary="", minor=False, kind="edit",
-                                     author_id=page["revision"]["author"]["id"], size=1))
-            session.flush()
+    with pytest.raises(IntegrityError), live.database.transaction() as session:
+        for n in range(2):
+            session.add(Revision(page_id=page["id"], number=2 + n, parent_id=page["revision"]["id"], title="x",
+                                 content="x", categories=[], summary="", minor=False, kind="edit",
+                                 author_id=page["revision"]["author"]["id"], size=1))
+        session.flush()

@@ -290,13 +290,13 @@ def test_delete_keeps_revisions_and_restore_brings_the_page_back(client, session
 
 def test_links_to_missing_pages_and_wanted_pages(client, alice, space_id):
     hub = create(client, alice, space_id, "Hub", "See [[Care work]] and [[Nursing routes|routes]].\n\n[[Category:Index]]\n")
-    assert {(l["title"], l["exists"]) for l in hub["links"]} == {("Care work", False), ("Nursing routes", False)}
+    assert {(link["title"], link["exists"]) for link in hub["links"]} == {("Care work", False), ("Nursing routes", False)}
     assert 'class="wikilink missing"' in hub["html"] and hub["categories"] == ["Index"]
     wanted = client.get(f"/api/spaces/{space_id}/wanted-pages", headers=alice.headers).json()["items"]
     assert {w["title"] for w in wanted} == {"Care work", "Nursing routes"}
     create(client, alice, space_id, "Care work")
     hub = client.get(f"/api/pages/{hub['id']}", headers=alice.headers).json()
-    assert {(l["title"], l["exists"]) for l in hub["links"]} == {("Care work", True), ("Nursing routes", False)}
+    assert {(link["title"], link["exists"]) for link in hub["links"]} == {("Care work", True), ("Nursing routes", False)}
     wanted = client.get(f"/api/spaces/{space_id}/wanted-pages", headers=alice.headers).json()["items"]
     assert [w["title"] for w in wanted] == ["Nursing routes"]
 

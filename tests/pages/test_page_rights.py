@@ -6,8 +6,8 @@ page in lists, title look-ups or recent changes; a reader gets 403 on every writ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from fastapi.testclient import TestClient

@@ -10,10 +10,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from app.annotations import service as annotation_service
 from app.pages import presentation
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.annotations import service as annotation_service
 from tests.factories import post_page
 
 BRIEF = "## Pay\n\n[[Median pay::£24,000]]\n\n## Routes\n\nCare certificate first.\n"
@@ -122,7 +122,6 @@ def test_a_delete_landing_while_an_edit_was_worked_out_wins(client, database, se
 
 
 def test_a_deferred_session_cannot_write_before_taking_its_turn(database, alice, space_id):
-    with pytest.raises(RuntimeError, match="take_write_turn"):
-        with database.transaction(deferred=True) as session:
-            session.add(Page(space_id=space_id, title="Sneaky", title_key="sneaky", created_by_id=alice.id))
-            session.flush()
+    with pytest.raises(RuntimeError, match="take_write_turn"), database.transaction(deferred=True) as session:
+        session.add(Page(space_id=space_id, title="Sneaky", title_key="sneaky", created_by_id=alice.id))
+        session.flush()

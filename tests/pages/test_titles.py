@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.pages.titles import MAX_TITLE, InvalidTitle, normalise_title, title_key
+from app.titles import MAX_TITLE, InvalidTitle, normalise_title, title_key
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest
     url, database = migrated_database(backend, tmp_path, request)
     with database.transaction() as session:
         users, tokens = users_with_tokens(session, RATERS + 1, "rater")
-        space = make_space(session, users[0], members={u: MemberRole.reader for u in users[1:]})
+        space = make_space(session, users[0], members=dict.fromkeys(users[1:], MemberRole.reader))
         owner_id, space_id = users[0].id, space.id
     server = LiveServer(url, tmp_path, SECRET, workers=2)
     try:

@@ -394,7 +394,7 @@ def test_one_rater_moves_the_score_by_at_most_the_documented_bound(data: st.Data
 
 
 def test_the_single_rater_bound_is_the_documented_one() -> None:
-    assert maturity.MAX_RATER_INFLUENCE == pytest.approx(40 * 1.5 / 6.5)
+    assert pytest.approx(40 * 1.5 / 6.5) == maturity.MAX_RATER_INFLUENCE
     assert maturity.MAX_RATER_INFLUENCE + 0.1 <= maturity.RATER_INFLUENCE_BOUND
 
 

@@ -26,13 +26,13 @@ from app.auth.models import MemberRole, Visibility
 from app.db import Database
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.topics import skos
 from app.people.models import PersonTag
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
 from app.changelog import LogFollower
 from app.search.index import PageIndex
 from app.search.indexer import Indexer
+from app.topics import skos
 from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space, person_ids, users_with_tokens
 from tests.live_server import LiveServer
@@ -71,7 +71,7 @@ def setup(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
         skos.seed(session)
         users, tokens = users_with_tokens(session, WRITERS, "writer")
         space = make_space(session, users[0], Visibility.organisation,
-                           members={u: MemberRole.editor for u in users[1:]})
+                           members=dict.fromkeys(users[1:], MemberRole.editor))
         pages = [page_service.create_page(session, users[0], space.id, f"Shared page {n}", f"Start {n}.", [], "").id
                  for n in range(PAGES)]
         people = person_ids(session, users)
@@ -168,7 +168,7 @@ def check_database(setup: Setup, acked: Acknowledged) -> dict[int, int]:
             assert stored is not None and stored.score == scoring.assess_page(session, page).score
 
         ratings = {r.id: r for r in session.scalars(select(Rating))}
-        for rating_id, page_id, score in acked.ratings:
+        for rating_id, _page_id, score in acked.ratings:
             assert rating_id in ratings and ratings[rating_id].reliability == score, "an acked rating is lost"
         current = defaultdict(int)
         for rating in ratings.values():

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from app.auth.models import MemberRole, Visibility
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
-from app.topics import skos
 from app.people.models import PersonTag
-from app.topics.models import TopicConcept
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
+from app.topics import skos
+from app.topics.models import TopicConcept
 from tests.conftest import SECRET, migrated_database
 from tests.factories import make_space, person_ids, users_with_tokens
 from tests.live_server import LiveServer, all_at_once
@@ -35,7 +35,7 @@ def live(backend: str, tmp_path, request: pytest.FixtureRequest):
         skos.seed(session)
         users, tokens = users_with_tokens(session, 3 * EACH + 1, "colleague")
         space = make_space(session, users[0], Visibility.organisation,
-                           members={u: MemberRole.editor for u in users[1:]})
+                           members=dict.fromkeys(users[1:], MemberRole.editor))
         page = page_service.create_page(session, users[0], space.id, "Shared page", "\n\n".join(LINES), [], "")
         [person] = person_ids(session, users[:1])
         state = {"database": database, "tokens": tokens[1:], "page": page.id, "base": page.current_revision_id,

@@ -17,8 +17,7 @@ import pytest
 
 from app.search.index import IndexDocument, PageIndex, SearchRequest
 
-WORDS = ("apprenticeship nurse welding salary shortage london leeds digital skills care retail teacher "
-         "engineering graduate logistics construction payroll coding").split()
+WORDS = ["apprenticeship", "nurse", "welding", "salary", "shortage", "london", "leeds", "digital", "skills", "care", "retail", "teacher", "engineering", "graduate", "logistics", "construction", "payroll", "coding"]
 PHASES = ("expressing_ideas", "distributing", "formalising", "standardising")
 SECTORS = ("Construction", "Health", "Digital", "Retail")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

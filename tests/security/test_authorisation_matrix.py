@@ -204,7 +204,7 @@ def own_or_other(name: str, key: str) -> Callable[[World, Role, str], dict[str, 
 
 
 OWN_OTHER = ("own", "other")
-PROFILE_BODY = lambda w, r, c: {"name": "Skills gap", "team_id": w.ids["team"], "topics": [  # noqa: E731
+PROFILE_BODY = lambda w, r, c: {"name": "Skills gap", "team_id": w.ids["team"], "topics": [
     {"topic_id": w.ids["topic"], "level": 3, "priority": "high", "required_people": 1}]}
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -418,7 +418,7 @@ def _members(session, client, world: World, request) -> None:
     for space_id in set(world.spaces.values()):
         space_service.put_member(session, session.get(Space, space_id), spare, MemberRole.reader)
     session.commit()
-    world.ids["member"] = {cls: world.ids["spare"] for cls in PAGE_CLASSES}
+    world.ids["member"] = dict.fromkeys(PAGE_CLASSES, world.ids["spare"])
 
 
 def readable_cells(world: World):
@@ -621,7 +621,7 @@ def check_operation(method: str, path: str, rule: Rule, world: World, database, 
             elif expected == 404 and rule.missing:
                 with rolled_back(database):
                     ghost = call(client, method, path, rule, world, role, cls, world.callers[role].headers,
-                                 {name: MISSING for name in rule.missing})
+                                 dict.fromkeys(rule.missing, MISSING))
                 if (ghost.status_code, ghost.json()["title"]) != (status, answer.json()["title"]):
                     failures.append(f"{role.value}/{cls}: unreadable answers {status} {answer.json()['title']!r}, "
                                     f"nonexistent {ghost.status_code} {ghost.json()['title']!r}: existence leaks")

@@ -16,7 +16,7 @@ from app.auth.models import MemberRole, Role, Visibility
 from app.config import Settings
 from app.errors import TOO_LARGE, _all_models
 from app.main import create_app
-from app.request_schema import RequestSchema
+from app.schema import RequestSchema
 from app.uploads import UploadTooLarge
 from tests.conftest import openapi_document
 from tests.factories import Person, make_person, make_space, post_page
@@ -73,7 +73,7 @@ def test_every_json_request_body_is_a_request_schema_and_no_answer_is():
     models = {model.__name__: model for model in _all_models(BaseModel)}
     assert len(bodies) > 30  # the walk found the bodies (PageCreate, RatingPut, PersonalTokenCreate ...)
     not_strict = sorted(name for name in bodies if not issubclass(models[name], RequestSchema))
-    assert not not_strict, f"request bodies not on app.request_schema.RequestSchema: {not_strict}"
+    assert not not_strict, f"request bodies not on app.schema.RequestSchema: {not_strict}"
     assert all(COMPONENTS[name].get("additionalProperties") is False for name in bodies)
     # Answers are never refused for a field the client does not know yet: no response-only schema forbids extras.
     answers = {name for name, component in COMPONENTS.items() if component.get("additionalProperties") is False}

@@ -174,8 +174,8 @@ def test_rdf_xml_entity_expansion_bombs_are_refused_quickly(client, alice, schem
 
 def test_json_ld_remote_contexts_are_never_fetched(client, alice, scheme, loopback):
     url, seen = loopback
-    body = ('{"@context": "%s/context.jsonld", "@id": "https://example.org/topics/remote", '
-            '"@type": "http://www.w3.org/2004/02/skos/core#Concept", "label": "Remote"}' % url)
+    body = ('{"@context": "' + url + '/context.jsonld", "@id": "https://example.org/topics/remote", '
+            '"@type": "http://www.w3.org/2004/02/skos/core#Concept", "label": "Remote"}')
 
     answer = import_scheme(client, alice, body, "application/ld+json")
 

@@ -76,7 +76,7 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzing]:
 def test_no_server_error_and_no_answer_outside_its_schema(case, fuzzing: Fuzzing) -> None:
     headers = {**(case.headers or {}), **fuzzing.current_headers()}
     response = fuzzing.client.request(**case.as_transport_kwargs(base_url="http://testserver", headers=headers))
-    if response.status_code == 401 or case.method == "PATCH" and case.path == "/api/users/{user_id}":
+    if response.status_code == 401 or (case.method == "PATCH" and case.path == "/api/users/{user_id}"):
         fuzzing.headers = None  # the case may have revoked the token or disabled the account: a new admin next
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 

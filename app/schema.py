@@ -1,15 +1,19 @@
-"""The one base of every JSON request body: the same refusals on every endpoint, decided here and not per field.
+"""The one base of every API schema (`Schema`), and of every JSON request body (`RequestSchema`, derived from it).
+
+`Schema` reads ORM objects (`from_attributes`), so a service may return rows or schemas alike. `RequestSchema`
+adds the same refusals on every endpoint, decided here and not per field:
 
 - Unknown fields are refused (a misspelt `base_revison` must not be dropped silently).
 - Whole numbers, numbers and booleans are strict: `true` is not 1 and `"3"` is not 3 (pydantic's lax mode, the
   default, would store both), while a whole number is still a valid number (`3` for a float).
 - Text never contains NUL (U+0000): PostgreSQL cannot store it, and no person means it.
 
-Response schemas stay plain `BaseModel`s: they are built by the service, never from a caller's JSON.
+Response schemas are plain `Schema`s: they are built by the service, never from a caller's JSON.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
@@ -41,7 +45,21 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-class RequestSchema(BaseModel):
+class Schema(BaseModel):
+    """Base of every schema of the API: responses, request bodies, and the models inside them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def with_examples(*values: dict[str, Any]) -> ConfigDict:
+    """A schema's config with model-level OpenAPI examples (shown in /docs).
+
+    Every example must validate against its own model (tests/test_openapi.py checks).
+    """
+    return ConfigDict(json_schema_extra={"examples": copy.deepcopy(list(values))})
+
+
+class RequestSchema(Schema):
     """Base of request bodies: unknown fields refused, strict whole numbers and booleans, no NUL in text."""
 
     model_config = ConfigDict(extra="forbid")
