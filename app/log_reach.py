@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.auth import rights
+from app.pages import access
 from app.changelog import Change
 from app.pages.models import Page, Revision
 from app.topics.models import TopicConcept
@@ -41,14 +41,14 @@ def pages_reached(session: Session, changes: Iterable[Change]) -> set[int]:
         elif change.kind.startswith("topic."):
             topic_ids.update(int(i) for i in (change.details or {}).get("topic_ids", ()))
     if space_ids:
-        page_ids.update(session.scalars(rights.all_live_pages(Page.id).where(Page.space_id.in_(space_ids))))
+        page_ids.update(session.scalars(access.all_live_pages(Page.id).where(Page.space_id.in_(space_ids))))
     if user_ids:
-        wrote = select(Revision.page_id).where(Revision.author_id.in_(user_ids), rights.live_page_filter(Revision.page_id))
-        page_ids.update(session.scalars(rights.all_live_pages(Page.id).where(
+        wrote = select(Revision.page_id).where(Revision.author_id.in_(user_ids), access.live_page_filter(Revision.page_id))
+        page_ids.update(session.scalars(access.all_live_pages(Page.id).where(
             or_(Page.created_by_id.in_(user_ids), Page.id.in_(wrote)))))
     if topic_ids:
         merged = select(TopicConcept.id).where(TopicConcept.merged_into_id.in_(topic_ids))
         page_ids.update(session.scalars(select(PageTag.page_id).distinct().where(
-            rights.live_page_filter(PageTag.page_id),
+            access.live_page_filter(PageTag.page_id),
             or_(PageTag.concept_id.in_(topic_ids), PageTag.concept_id.in_(merged)))))
     return page_ids

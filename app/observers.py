@@ -8,9 +8,13 @@ from __future__ import annotations
 
 
 def register_all() -> None:
-    """Register every same-transaction page-write subscriber (idempotent)."""
+    """Register every same-transaction page-write subscriber and what a lower layer asks of a higher one
+    (the topic scheme's uses, the raters' expertise maturity weighs): idempotent."""
+    from app.people import expertise, topic_uses
     from app.quality import scoring
     from app.tagging import bookmarks
 
     scoring.register()
     bookmarks.register()
+    topic_uses.register()
+    scoring.use_rater_expertise(expertise.expertise_shares)

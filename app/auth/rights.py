@@ -23,7 +23,6 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import MemberRole, Role, Space, SpaceKind, SpaceMembership, User, Visibility
-from app.pages.models import Page
 
 
 class Right(enum.IntEnum):
@@ -62,7 +61,7 @@ def right_in_space(session: Session, user: User, space: Space) -> Right:
 # ---------------------------------------------------------------- the rule as statements
 
 
-def _caller(user: User) -> User:
+def caller(user: User) -> User:
     """Refuse a missing caller: asking for "every page" has its own name (`all_live_pages`)."""
     if not isinstance(user, User):
         raise TypeError(f"the rights rule needs the caller (a User), not {user!r}; "
@@ -72,7 +71,7 @@ def _caller(user: User) -> User:
 
 def readable_spaces(user: User, *columns: Any) -> Select[Any]:
     """SELECT the spaces the caller may read (`Space`, or these columns of it)."""
-    return select(*(columns or (Space,))).where(readable_space_clause(_caller(user)))
+    return select(*(columns or (Space,))).where(readable_space_clause(caller(user)))
 
 
 def readable_space_ids(user: User) -> Select[tuple[int]]:
@@ -85,34 +84,12 @@ def readable_space_filter(user: User, space_id: ColumnElement[Any] | Any) -> Col
     return space_id.in_(readable_space_ids(user))
 
 
-def readable_pages(user: User, *columns: Any, with_deleted: bool = False) -> Select[Any]:
-    """SELECT the live pages the caller may read (`Page`, or these columns), joined to their `Space`.
-
-    Add joins and conditions to it; `with_deleted` keeps deleted pages of readable spaces (follows and
-    ratings outlive a deletion, so that a restore brings them back).
-    """
-    query = select(*(columns or (Page,))).join(Space, Space.id == Page.space_id)
-    conditions = [readable_space_clause(_caller(user))]
-    if not with_deleted:
-        conditions.insert(0, Page.deleted_at.is_(None))
-    return query.where(*conditions)
 
 
-def readable_page_filter(user: User, page_id: ColumnElement[Any] | Any, *, with_deleted: bool = False
-                         ) -> ColumnElement[bool]:
-    """A WHERE clause keeping the rows of a page-scoped table (`Model.page_id`) whose page the caller may read."""
-    return page_id.in_(readable_pages(user, Page.id, with_deleted=with_deleted))
 
 
-def all_live_pages(*columns: Any) -> Select[Any]:
-    """SELECT every live page, whoever may read it: only for the derived stores (search index, SPARQL
-    store, dump builder), which keep every page and apply the rule when they answer."""
-    return select(*(columns or (Page,))).where(Page.deleted_at.is_(None))
 
 
-def live_page_filter(page_id: ColumnElement[Any] | Any) -> ColumnElement[bool]:
-    """A WHERE clause keeping the rows whose page is live, whoever may read it (the derived stores)."""
-    return page_id.in_(all_live_pages(Page.id))
 
 
 def readable_space_clause(user: User) -> ColumnElement[bool]:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.models import Space, User
-from app.auth.rights import readable_pages, readable_space_ids, readable_spaces
+from app.auth.rights import readable_space_ids, readable_spaces
+from app.pages.access import readable_pages
 from app.db import upsert, utcnow
 from app.following.exceptions import FollowNotFound, InvalidFollow
 from app.following.models import FeedState, Follow, FollowKind, FollowState

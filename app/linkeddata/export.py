@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.annotations import service as annotation_service
 from app.auth.models import Space, User
-from app.auth import rights
+from app.pages import access
 from app.linkeddata import rdf
 from app.linkeddata.rdf import Iris, PageFacts, RevisionFacts
 from app.negotiation import RDF_FORMATS
@@ -78,7 +78,7 @@ def _page_titles(session: Session, pages: Sequence[Page], annotation_lists) -> d
         return {}
     found: dict[int, dict[str, int]] = {}
     for space_id, key, page_id in session.execute(
-        rights.all_live_pages(Page.space_id, Page.title_key, Page.id).where(
+        access.all_live_pages(Page.space_id, Page.title_key, Page.id).where(
             Page.title_key.in_(wanted), Page.space_id.in_({p.space_id for p in pages}))
     ):
         found.setdefault(space_id, {})[key] = page_id
@@ -106,12 +106,12 @@ def page_document(session: Session, base_iri: str, page: Page, revision: Revisio
 
 def readable_pages(session: Session, user: User) -> Iterator[list[Page]]:
     """The live pages the user may read, in batches (a dump)."""
-    return _batches(session, rights.readable_pages(user))
+    return _batches(session, access.readable_pages(user))
 
 
 def all_live_pages(session: Session) -> Iterator[list[Page]]:
     """Every live page, in batches: for the SPARQL store and a whole backup dump, never for a caller."""
-    return _batches(session, rights.all_live_pages())
+    return _batches(session, access.all_live_pages())
 
 
 def _batches(session: Session, pages: Select[tuple[Page]]) -> Iterator[list[Page]]:

@@ -41,7 +41,7 @@ from rdflib.term import Node
 from sqlalchemy.orm import Session
 
 from app import log_reach
-from app.auth import rights
+from app.pages import access
 from app.changelog import LogFollower
 from app.errors import ProblemError
 from app.pages.models import Page
@@ -125,7 +125,7 @@ class _Follower:
                 if self._owners[quad] <= 0:
                     del self._owners[quad]
                     self.store.remove(quad)
-        live = list(session.scalars(rights.all_live_pages().where(Page.id.in_(page_ids))))
+        live = list(session.scalars(access.all_live_pages().where(Page.id.in_(page_ids))))
         self._insert(export.page_facts(session, live))
 
     def _insert(self, facts: list[rdf.PageFacts]) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.rights import readable_pages
+from app.pages.access import readable_pages
 from app.pages.models import Page, PageAlias, PageCategory, PageLink, Revision
 from app.pages.wikitext import extract
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from app.auth import space_service
 from app.auth.exceptions import SpaceRightRequired
 from app.auth.models import Space, User
-from app.auth.rights import Right, readable_pages, right_in_space
+from app.auth.rights import Right, right_in_space
+from app.pages.access import readable_pages
 from app.db import take_write_turn, utcnow
 from app.pages import events, links
 from app.pages.events import PageChanged

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.rights import readable_pages
+from app.pages.access import readable_pages
 from app.db import Database, utcnow
 from app.pages.models import Page, Revision
 from app.people import ranking, service, tag_scores

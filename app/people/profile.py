@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.rights import readable_pages
+from app.pages.access import readable_pages
 from app.pages.models import Page, Revision
 from app.pages.presentation import authors
 from app.people import service

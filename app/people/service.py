@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.auth import rights
+from app.pages import access
 from app.auth.models import Role, User
 from app.db import Database, upsert, utcnow
 from app.pages.models import Page
@@ -278,7 +278,7 @@ def readable_pages(session: Session, viewer: User, page_ids: Iterable[int]) -> d
     ids = set(page_ids)
     if not ids:
         return {}
-    rows = session.execute(rights.readable_pages(viewer, Page.id, Page.title, Page.space_id)
+    rows = session.execute(access.readable_pages(viewer, Page.id, Page.title, Page.space_id)
                            .where(Page.id.in_(ids))).all()
     return {row.id: PageRef(id=row.id, title=row.title, space_id=row.space_id) for row in rows}
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.annotations.models import PageAnnotation
 from app.annotations.vocabulary import LMI
 from app.auth.models import Space, User
-from app.auth.rights import readable_pages
+from app.pages.access import readable_pages
 from app.db import utcnow
 from app.pages.models import Page
 from app.quality.models import CRITERIA, PageMaturity, PageView, Rating

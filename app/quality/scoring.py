@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -16,7 +16,6 @@ from app.db import utcnow
 from app.pages import events as page_events
 from app.pages.events import PageChanged
 from app.pages.models import Page, PageAlias, PageLink, Revision
-from app.people import expertise
 from rdflib.namespace import DCTERMS
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
 from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
@@ -97,6 +96,23 @@ def rescore_after_write(session: Session, event: PageChanged) -> None:
         refresh(session, page_id)
 
 
+RaterExpertise = Callable[[Session, Iterable[int], Iterable[str]], dict[int, float]]
+_rater_expertise: RaterExpertise | None = None
+
+
+def use_rater_expertise(source: RaterExpertise) -> None:
+    """People tagging tells maturity each rater's expertise (0-1) in some topics (app.observers, at start-up):
+    maturity sits below people and never imports it."""
+    global _rater_expertise
+    _rater_expertise = source
+
+
+def _expertise_source() -> RaterExpertise:
+    if _rater_expertise is None:
+        raise RuntimeError("No rater expertise registered: call app.observers.register_all() at start-up")
+    return _rater_expertise
+
+
 def register() -> None:
     """At start-up: every page write rescores in its own transaction."""
     page_events.subscribe("quality.maturity", rescore_after_write)
@@ -163,7 +179,7 @@ def _rater_expertise(session: Session, current: Revision, rater_ids: set[int]) -
         PageAnnotation.value_iri.is_not(None))))
     if not topics:
         return {}
-    return expertise.expertise_shares(session, rater_ids, topics)
+    return _expertise_source()(session, rater_ids, topics)
 
 
 def _changed_share(old: str, new: str) -> float:

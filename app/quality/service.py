@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import changelog
 from app.auth.models import Role, User
-from app.auth.rights import readable_page_filter
+from app.pages.access import readable_page_filter
 from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision

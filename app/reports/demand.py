@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Space, SpaceKind, User
-from app.auth.rights import readable_pages
+from app.pages.access import readable_pages
 from app.pages.models import Page
 from app.people.models import ExpertSearchGap
 from app.topics.models import TopicConcept

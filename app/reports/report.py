@@ -18,7 +18,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Space, SpaceKind, User
-from app.auth.rights import readable_pages
+from app.pages.access import readable_pages
 from app.db import utcnow
 from app.pages.models import Page
 from app.topics import service as topics

@@ -10,7 +10,7 @@ from rdflib.namespace import DCTERMS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import rights
+from app.pages import access
 from app.pages.models import Page, Revision
 from app.pages.wikitext import plain_text
 from app.topics.models import TopicConcept
@@ -48,7 +48,7 @@ def annotation_facets() -> dict[str, Facet]:
 def documents_for(session: Session, page_ids: Sequence[int]) -> tuple[list[IndexDocument], set[int]]:
     """Index documents for the live pages among `page_ids`, and the ids to drop (deleted or gone)."""
     pages = list(session.scalars(
-        rights.all_live_pages().where(Page.id.in_(page_ids)).order_by(Page.id)))
+        access.all_live_pages().where(Page.id.in_(page_ids)).order_by(Page.id)))
     live = {page.id for page in pages}
     return build(session, pages), set(page_ids) - live
 
@@ -58,7 +58,7 @@ def all_documents(session: Session) -> Iterator[list[IndexDocument]]:
     last = 0
     while True:
         pages = list(session.scalars(
-            rights.all_live_pages().where(Page.id > last).order_by(Page.id).limit(BATCH)))
+            access.all_live_pages().where(Page.id > last).order_by(Page.id).limit(BATCH)))
         if not pages:
             return
         yield build(session, pages)

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app import log_reach
-from app.auth import rights
+from app.pages import access
 from app.background import Loop
 from app.changelog import Change, LogFollower, Position
 from app.db import Database
@@ -158,7 +158,7 @@ class Indexer:
         follower = LogFollower()
         with self.database.transaction(write=False) as session:
             follower.start_here(session)  # first: what commits during the rebuild is applied afterwards
-            total = session.scalar(rights.all_live_pages(func.count())) or 0
+            total = session.scalar(access.all_live_pages(func.count())) or 0
 
             def batches():
                 done = 0

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.auth import space_service
 from app.auth.models import Space, User
-from app.auth.rights import Right, readable_pages
+from app.auth.rights import Right
+from app.pages.access import readable_pages
 from app.pages import events as page_events
 from app.pages import service as page_service
 from app.pages.events import PageChanged

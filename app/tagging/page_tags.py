@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app import changelog
 from app.auth.models import User
-from app.auth.rights import organisation_wide, readable_pages
+from app.auth.rights import organisation_wide
+from app.pages.access import readable_pages
 from app.pages.models import Page
 from app.pages.service import PageAccess
 from app.topics import service as topics

@@ -23,7 +23,6 @@ from app.pages.presentation import authors
 from app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from app.topics import skos, service as topics
 from app.topics.exceptions import ManagersOnly
-from app.people.models import Person, PersonTag
 from app.topics.models import TopicChange, TopicConcept, TopicLabel, TopicStatus
 from app.topics.schemas import (
     BroaderPut,
@@ -84,12 +83,9 @@ def list_topics(request: Request, _user: CurrentUser, session: SessionDep, limit
                 ) -> TopicList:
     """Topics with how often they are used: concepts, candidates from free-text tags, merged ones."""
     (offset,) = decode_cursor(cursor, int) or [0]
-    counts = (select(PersonTag.concept_id.label("concept_id"), func.count().label("uses"))
-              .join(Person, Person.id == PersonTag.person_id)
-              .where(PersonTag.superseded_at.is_(None), PersonTag.hidden_at.is_(None), Person.hidden_at.is_(None))
-              .group_by(PersonTag.concept_id).subquery())
-    uses = func.coalesce(counts.c.uses, 0)
-    query = (select(TopicConcept, uses).outerjoin(counts, counts.c.concept_id == TopicConcept.id)
+    counts = topics.usage_counts().subquery()
+    uses = func.coalesce(counts.c[1], 0)
+    query = (select(TopicConcept, uses).outerjoin(counts, counts.c[0] == TopicConcept.id)
              .where(topics.visible_filter(_user)))
     if status_:
         query = query.where(TopicConcept.status == TopicStatus(status_))

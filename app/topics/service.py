@@ -18,11 +18,11 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,6 @@ from app.topics.exceptions import (
     TopicNotFound,
     TopicStateConflict,
 )
-from app.people.models import Person, PersonTag
 from app.topics.models import (
     TopicBroader,
     TopicChange,
@@ -310,15 +309,42 @@ def iris_of(session: Session, topic_ids: Iterable[int]) -> dict[str, int]:
     return {iri: merged_into if merged_into in ids else topic_id for iri, topic_id, merged_into in rows}
 
 
+@dataclass(frozen=True)
+class TopicUses:
+    """Where topics are used, as the package owning those rows (people's tags) tells the scheme at start-up:
+    the scheme counts and merges uses without importing the layer above it."""
+
+    counts: Callable[[], Select[tuple[int, int]]]  # (topic id, current uses) for every used topic
+    move: Callable[[Session, TopicConcept, TopicConcept], int]  # repoint the uses of a merged topic; how many
+
+
+_uses: TopicUses | None = None
+
+
+def register_uses(uses: TopicUses) -> None:
+    """Called once by app.observers.register_all (idempotent: the same functions each time)."""
+    global _uses
+    _uses = uses
+
+
+def _registered_uses() -> TopicUses:
+    if _uses is None:
+        raise RuntimeError("No topic uses registered: call app.observers.register_all() at start-up")
+    return _uses
+
+
+def usage_counts() -> Select[tuple[int, int]]:
+    """SELECT (topic id, uses) for every used topic, leaving out hidden tags and hidden profiles."""
+    return _registered_uses().counts()
+
+
 def usage(session: Session, topic_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """Current tags per topic, leaving out hidden tags and hidden profiles (they appear in no answer)."""
-    query = (select(PersonTag.concept_id, func.count())
-             .join(Person, Person.id == PersonTag.person_id)
-             .where(PersonTag.superseded_at.is_(None), PersonTag.hidden_at.is_(None), Person.hidden_at.is_(None))
-             .group_by(PersonTag.concept_id))
+    """Current uses per topic, leaving out hidden tags and hidden profiles (they appear in no answer)."""
+    counts = usage_counts().subquery()
+    query = select(counts.c[0], counts.c[1])
     if topic_ids is not None:
-        query = query.where(PersonTag.concept_id.in_(set(topic_ids)))
-    return dict(session.execute(query).all())
+        query = query.where(counts.c[0].in_(set(topic_ids)))
+    return {topic_id: uses for topic_id, uses in session.execute(query).all()}
 
 
 # ---------------------------------------------------------------- the gardening log
@@ -484,7 +510,7 @@ def merge(session: Session, actor: User, source: TopicConcept, target: TopicConc
     _require_live(target)
     if source.id == target.id:
         raise InvalidTopicChange("A topic cannot be merged into itself.")
-    moved = _move_tags(session, source, target)
+    moved = _registered_uses().move(session, source, target)
     labels = _move_labels(session, source, target)
     children = _move_narrower(session, source, target)
     _move_related(session, source, target)
@@ -504,24 +530,6 @@ def merge(session: Session, actor: User, source: TopicConcept, target: TopicConc
     record(session, actor, "merge", source, f"Merged '{source.label}' into '{target.label}'", other=target,
            tags_moved=moved, labels_added=labels, narrower_moved=children)
     return target
-
-
-def _move_tags(session: Session, source: TopicConcept, target: TopicConcept) -> int:
-    """Repoint every tag row (history too); where a tagger tagged the person with both topics, the
-    more recently confirmed tag stays current and the other becomes history."""
-    now = utcnow()
-    current_target = {(t.person_id, t.tagger_id): t for t in session.scalars(
-        select(PersonTag).where(PersonTag.concept_id == target.id, PersonTag.superseded_at.is_(None)))}
-    for tag in session.scalars(select(PersonTag).where(PersonTag.concept_id == source.id,
-                                                       PersonTag.superseded_at.is_(None))):
-        other = current_target.get((tag.person_id, tag.tagger_id))
-        if other is not None:
-            older = tag if tag.confirmed_at < other.confirmed_at else other
-            older.superseded_at = now
-    session.flush()
-    moved = session.execute(update(PersonTag).where(PersonTag.concept_id == source.id)
-                            .values(concept_id=target.id))
-    return moved.rowcount or 0
 
 
 def _move_labels(session: Session, source: TopicConcept, target: TopicConcept) -> list[str]:

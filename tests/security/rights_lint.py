@@ -4,7 +4,7 @@ Modelled on polar's `server/scripts/linters/org_scope.py`: an AST walk over `app
 reviewer would otherwise have to notice. A `select(...)` (or `session.query(...)`) whose statement names
 one of SCOPED_MODELS must, in the same statement, either
 
-- start from or filter by a builder of `app/auth/rights.py` (BUILDERS), or by a function or variable
+- start from or filter by a builder of `app/auth/rights.py` or `app/pages/access.py` (BUILDERS), or by a function or variable
   built from one (found here: `stale_pages`, `pages_on_topic`, `readable = readable_pages(...)` ...), or
 - be keyed to one object the code already holds (`Rating.page_id == page.id`: page, revision or space
   keys on both sides): the page came through the `ReadablePage` / `WritablePage` dependencies or a
@@ -67,7 +67,7 @@ STORE_MODULES = {
 
 # Why a query may skip the builders -> the modules (ending in .py or /) and module:functions that may.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "the rule itself: the builders and right_in_space": ("app/auth/rights.py",),
+    "the rule itself: the builders and right_in_space": ("app/auth/rights.py", "app/pages/access.py"),
     "operator tools and loaders, run from the command line; they answer no caller (demo data, "
     "recompute, a MediaWiki import into the space its route checked for Right.edit)": (
         "app/cli.py", "app/demo/", "app/quality/demo.py", "app/tagging/demo.py", "app/people/demo.py",
@@ -99,8 +99,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "people.service.readable_pages)": (
         "app/people/experts.py:_tag_facts", "app/people/expertise.py:expertise_of", "app/people/service.py:current_tag",
         "app/people/tag_scores.py", "app/people/profile.py:profile", "app/people/service.py:tags_about",
-        "app/topics/service.py:_move_tags",
-        "app/topics/router.py:list_topics", "app/topics/service.py:usage", "app/reports/report.py:_tags"),
+        "app/people/topic_uses.py", "app/reports/report.py:_tags"),
     "the caller's own rows (their personal space, the pages they wrote or rated: automatic follows, shown "
     "only through following.service._visible)": (
         "app/auth/service.py:personal_space_id", "app/following/service.py:contributed_pages"),
@@ -353,7 +352,7 @@ def check(modules: list[_Module], allowed: dict[str, tuple[str, ...]] | None = N
                                 f"{CORE} assembles the rights join by hand; start from readable_pages / "
                                 "readable_spaces or filter with readable_page_filter / readable_space_filter")
                 continue
-            if name in EVERY_PAGE and module.path not in {*STORE_MODULES, "app/auth/rights.py"}:
+            if name in EVERY_PAGE and module.path not in {*STORE_MODULES, "app/pages/access.py"}:
                 yield Violation(module.path, node.lineno, function,
                                 f"{name} is every page, whoever may read it: only the derived stores "
                                 f"({', '.join(sorted(STORE_MODULES))}) ask for it; a caller's query starts "
