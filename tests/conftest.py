@@ -7,6 +7,7 @@ it through savepoints, so a request's commit or rollback behaves as in productio
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import json
@@ -55,6 +56,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis (4.x on pytest 9) names each operation's item `test[GET /path]` but leaves its node id
+    without the operation; pytest-xdist schedules by node id, so all but one operation would silently not run."""
+    for item in items:
+        base, _, last = item.nodeid.rpartition("::")
+        if base and last != item.name and item.name.startswith(f"{last}[") and item.name.endswith("]"):
+            if hasattr(item, "_id"):  # pytest 9 derives the node id from this (path, names, params)
+                item._id = dataclasses.replace(item._id, params=item.name[len(last) + 1:-1])
+            else:
+                item._nodeid = f"{base}::{item.name}"
 
 
 @pytest.hookimpl(optionalhook=True)
