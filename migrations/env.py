@@ -9,6 +9,7 @@ from alembic import context
 from app.config import Settings
 from app.db import make_engine
 from app.metadata import load_models
+from app.schema_migrations import migrating
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -31,7 +32,7 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(Settings())
     try:
-        with engine.connect() as connection:
+        with migrating(engine) as connection:  # on SQLite: foreign keys off while tables are copied
             _run(connection)
     finally:
         engine.dispose()
