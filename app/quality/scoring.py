@@ -97,20 +97,20 @@ def rescore_after_write(session: Session, event: PageChanged) -> None:
 
 
 RaterExpertise = Callable[[Session, Iterable[int], Iterable[str]], dict[int, float]]
-_rater_expertise: RaterExpertise | None = None
+_expertise_provider: RaterExpertise | None = None
 
 
 def use_rater_expertise(source: RaterExpertise) -> None:
     """People tagging tells maturity each rater's expertise (0-1) in some topics (app.observers, at start-up):
     maturity sits below people and never imports it."""
-    global _rater_expertise
-    _rater_expertise = source
+    global _expertise_provider
+    _expertise_provider = source
 
 
 def _expertise_source() -> RaterExpertise:
-    if _rater_expertise is None:
+    if _expertise_provider is None:
         raise RuntimeError("No rater expertise registered: call app.observers.register_all() at start-up")
-    return _rater_expertise
+    return _expertise_provider
 
 
 def register() -> None:
