@@ -4,6 +4,7 @@ a tiny organisation on each database, then two seconds of the mix against the re
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
 
@@ -38,7 +39,10 @@ def test_generator_makes_what_it_promises_and_every_mixed_operation_succeeds(bac
     try:
         plan = mixed_load.make_plan(database, json.loads((tmp_path / "organisation.json").read_text()), SECRET, 1)
         server.wait_until_up()
-        result = mixed_load.drive(server.url, plan, concurrency=4, duration=2.0)
+        # On a thread of its own: the driver runs asyncio, and the browser tests' session-wide Playwright keeps
+        # an event loop running on this worker's main thread when they ran here first.
+        with ThreadPoolExecutor(1) as thread:
+            result = thread.submit(mixed_load.drive, server.url, plan, concurrency=4, duration=2.0).result()
     finally:
         server.stop()
         database.dispose()
