@@ -43,7 +43,7 @@ def pages_reached(session: Session, changes: Iterable[Change]) -> set[int]:
     if space_ids:
         page_ids.update(session.scalars(access.all_live_pages(Page.id).where(Page.space_id.in_(space_ids))))
     if user_ids:
-        wrote = select(Revision.page_id).where(Revision.author_id.in_(user_ids), access.live_page_filter(Revision.page_id))
+        wrote = select(Revision.page_id).where(Revision.author_id.in_(user_ids))  # the outer query keeps live pages
         page_ids.update(session.scalars(access.all_live_pages(Page.id).where(
             or_(Page.created_by_id.in_(user_ids), Page.id.in_(wrote)))))
     if topic_ids:

@@ -84,8 +84,8 @@ def list_topics(request: Request, _user: CurrentUser, session: SessionDep, limit
     """Topics with how often they are used: concepts, candidates from free-text tags, merged ones."""
     (offset,) = decode_cursor(cursor, int) or [0]
     counts = topics.usage_counts().subquery()
-    uses = func.coalesce(counts.c[1], 0)
-    query = (select(TopicConcept, uses).outerjoin(counts, counts.c[0] == TopicConcept.id)
+    uses = func.coalesce(counts.c.uses, 0)
+    query = (select(TopicConcept, uses).outerjoin(counts, counts.c.concept_id == TopicConcept.id)
              .where(topics.visible_filter(_user)))
     if status_:
         query = query.where(TopicConcept.status == TopicStatus(status_))

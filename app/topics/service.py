@@ -314,7 +314,7 @@ class TopicUses:
     """Where topics are used, as the package owning those rows (people's tags) tells the scheme at start-up:
     the scheme counts and merges uses without importing the layer above it."""
 
-    counts: Callable[[], Select[tuple[int, int]]]  # (topic id, current uses) for every used topic
+    counts: Callable[[], Select[tuple[int, int]]]  # columns concept_id, uses: for every used topic
     move: Callable[[Session, TopicConcept, TopicConcept], int]  # repoint the uses of a merged topic; how many
 
 
@@ -341,9 +341,9 @@ def usage_counts() -> Select[tuple[int, int]]:
 def usage(session: Session, topic_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Current uses per topic, leaving out hidden tags and hidden profiles (they appear in no answer)."""
     counts = usage_counts().subquery()
-    query = select(counts.c[0], counts.c[1])
+    query = select(counts.c.concept_id, counts.c.uses)
     if topic_ids is not None:
-        query = query.where(counts.c[0].in_(set(topic_ids)))
+        query = query.where(counts.c.concept_id.in_(set(topic_ids)))
     return {topic_id: uses for topic_id, uses in session.execute(query).all()}
 
 
