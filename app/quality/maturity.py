@@ -14,9 +14,11 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from fractions import Fraction
 
+from app.quality.criteria import label_in_sentence
+
 
 class Criterion(str, Enum):
-    """The quality criteria for LMI used in careers guidance (the corpus report, section 2.2)."""
+    """The quality criteria for LMI used in careers guidance (the corpus report, section 2.2; texts in criteria.py)."""
 
     currency = "currency"
     reliability = "reliability"
@@ -24,6 +26,7 @@ class Criterion(str, Enum):
     impartiality = "impartiality"
     accessibility = "accessibility"
     comprehensiveness = "comprehensiveness"
+    equality = "equality"
 
 
 class Phase(str, Enum):
@@ -101,7 +104,7 @@ def _require_aware(value: datetime, name: str) -> None:
 
 @dataclass(frozen=True)
 class RatingInput:
-    """One colleague's rating of one revision, as the service stored it."""
+    """One colleague's rating of one revision, as the service stored it: an overall judgement, criteria, or both."""
 
     rater_id: int
     scores: Mapping[Criterion, int]
@@ -109,16 +112,31 @@ class RatingInput:
     rated_at: datetime
     by_author: bool
     expertise: float = 0.0
+    overall: int | None = None
 
     def __post_init__(self) -> None:
         """Refuse ratings the model cannot weigh, so a bad row fails loudly, not as a wrong score."""
-        if not self.scores:
-            raise ValueError("a rating scores at least one criterion")
+        if not self.scores and self.overall is None:
+            raise ValueError("a rating gives an overall judgement or scores at least one criterion")
+        if self.overall is not None:
+            _require_score("overall", self.overall)
         for criterion, score in self.scores.items():
             Criterion(criterion)
-            if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-                raise ValueError(f"score for {criterion} must be a whole number 1..5, not {score!r}")
+            _require_score(criterion, score)
         _require_aware(self.rated_at, "rated_at")
+
+    @property
+    def value(self) -> Fraction:
+        """What the rating says of the page, 1..5: the overall judgement when given, else the criteria's mean."""
+        if self.overall is not None:
+            return Fraction(self.overall)
+        return Fraction(sum(self.scores.values()), len(self.scores))
+
+
+def _require_score(name: object, score: object) -> None:
+    """A score is a whole number 1..5 (not a bool, not 4.5)."""
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValueError(f"score for {name} must be a whole number 1..5, not {score!r}")
 
 
 @dataclass(frozen=True)
@@ -171,7 +189,7 @@ class CountedRating:
     """One rater's latest rating as it enters the average."""
 
     rating: RatingInput
-    value: Fraction               # the mean of the criteria this rater scored
+    value: Fraction               # RatingInput.value: the overall judgement, else the criteria's mean
     changed: Fraction | None      # share of the text changed since, None when not known
     freshness: Fraction           # STALE_WEIGHT_FLOOR..1
     boost: Fraction               # 1..MAX_RATER_WEIGHT
@@ -224,14 +242,13 @@ def expertise_boost(expertise: float) -> Fraction:
 def _latest_key(rating: RatingInput) -> tuple[object, ...]:
     """A total order, so the chosen 'latest' rating never depends on input order."""
     scores = tuple(sorted((Criterion(c).value, s) for c, s in rating.scores.items()))
-    return (rating.rated_at, rating.revision_number, scores, expertise_boost(rating.expertise))
+    return (rating.rated_at, rating.revision_number, scores, rating.overall or 0, expertise_boost(rating.expertise))
 
 
 def _counted(rating: RatingInput, signals: PageSignals) -> CountedRating:
     """Weigh one rater's rating."""
     fresh, changed = freshness(rating.revision_number, signals)
-    value = Fraction(sum(rating.scores.values()), len(rating.scores))
-    return CountedRating(rating, value, changed, fresh, expertise_boost(rating.expertise))
+    return CountedRating(rating, rating.value, changed, fresh, expertise_boost(rating.expertise))
 
 
 def summarise_ratings(ratings: Sequence[RatingInput], signals: PageSignals) -> RatingSummary:
@@ -274,6 +291,22 @@ def criterion_averages(summary: RatingSummary) -> tuple[tuple[Criterion, Fractio
     return tuple(averages)
 
 
+def overall_average(summary: RatingSummary) -> Fraction | None:
+    """The weighted average of the overall judgements the counted raters gave (None when nobody gave one)."""
+    given = [(c.weight, c.rating.overall) for c in summary.counted if c.rating.overall is not None]
+    if not given:
+        return None
+    return sum((w * Fraction(o) for w, o in given), Fraction(0)) / sum((w for w, _ in given), Fraction(0))
+
+
+def _averages_words(summary: RatingSummary) -> str:
+    """'overall 4.0, currency 3.7, equality of opportunity 4.5': what the counted raters said, by label."""
+    overall = overall_average(summary)
+    parts = [] if overall is None else [f"overall {_one_decimal(overall)}"]
+    parts += [f"{label_in_sentence(c.value)} {_one_decimal(avg)}" for c, avg in criterion_averages(summary)]
+    return ", ".join(parts)
+
+
 def _stale_sentence(summary: RatingSummary) -> str | None:
     """Say which earlier revisions' ratings count less, and by how much."""
     by_revision: dict[int, CountedRating] = {}
@@ -297,8 +330,7 @@ def rating_contribution(summary: RatingSummary) -> Contribution:
     """The ratings' points, with who rated, what they said and what was discounted."""
     sentences = []
     if summary.counted:
-        averages = ", ".join(f"{c.value} {_one_decimal(avg)}" for c, avg in criterion_averages(summary))
-        first = f"Rated by {_plural(len(summary.counted), 'colleague')} ({averages} on average)"
+        first = f"Rated by {_plural(len(summary.counted), 'colleague')} ({_averages_words(summary)} on average)"
         plain = sum((c.weight * c.value for c in summary.counted), Fraction(0)) / summary.weight
         first += f"; counted as {_one_decimal(summary.mean)} out of 5"
         if abs(plain - summary.mean) >= Fraction(5, 100):

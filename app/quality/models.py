@@ -8,8 +8,10 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from app.quality.criteria import CRITERION_KEYS
 
-CRITERIA = ("currency", "reliability", "relevance", "impartiality", "accessibility", "comprehensiveness")
+CRITERIA = CRITERION_KEYS  # the criteria columns of a rating, in the order of app/quality/criteria.py
+SCORED = (*CRITERIA, "overall")  # every 1-5 column
 
 
 class Rating(Base):
@@ -25,7 +27,7 @@ class Rating(Base):
               sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
         Index("ix_rating_rater_id", "rater_id"),
         Index("ix_rating_page_id_created_at", "page_id", "created_at"),  # a page's ratings, earlier ones too
-        *(CheckConstraint(f"{name} IS NULL OR ({name} BETWEEN 1 AND 5)", name=f"{name}_1_to_5") for name in CRITERIA),
+        *(CheckConstraint(f"{name} IS NULL OR ({name} BETWEEN 1 AND 5)", name=f"{name}_1_to_5") for name in SCORED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +40,12 @@ class Rating(Base):
     impartiality: Mapped[int | None] = mapped_column(SmallInteger)
     accessibility: Mapped[int | None] = mapped_column(SmallInteger)
     comprehensiveness: Mapped[int | None] = mapped_column(SmallInteger)
+    equality: Mapped[int | None] = mapped_column(SmallInteger)
+    overall: Mapped[int | None] = mapped_column(SmallInteger, comment=(
+        "The rater's overall judgement, 1-5; when given it is the rating's value, else the criteria's mean"))
     comment: Mapped[str] = mapped_column(Text, default="")
+    issue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"),
+                                        comment="The comment is a problem the page's authors should fix")
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False,
                                             comment="Hidden from colleagues; managers still see who rated")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
