@@ -34,6 +34,7 @@ from app.pages.models import Page, Revision
 from app.people.models import PersonTag
 from app.topics.models import TopicConcept
 from app.quality.models import MaturitySnapshot
+from app.quality.service import ISSUE_RAISED
 from app.annotations.models import PageAnnotation
 from app.annotations.vocabulary import LMI
 
@@ -45,13 +46,13 @@ LETTERS = {CHANGE: "c", PHASE: "m", VALIDITY: "v", TOPIC: "t", TAG: "g"}
 SOURCES = {letter: source for source, letter in LETTERS.items()}
 
 CHANGE_KINDS = ("page.created", "page.edited", "page.reverted", "page.moved", "page.deleted", "page.restored",
-                "page.rated", "page.rating_withdrawn", "page.approved", "page.approval_withdrawn")
+                "page.rated", "page.rating_withdrawn", "page.approved", "page.approval_withdrawn", ISSUE_RAISED)
 PHASE_CHANGED = "page.phase_changed"
 VALID_UNTIL_PASSED = "page.valid_until_passed"
 TOPIC_PAGE_ADDED = "topic.page_added"
 PERSON_TAGGED = "person.tagged"
 EVENT_TYPES = (*CHANGE_KINDS, PHASE_CHANGED, VALID_UNTIL_PASSED, TOPIC_PAGE_ADDED, PERSON_TAGGED)
-RATING_KINDS = ("page.rated", "page.rating_withdrawn")
+RATING_KINDS = ("page.rated", "page.rating_withdrawn", ISSUE_RAISED)
 # What following a person shows of their own activity: not ratings, which may be anonymous.
 ACTIVITY_KINDS = tuple(kind for kind in CHANGE_KINDS if kind not in RATING_KINDS)
 

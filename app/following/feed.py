@@ -60,7 +60,13 @@ class FeedScope:
         wanted = or_(followed.page(page_id, at), followed.space(page_space_id, at), followed.space(event_space_id, at))
         if actor_id is not None and kind is not None:
             wanted = or_(wanted, and_(kind.in_(events.ACTIVITY_KINDS), followed.person_user(actor_id, at)))
+        if kind is not None and followed.only is None:
+            wanted = or_(wanted, and_(kind == events.ISSUE_RAISED, self._wrote(page_id)))
         return and_(self._readable(event_space_id), self._readable(page_space_id), self._not_mine(actor_id), wanted)
+
+    def _wrote(self, page_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """The person wrote a revision of the page: issues raised on it reach them, followed or not."""
+        return exists().where(Revision.page_id == page_id, Revision.author_id == self.user.id)
 
     def topics(self, *, at, topic_id, page_space_id, actor_id) -> ColumnElement[bool]:
         return and_(self._readable(page_space_id), self._not_mine(actor_id), self.followed.topic(topic_id, at))

@@ -30,8 +30,9 @@ def load(session: Session, path: Path) -> int:
         if service.current_rating(session, page_id, rater.id) is not None:
             continue
         access = page_service.get_access(session, rater, page_id)
-        service.put_rating(session, rater, access, RatingPut(scores=Scores(**entry["scores"]),
-                                                              comment=entry.get("comment", "")))
+        service.put_rating(session, rater, access, RatingPut(
+            overall=entry.get("overall"), scores=Scores(**entry.get("scores", {})), comment=entry.get("comment", ""),
+            issue=entry.get("issue", False)))
         scoring.refresh(session, page_id)
         added += 1
     return added

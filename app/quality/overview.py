@@ -110,10 +110,12 @@ def overview(session: Session, user: User, space_id: int | None = None) -> Overv
 
 
 def _rater_mean():
-    """One rating's mean over the criteria it scored, in portable SQL."""
+    """One rating's value in portable SQL, by the model's rule (RatingInput.value): the overall judgement when
+    given, else the mean over the criteria it scored."""
     total = sum(func.coalesce(getattr(Rating, name), 0) for name in CRITERIA)
     scored = sum(case((getattr(Rating, name).is_not(None), 1), else_=0) for name in CRITERIA)
-    return cast(total, Float) / scored
+    return case((Rating.overall.is_not(None), cast(Rating.overall, Float)),
+                else_=cast(total, Float) / func.nullif(scored, 0))
 
 
 def _rating_stats():

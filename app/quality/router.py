@@ -21,8 +21,8 @@ from app.quality import overview, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
 from app.quality.schemas import (
-    ApprovalPut, ApprovalRead, ContributionRead, CriterionRead, MaturityPoint, MaturityRead, RatingPut, RatingRead,
-    Scores, criteria,
+    ApprovalPut, ApprovalRead, ContributionRead, CriterionRead, MaturityPoint, MaturityRead, MyRatingRead, RatingPut,
+    RatingRead, Scores, criteria,
 )
 
 router = APIRouter(prefix="/api", tags=["quality"])
@@ -39,8 +39,9 @@ def _rating_reads(session: Session, viewer: User, ratings: list[Rating]) -> list
         reads.append(RatingRead(
             id=rating.id, page_id=rating.page_id, revision_id=rating.revision_id,
             rater=people[rating.rater_id] if service.may_see_rater(viewer, rating) else None,
-            scores=Scores.model_construct(**service.scores_of(rating)), comment=rating.comment,
-            anonymous=rating.anonymous, by_author=rating.rater_id in page_authors,
+            overall=rating.overall, scores=Scores.model_construct(**service.scores_of(rating)),
+            comment=rating.comment, issue=rating.issue, anonymous=rating.anonymous,
+            by_author=rating.rater_id in page_authors, counted=service.counts(rating, page_authors),
             created_at=rating.created_at, superseded_at=rating.superseded_at,
         ))
     return reads
@@ -68,10 +69,22 @@ def _maturity_read(session: Session, access: PageAccess) -> MaturityRead:
     )
 
 
+@router.get("/pages/{page_id}/ratings/mine", response_model=MyRatingRead, responses=problem_responses(401, 404, 410))
+def read_my_rating(access: ReadablePage, user: CurrentUser, session: SessionDep) -> MyRatingRead:
+    """Your current rating of the page, if any, and whether your rating counts: a rating by someone who wrote
+    part of the page is shown but not counted (the rating form says so before you rate)."""
+    wrote = user.id in service.authors_of(session, access.page.id)
+    rating = service.current_rating(session, access.page.id, user.id)
+    return MyRatingRead(by_author=wrote, counted=not wrote,
+                        rating=_rating_reads(session, user, [rating])[0] if rating is not None else None)
+
+
 @router.put("/pages/{page_id}/ratings/mine", response_model=RatingRead, responses=problem_responses(401, 404, 410, 422))
 def rate_page(body: RatingPut, access: ReadablePage, user: CurrentUser, session: SessionDep) -> RatingRead:
-    """Rate the page's current revision on the LMI quality criteria (1-5 each). Rating again replaces
-    your rating (the old one stays in the history). Your ratings of pages you wrote are shown but not counted."""
+    """Rate the page's current revision: an overall judgement (1-5) and/or any of the LMI quality criteria
+    (1-5 each), with an optional comment; `issue` marks the comment as a problem for the page's authors (it
+    reaches their feed). Rating again replaces your rating (the old one stays in the history). Your ratings
+    of pages you wrote are shown but not counted."""
     rating = service.put_rating(session, user, access, body)
     scoring.refresh(session, access.page.id)
     return _rating_reads(session, user, [rating])[0]

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
 from app.pages.schemas import AuthorRead
+from app.quality.criteria import BY_KEY, CRITERIA
 from app.schema import RequestSchema, Schema
 
-SCORE = Field(None, ge=1, le=5)
+
+def _criterion(key: str) -> Any:
+    """A 1-5 criterion field documented by the criteria table (one source for the API, schemas and forms)."""
+    text = BY_KEY[key]
+    return Field(None, ge=1, le=5, description=f"{text.definition} 1: {text.poor} 5: {text.excellent}")
 
 
 class Scores(RequestSchema):
@@ -17,66 +23,101 @@ class Scores(RequestSchema):
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"currency": 4, "reliability": 5, "relevance": 4, "impartiality": 4, "accessibility": 3,
-         "comprehensiveness": 3}]})
+         "comprehensiveness": 3, "equality": 4}]})
 
-    currency: int | None = Field(None, ge=1, le=5, description="Up to date.")
-    reliability: int | None = Field(None, ge=1, le=5, description="Sound sources, figures checkable.")
-    relevance: int | None = Field(None, ge=1, le=5, description="Useful for our clients.")
-    impartiality: int | None = Field(None, ge=1, le=5, description="Balanced, not promoting a provider.")
-    accessibility: int | None = Field(None, ge=1, le=5, description="A client can understand it.")
-    comprehensiveness: int | None = Field(None, ge=1, le=5, description="Covers what an adviser needs.")
+    currency: int | None = _criterion("currency")
+    reliability: int | None = _criterion("reliability")
+    relevance: int | None = _criterion("relevance")
+    impartiality: int | None = _criterion("impartiality")
+    accessibility: int | None = _criterion("accessibility")
+    comprehensiveness: int | None = _criterion("comprehensiveness")
+    equality: int | None = _criterion("equality")
 
-    @model_validator(mode="after")
-    def _at_least_one(self) -> Scores:
-        if all(value is None for value in self.model_dump().values()):
-            raise ValueError("score at least one criterion (1-5)")
-        return self
+    def given(self) -> dict[str, int]:
+        """The criteria scored."""
+        return {name: value for name, value in self.model_dump().items() if value is not None}
 
 
 class CriterionRead(Schema):
     """One LMI quality criterion a rating scores (1-5), for rating forms."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"key": "reliability", "label": "Reliability", "description": "Sound sources, figures checkable."}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "key": "reliability", "label": "Reliability",
+        "description": "Trustworthy: figures come from named, sound sources that an adviser can check.",
+        "poor": "No sources, or figures that cannot be traced or contradict the official ones.",
+        "excellent": "Every figure names a sound source with a link, and the figures match it."}]})
 
     key: str = Field(description="The field name in `scores`.")
     label: str
-    description: str
+    description: str = Field(description="What the criterion asks, in plain words.")
+    poor: str = Field(description="What a 1 looks like.")
+    excellent: str = Field(description="What a 5 looks like.")
 
 
 def criteria() -> list[CriterionRead]:
-    """The criteria as the Scores schema defines them (one source for the API and the forms)."""
-    return [CriterionRead(key=name, label=name.capitalize(), description=field.description or "")
-            for name, field in Scores.model_fields.items()]
+    """The seven criteria from the criteria table, in the rating form's order."""
+    return [CriterionRead(key=c.key, label=c.label, description=c.definition, poor=c.poor, excellent=c.excellent)
+            for c in CRITERIA]
 
 
 class RatingPut(RequestSchema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "scores": {"currency": 4, "reliability": 5}, "comment": "Figures match ASHE 2025.", "anonymous": False}]})
+    """A quick overall judgement, optional scores per criterion and a comment (at least one score)."""
 
-    scores: Scores
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "overall": 4, "scores": {"currency": 4, "reliability": 5}, "comment": "Figures match ASHE 2025.",
+        "anonymous": False, "issue": False}]})
+
+    overall: int | None = Field(None, ge=1, le=5, description=(
+        "Your overall judgement, 1 (poor) to 5 (excellent). When given it is your rating's value; "
+        "else the mean of the criteria you scored is."))
+    scores: Scores = Field(default_factory=Scores, description="Optional: 1-5 on each criterion you can judge.")
     comment: str = Field("", max_length=2000)
     anonymous: bool = Field(False, description="Hide your name from colleagues (managers still see it).")
+    issue: bool = Field(False, description=(
+        "The comment is a problem the page's authors should fix: it reaches their feed. Needs a comment."))
+
+    @model_validator(mode="after")
+    def _something_rated(self) -> RatingPut:
+        if self.overall is None and not self.scores.given():
+            raise ValueError("give an overall judgement (1-5) or score at least one criterion (1-5)")
+        if self.issue and not self.comment.strip():
+            raise ValueError("an issue needs a comment that says what the authors should fix")
+        return self
 
 
 class RatingRead(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 7, "page_id": 9, "revision_id": 14, "rater": {"id": 3, "username": "alice", "display_name": "Alice Okafor"},
-        "scores": {"currency": 4, "reliability": 5, "relevance": None, "impartiality": None, "accessibility": None,
-                   "comprehensiveness": None},
-        "comment": "Figures match ASHE 2025.", "anonymous": False, "by_author": False,
+        "overall": 4, "scores": {"currency": 4, "reliability": 5, "relevance": None, "impartiality": None,
+                                 "accessibility": None, "comprehensiveness": None, "equality": None},
+        "comment": "Figures match ASHE 2025.", "issue": False, "anonymous": False, "by_author": False,
+        "counted": True,
         "created_at": "2026-11-20T10:12:00Z", "superseded_at": None}]})
 
     id: int
     page_id: int
     revision_id: int = Field(description="The revision that was rated.")
     rater: AuthorRead | None = Field(description="Null when the rater chose to be anonymous to you.")
+    overall: int | None = Field(description="The overall judgement (1-5), if given: then it is the rating's value.")
     scores: Scores
     comment: str
+    issue: bool = Field(description="The comment is marked as a problem for the page's authors to fix.")
     anonymous: bool
     by_author: bool = Field(description="The rater wrote part of the page: shown, but not counted in the score.")
+    counted: bool = Field(description="Counts towards the page's maturity: false for ratings by the page's "
+                                      "authors and for replaced or withdrawn ratings.")
     created_at: datetime
     superseded_at: datetime | None
+
+
+class MyRatingRead(Schema):
+    """Your standing as a rater of one page: your current rating, and whether it counts."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"by_author": True, "counted": False, "rating": None}]})
+
+    by_author: bool = Field(description="You wrote part of the page: your rating is shown but not counted.")
+    counted: bool = Field(description="A rating by you counts towards the page's maturity.")
+    rating: RatingRead | None = Field(description="Your current rating, or null if you have not rated the page.")
 
 
 class ContributionRead(Schema):

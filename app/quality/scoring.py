@@ -131,7 +131,7 @@ def assess_page(session: Session, page: Page) -> Maturity:
             rater_id=r.rater_id,
             scores={Criterion(name): getattr(r, name) for name in CRITERIA if getattr(r, name) is not None},
             revision_number=by_id[r.revision_id].number, rated_at=r.created_at, by_author=r.rater_id in authors,
-            expertise=expertise.get(r.rater_id, 0.0),
+            expertise=expertise.get(r.rater_id, 0.0), overall=r.overall,
         ) for r in ratings if r.revision_id in by_id],
         _signals(session, page, revisions, current, rated_numbers, ratings),
     )

@@ -30,14 +30,29 @@ def put_rating(session: Session, user: User, access: PageAccess, body: RatingPut
     if previous is not None:
         previous.superseded_at = now
         session.flush()
-    rating = Rating(page_id=page.id, revision_id=page.current_revision_id, rater_id=user.id,
-                    comment=body.comment.strip(), anonymous=body.anonymous, created_at=now,
+    rating = Rating(page_id=page.id, revision_id=page.current_revision_id, rater_id=user.id, overall=body.overall,
+                    comment=body.comment.strip(), issue=body.issue, anonymous=body.anonymous, created_at=now,
                     **body.scores.model_dump())
     session.add(rating)
     session.flush()
     changelog.record(session, "page.rated", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=page.current_revision_id, minor=True)
+    if rating.issue:
+        _raise_issue(session, rating, page.space_id)
     return rating
+
+
+ISSUE_RAISED = "page.issue_raised"
+
+
+def _raise_issue(session: Session, rating: Rating, space_id: int) -> None:
+    """A comment marked as an issue reaches the page's authors' feeds through the change log.
+
+    An anonymous rater's issue is logged without an actor, so no view of the log (recent changes, feeds,
+    webhooks) can name them."""
+    changelog.record(session, ISSUE_RAISED, actor_id=None if rating.anonymous else rating.rater_id,
+                     space_id=space_id, page_id=rating.page_id, revision_id=rating.revision_id,
+                     summary=rating.comment, rating_id=rating.id)
 
 
 def current_rating(session: Session, page_id: int, user_id: int) -> Rating | None:
@@ -83,6 +98,11 @@ def may_see_rater(viewer: User, rating: Rating) -> bool:
 
 def scores_of(rating: Rating) -> dict[str, int | None]:
     return {name: getattr(rating, name) for name in CRITERIA}
+
+
+def counts(rating: Rating, page_authors: set[int]) -> bool:
+    """A rating counts towards the maturity while it is current and its rater wrote none of the page."""
+    return rating.superseded_at is None and rating.rater_id not in page_authors
 
 
 def live_approval(session: Session, page_id: int) -> Approval | None:

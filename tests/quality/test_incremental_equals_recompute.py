@@ -17,17 +17,20 @@ from app.quality.models import PageMaturity
 from tests.factories import make_person, make_space
 
 TITLES = ["Welding", "Plumbing", "Care work", "Retail"]
-CRITERIA = ["currency", "reliability", "relevance", "impartiality", "accessibility", "comprehensiveness"]
+CRITERIA = ["currency", "reliability", "relevance", "impartiality", "accessibility", "comprehensiveness", "equality"]
 _space_numbers = itertools.count(1)
 
 people = st.integers(min_value=0, max_value=3)
 titles = st.integers(min_value=0, max_value=len(TITLES) - 1)
-scores = st.dictionaries(st.sampled_from(CRITERIA), st.integers(min_value=1, max_value=5), min_size=1)
+scores = st.dictionaries(st.sampled_from(CRITERIA), st.integers(min_value=1, max_value=5))
+overall = st.none() | st.integers(min_value=1, max_value=5)
+# criteria only, an overall judgement only, or both: the API refuses neither
+judgements = st.tuples(scores, overall).filter(lambda parts: bool(parts[0]) or parts[1] is not None)
 creates = st.tuples(st.just("create"), people, titles, st.lists(titles, max_size=2), st.booleans())
 later = st.lists(st.one_of(
     creates,
     st.tuples(st.just("edit"), people, titles, st.lists(titles, max_size=2), st.booleans()),
-    st.tuples(st.just("rate"), people, titles, scores),
+    st.tuples(st.just("rate"), people, titles, judgements),
     st.tuples(st.just("withdraw"), people, titles),
     st.tuples(st.just("delete"), titles),
     st.tuples(st.just("restore"), titles),
@@ -50,6 +53,8 @@ def test_incremental_maturity_equals_a_full_recompute(client, session: Session):
                                                                        HealthCheck.too_slow])
     @given(operations)
     @example([("create", 0, 1, [], False), ("create", 0, 0, [1], False)])  # a new link to an older page
+    @example([("create", 0, 0, [], False), ("rate", 1, 0, ({}, 2)), ("rate", 2, 0, ({"equality": 5}, None)),
+              ("rate", 3, 0, ({"currency": 1, "equality": 4}, 5))])  # overall only, equality only, mixed
     def check(history: list[tuple]) -> None:
         space = make_space(session, staff[0].user, Visibility.members, {p.user: MemberRole.editor for p in staff[1:]},
                            key=f"prop-{next(_space_numbers)}")
@@ -87,9 +92,10 @@ def test_incremental_maturity_equals_a_full_recompute(client, session: Session):
                 "content": content(links, dated, str(step)), "base_revision": current.json()["revision"]["id"]})
             assert response.status_code == 200, response.text
         elif kind == "rate" and operation[2] in pages:
-            _, who, title, given_scores = operation
-            client.put(f"/api/pages/{pages[title]['id']}/ratings/mine", headers=staff[who].headers,
-                       json={"scores": given_scores})
+            _, who, title, (given_scores, given_overall) = operation
+            response = client.put(f"/api/pages/{pages[title]['id']}/ratings/mine", headers=staff[who].headers,
+                                  json={"scores": given_scores, "overall": given_overall})
+            assert response.status_code in (200, 404, 410), response.text  # the page may have been deleted
         elif kind == "withdraw" and operation[2] in pages:
             client.delete(f"/api/pages/{pages[operation[2]]['id']}/ratings/mine", headers=staff[operation[1]].headers)
         elif kind == "delete" and operation[1] in pages:

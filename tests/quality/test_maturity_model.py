@@ -39,11 +39,11 @@ def signals(**overrides: object) -> PageSignals:
 
 
 def rating(rater_id: int, scores: int | dict[Criterion, int] = 4, *, revision: int = 5, by_author: bool = False,
-           expertise: float = 0.0, at: datetime = NOW) -> RatingInput:
+           expertise: float = 0.0, at: datetime = NOW, overall: int | None = None) -> RatingInput:
     """A colleague's rating; an int scores reliability and currency alike."""
     if isinstance(scores, int):
         scores = {C.reliability: scores, C.currency: scores}
-    return RatingInput(rater_id, scores, revision, at, by_author, expertise)
+    return RatingInput(rater_id, scores, revision, at, by_author, expertise, overall)
 
 
 def many(count: int, scores: int | dict[Criterion, int], first_id: int = 1, **kwargs: object) -> list[RatingInput]:
@@ -71,6 +71,45 @@ def part(result: Maturity, key: str) -> Contribution:
 )
 def test_bayesian_mean(ratings: list[RatingInput], mean: Fraction) -> None:
     assert summarise_ratings(ratings, signals()).mean == mean
+
+
+@pytest.mark.parametrize(
+    ("given", "value"),
+    [
+        (rating(1, {}, overall=4), Fraction(4)),                                   # overall only
+        (rating(1, {C.currency: 1, C.reliability: 2}, overall=5), Fraction(5)),    # overall wins over the criteria
+        (rating(1, {C.currency: 1, C.reliability: 2}), Fraction(3, 2)),            # no overall: the criteria's mean
+        (rating(1, {C.equality: 2}), Fraction(2)),                                 # the seventh criterion
+        (rating(1, dict.fromkeys(Criterion, 3) | {C.equality: 5}), Fraction(23, 7)),
+    ],
+)
+def test_a_ratings_value_is_its_overall_judgement_else_its_criterias_mean(given: RatingInput, value: Fraction) -> None:
+    assert given.value == value
+    summary = summarise_ratings([given], signals())
+    assert summary.counted[0].value == value and summary.mean == (15 + value) / 6
+
+
+def test_overall_only_and_mixed_ratings_are_explained() -> None:
+    ratings = [rating(1, {}, overall=4), rating(2, {C.equality: 5, C.currency: 3}, overall=2),
+               rating(3, {C.equality: 4})]
+    assert part(assess(ratings, signals()), "ratings").explanation == (
+        "Rated by 3 colleagues (overall 3.0, currency 3.0, equality of opportunity 4.5 on average); "
+        "counted as 3.1 out of 5, as a few ratings are drawn towards a neutral 3.0")
+    assert part(assess([rating(1, {}, overall=5)], signals()), "ratings").explanation.startswith(
+        "Rated by 1 colleague (overall 5.0 on average)")
+
+
+def test_seven_criteria_each_with_a_plain_definition_and_what_a_1_and_a_5_look_like() -> None:
+    from app.quality import criteria, models
+
+    assert [c.key for c in criteria.CRITERIA] == [c.value for c in Criterion] == list(models.CRITERIA)
+    assert len(criteria.CRITERIA) == 7 and criteria.BY_KEY["equality"].label == "Equality of opportunity"
+    for text in criteria.CRITERIA:
+        assert text.label and text.definition and text.poor and text.excellent, text.key
+    assert "legislation" in criteria.BY_KEY["equality"].definition
+    assert "physical" in criteria.BY_KEY["accessibility"].definition
+    assert "practitioners" in criteria.BY_KEY["relevance"].definition
+    assert "decline" in criteria.BY_KEY["impartiality"].definition
 
 
 def test_one_five_star_rating_does_not_beat_fifty_four_and_a_halfs() -> None:
@@ -336,6 +375,8 @@ def test_durations(start: date, end: date, words: str) -> None:
 
 @pytest.mark.parametrize("make", [
     lambda: rating(1, {}), lambda: rating(1, {C.currency: 6}), lambda: rating(1, {C.currency: 0}),
+    lambda: rating(1, {}, overall=0), lambda: rating(1, {}, overall=6), lambda: rating(1, 4, overall=True),
+    lambda: rating(1, {}, overall=4.5),  # type: ignore[arg-type]
     lambda: rating(1, {C.currency: True}), lambda: rating(1, {"speed": 3}),  # type: ignore[dict-item]
     lambda: rating(1, 4, at=datetime(2026, 1, 1)), lambda: signals(now=datetime(2026, 1, 1)),
     lambda: signals(backlinks=-1)])
@@ -347,7 +388,16 @@ def test_inputs_the_model_cannot_weigh_are_refused(make: object) -> None:
 # ------------------------------------------------------------------------- properties over random histories
 
 EXPERTISE = st.one_of(st.floats(0, 1), st.floats(allow_nan=True, allow_infinity=True))
-SCORES = st.dictionaries(st.sampled_from(list(Criterion)), st.integers(1, 5), min_size=1, max_size=6)
+SCORES = st.dictionaries(st.sampled_from(list(Criterion)), st.integers(1, 5), min_size=1, max_size=len(Criterion))
+OVERALL = st.none() | st.integers(1, 5)
+
+
+@st.composite
+def rating_parts(draw: st.DrawFn) -> tuple[dict[Criterion, int], int | None]:
+    """Criteria only, an overall judgement only, or both (never neither)."""
+    overall = draw(OVERALL)
+    scores = draw(SCORES if overall is None else st.just({}) | SCORES)
+    return scores, overall
 MOMENTS = st.datetimes(datetime(2018, 1, 1), datetime(2026, 11, 30), timezones=st.just(UTC))
 
 
@@ -371,9 +421,9 @@ RATER_IDS = st.integers(1, 8)
 def ratings_for(page: PageSignals, rater_ids: st.SearchStrategy[int] = RATER_IDS,
                 max_size: int = 14) -> st.SearchStrategy[list[RatingInput]]:
     """Histories where a rater may rate several revisions, and some raters are authors."""
-    one = st.builds(RatingInput, rater_id=rater_ids, scores=SCORES,
-                    revision_number=st.integers(1, page.current_revision_number), rated_at=MOMENTS,
-                    by_author=st.sampled_from([False, False, False, True]), expertise=EXPERTISE)
+    one = st.builds(lambda parts, **kw: RatingInput(scores=parts[0], overall=parts[1], **kw), rating_parts(),
+                    rater_id=rater_ids, revision_number=st.integers(1, page.current_revision_number),
+                    rated_at=MOMENTS, by_author=st.sampled_from([False, False, False, True]), expertise=EXPERTISE)
     return st.lists(one, max_size=max_size)
 
 
@@ -405,9 +455,13 @@ def test_a_rating_at_or_above_the_mean_never_lowers_the_score(data: st.DataObjec
     history = data.draw(ratings_for(page))
     before = assess(history, page)
     floor = math.ceil(summarise_ratings(history, page).mean)
-    scores = data.draw(st.dictionaries(st.sampled_from(list(Criterion)), st.integers(floor, 5), min_size=1))
+    overall = data.draw(st.none() | st.integers(floor, 5))
+    at_or_above = st.dictionaries(st.sampled_from(list(Criterion)), st.integers(floor, 5), min_size=1)
+    # the value is what must reach the mean: the overall judgement when given (then the criteria may be anything)
+    scores = data.draw(at_or_above if overall is None else st.just({}) | SCORES)
     added = RatingInput(100, scores, data.draw(st.integers(1, page.current_revision_number)), data.draw(MOMENTS),
-                        False, data.draw(EXPERTISE))
+                        False, data.draw(EXPERTISE), overall)
+    assert added.value >= summarise_ratings(history, page).mean
     after = assess(history + [added], page)
     assert after.score >= before.score
     assert after.confidence >= before.confidence

@@ -61,6 +61,13 @@ def test_rating_criteria_are_the_ones_a_rating_accepts(client, session) -> None:
     criteria = client.get("/api/quality/criteria", headers=alice.headers).json()
 
     keys = [c["key"] for c in criteria]
-    assert keys == ["currency", "reliability", "relevance", "impartiality", "accessibility", "comprehensiveness"]
-    assert all(c["label"] and c["description"] for c in criteria)
+    assert keys == ["currency", "reliability", "relevance", "impartiality", "accessibility", "comprehensiveness",
+                    "equality"]
+    assert all(c["label"] and c["description"] and c["poor"] and c["excellent"] for c in criteria)
+    space = make_space(session, alice.user, Visibility.organisation)
+    page = post_page(client, alice, space.id, "Care work")
+    rated = client.put(f"/api/pages/{page['id']}/ratings/mine", headers=alice.headers,
+                       json={"scores": dict.fromkeys(keys, 4)})
+    assert rated.status_code == 200, rated.text
+    assert rated.json()["scores"] == dict.fromkeys(keys, 4)
     assert client.get("/api/quality/criteria").status_code == 401
