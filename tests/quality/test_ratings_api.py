@@ -177,3 +177,92 @@ def test_score_over_time(client, people, page):
     assert history[-1]["score"] == maturity(client, people["rater"], page)["score"]
     assert client.get(f"/api/pages/{page['id']}/maturity/history",
                       headers=people["outsider"].headers).status_code == 404
+
+
+# ------------------------------------------------------------------ overall judgements, the author notice, issues
+
+
+def put(client, person, page, body):
+    return client.put(f"/api/pages/{page['id']}/ratings/mine", headers=person.headers, json=body)
+
+
+def test_a_quick_overall_judgement_is_enough_and_is_the_ratings_value(client, people, page):
+    response = put(client, people["rater"], page, {"overall": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["overall"] == 5 and body["scores"]["equality"] is None and body["counted"] is True
+    low = put(client, people["other"], page, {"overall": 1, "scores": {"currency": 5, "equality": 5}}).json()
+    assert (low["overall"], low["scores"]["equality"]) == (1, 5)
+    explained = next(c for c in maturity(client, people["rater"], page)["contributions"] if c["key"] == "ratings")
+    # the overall judgements are the values (5 and 1, mean 3): the criteria scored are shown beside them
+    assert explained["explanation"].startswith(
+        "Rated by 2 colleagues (overall 3.0, currency 5.0, equality of opportunity 5.0 on average); counted as 3.0")
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({}, "give an overall judgement (1-5) or score at least one criterion"),
+    ({"scores": {}, "comment": "Good."}, "give an overall judgement (1-5) or score at least one criterion"),
+    ({"overall": 0}, "overall"), ({"overall": 6}, "overall"), ({"overall": 4.5}, "overall"),
+    ({"overall": True}, "overall"), ({"scores": {"equality": 9}}, "equality"),
+    ({"overall": 2, "issue": True}, "an issue needs a comment"),
+    ({"overall": 2, "issue": True, "comment": "   "}, "an issue needs a comment"),
+])
+def test_ratings_that_say_nothing_or_issues_without_a_comment_are_422(client, people, page, body, words):
+    response = put(client, people["rater"], page, body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+    assert client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json()["items"] == []
+
+
+def test_the_author_is_told_before_and_after_rating_that_their_rating_is_not_counted(client, people, page):
+    mine = f"/api/pages/{page['id']}/ratings/mine"
+    before = client.get(mine, headers=people["author"].headers).json()
+    assert before == {"by_author": True, "counted": False, "rating": None}
+    put(client, people["author"], page, {"overall": 5})
+    after = client.get(mine, headers=people["author"].headers).json()
+    assert after["by_author"] is True and after["counted"] is False
+    assert after["rating"]["overall"] == 5 and after["rating"]["counted"] is False
+    listed = client.get(f"/api/pages/{page['id']}/ratings", headers=people["rater"].headers).json()["items"]
+    assert [(r["by_author"], r["counted"]) for r in listed] == [(True, False)]
+    # the control: a colleague who wrote nothing is told their rating counts, and it does
+    assert client.get(mine, headers=people["rater"].headers).json() == {"by_author": False, "counted": True,
+                                                                         "rating": None}
+    put(client, people["rater"], page, {"overall": 4})
+    assert client.get(mine, headers=people["rater"].headers).json()["rating"]["counted"] is True
+    assert client.get(mine, headers=people["outsider"].headers).status_code == 404
+
+
+def test_a_replaced_rating_no_longer_counts(client, people, page):
+    put(client, people["rater"], page, {"overall": 2})
+    put(client, people["rater"], page, {"overall": 4})
+    history = client.get(f"/api/pages/{page['id']}/ratings?history=true", headers=people["rater"].headers).json()
+    assert [(r["overall"], r["counted"]) for r in history["items"]] == [(4, True), (2, False)]
+
+
+def test_the_review_queues_value_a_rating_as_the_model_does(client, people, page):
+    """An overall 1 with criteria at 5 is a low rating in the queues too (one rule: overall, else the mean)."""
+    for who in ("rater", "other"):
+        put(client, people[who], page, {"overall": 1, "scores": {"currency": 5, "reliability": 5}})
+    queue = client.get("/api/quality/review-queue", params={"kind": "low_rated"},
+                       headers=people["manager"].headers).json()["items"]
+    assert [item["page_id"] for item in queue] == [page["id"]]
+    assert queue[0]["reason"].startswith("Rated 1.0 out of 5")
+    for who in ("rater", "other"):                        # the control: without the overall, their mean is 5
+        put(client, people[who], page, {"scores": {"currency": 5, "reliability": 5}})
+    assert client.get("/api/quality/review-queue", params={"kind": "low_rated"},
+                      headers=people["manager"].headers).json()["items"] == []
+
+
+def test_an_issue_is_logged_with_the_comment_and_marked_on_the_rating(client, session, people, page):
+    from sqlalchemy import select
+
+    from app.changelog import Change
+
+    body = put(client, people["rater"], page, {"overall": 2, "comment": " Pay figure is out of date. ",
+                                               "issue": True}).json()
+    assert body["issue"] is True and body["comment"] == "Pay figure is out of date."
+    session.expire_all()
+    logged = session.scalars(select(Change).where(Change.page_id == page["id"], Change.kind == "page.issue_raised")).all()
+    assert [(c.summary, c.actor_id, c.details["rating_id"]) for c in logged] == [
+        ("Pay figure is out of date.", people["rater"].id, body["id"])]
