@@ -127,20 +127,41 @@ def test_a_conflict_from_a_second_tab_is_resolved_with_nothing_lost(new_page, lo
     assert "£31,000 on average locally" in merged and "Level 2 or 3 apprenticeship." in merged
 
 
-def test_rate_a_page_by_keyboard_only(page, logged_in, screenshot) -> None:
-    logged_in(page, "dev")
-    page.evaluate("document.querySelector('mature-search').search('engineering apprenticeships')")
+def open_page(page, query: str, title: str):
+    """Find a page with the search widget and open it by keyboard."""
+    page.evaluate(f"document.querySelector('mature-search').search({query!r})")
     results = page.locator("mature-search").get_by_role("list", name="Results")
-    results.get_by_role("button", name=re.compile("^Engineering apprenticeships")).first.focus()
+    results.get_by_role("button", name=re.compile(f"^{re.escape(title)}")).first.focus()
     page.keyboard.press("Enter")
-
     viewer = page.locator("mature-page")
-    expect(viewer.get_by_role("heading", name="Engineering apprenticeships")).to_be_visible()
+    expect(viewer.get_by_role("heading", name=title)).to_be_visible()
+    return viewer
 
-    reliability = viewer.get_by_role("group", name=re.compile("^Reliability"))
-    reliability.get_by_role("radio", name="1").focus()
+
+def test_rate_a_page_by_keyboard_only(page, logged_in, screenshot) -> None:
+    """Dev wrote a revision of this page: the form says before and after that his rating is shown, not counted."""
+    logged_in(page, "dev")
+    viewer = open_page(page, "engineering apprenticeships", "Engineering apprenticeships")
+    form = viewer.get_by_role("form", name="Rate this page")
+    expect(form).to_contain_text("You wrote part of this page, so your rating is shown to colleagues but not counted")
+    expect(form).not_to_contain_text("counts towards")
+
+    overall = viewer.get_by_role("group", name=re.compile("^Overall"))
+    overall.get_by_role("radio", name="1").focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")  # a radio group moves and checks with the arrow keys
+    expect(overall.get_by_role("radio", name="4")).to_be_checked()
+    reliability = viewer.get_by_role("group", name=re.compile("^Reliability"))
+    expect(reliability).to_be_hidden()                # the criteria are folded away until asked for
+    page.keyboard.press("Tab")                        # to "Rate each criterion (optional)"
+    page.keyboard.press("Enter")
+    expect(reliability).to_be_visible()
+    expect(reliability).to_contain_text("1: No sources")           # what a 1 and a 5 look like, as hints
+    expect(reliability).to_contain_text("5: Every figure names a sound source")
+    expect(viewer.get_by_role("group", name=re.compile("^Equality of opportunity"))).to_be_visible()
+    reliability.get_by_role("radio", name="1").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
     expect(reliability.get_by_role("radio", name="4")).to_be_checked()
     page.keyboard.press("Tab")  # to Relevance's checked radio, "Can't judge"; arrows wrap round to 1, 2, 3
     relevance = viewer.get_by_role("group", name=re.compile("^Relevance"))
@@ -149,12 +170,36 @@ def test_rate_a_page_by_keyboard_only(page, logged_in, screenshot) -> None:
     expect(relevance.get_by_role("radio", name="3")).to_be_checked()
     viewer.get_by_label("Comment (optional)").focus()
     page.keyboard.type("Pay figures match ASHE 2023.")
+    page.keyboard.press("Tab")  # the issue box
     page.keyboard.press("Tab")  # the anonymity box
     page.keyboard.press("Tab")  # the save button
     page.keyboard.press("Enter")
 
-    expect(viewer.get_by_role("status")).to_contain_text("your rating is saved")
+    status = viewer.get_by_role("status")
+    expect(status).to_contain_text("Your rating is saved and shown to colleagues, but not counted")
+    expect(viewer.get_by_role("group", name=re.compile("^Overall")).get_by_role("radio", name="4")).to_be_checked()
     expect(viewer.get_by_role("group", name=re.compile("^Reliability")).get_by_role("radio", name="4")).to_be_checked()
     expect(viewer.get_by_role("button", name="Update my rating")).to_be_visible()
     expect(viewer.get_by_label("Comment (optional)")).to_have_value("Pay figures match ASHE 2023.")
+    expect(form).to_contain_text("You wrote part of this page, so your rating is shown to colleagues but not counted")
     screenshot(viewer, "rated")
+
+
+def test_a_colleague_who_wrote_nothing_is_told_their_rating_counts_and_raises_an_issue(page, logged_in) -> None:
+    logged_in(page, "carol")
+    viewer = open_page(page, "logistics hgv", "Logistics and HGV driving in the North East")
+    form = viewer.get_by_role("form", name="Rate this page")
+    expect(form).to_contain_text("Your rating counts towards the page's maturity score.")
+    expect(form).not_to_contain_text("not counted")
+
+    viewer.get_by_role("group", name=re.compile("^Overall")).get_by_role("radio", name="2").check()
+    viewer.get_by_label(re.compile("^This comment is an issue")).check()
+    viewer.get_by_role("button", name="Save rating").click()
+    expect(form.get_by_role("alert")).to_contain_text("needs a comment")
+    viewer.get_by_label("Comment (optional)").fill("The HGV licence cost is two years old.")
+    viewer.get_by_role("button", name="Save rating").click()
+
+    status = viewer.get_by_role("status")
+    expect(status).to_contain_text("counts towards the maturity score above")
+    expect(status).to_contain_text("sent to the page's authors as an issue")
+    expect(viewer.get_by_label(re.compile("^This comment is an issue"))).to_be_checked()

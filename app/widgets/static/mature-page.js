@@ -1,7 +1,9 @@
 /**
  * <mature-page page-id="9"> — reads one LMI page: the rendered text (the server's sanitised HTML), its
  * annotations as a fact box, the maturity badge with its explanation on demand, history with the changes
- * between any two revisions, and a rating form for the LMI quality criteria.
+ * between any two revisions, and a rating form: an overall judgement, the LMI quality criteria (optional,
+ * each with what a 1 and a 5 look like), a comment that may be marked as an issue for the authors, and a
+ * notice whether the rating counts (an author's rating is shown but not counted).
  *
  * Attributes: page-id (required), api-base, token (see mature-api.js), no-rating (hide the rating form).
  * Events (bubble, composed): mature-open-page {pageId} when a wiki link to another page is followed,
@@ -51,6 +53,10 @@ legend { font-weight: 600; }
 .scale { display: flex; flex-wrap: wrap; gap: 0.2rem 0.8rem; }
 .scale label { font-weight: 400; }
 .criteria { display: grid; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); gap: 0 0.75rem; }
+.definition { margin: 0.1rem 0; font-size: 0.9em; }
+.hints { margin: 0.1rem 0 0.3rem; font-size: 0.85em; display: grid; gap: 0.1rem; }
+details.each { margin-top: 0; border-top: none; padding-top: 0; }
+details.each summary { font-size: 1rem; }
 `;
 
 export class MaturePage extends HTMLElement {
@@ -89,10 +95,9 @@ export class MaturePage extends HTMLElement {
         api.get(`/api/pages/${id}/maturity`),
         api.get(`/api/pages/${id}/revisions`, { limit: 50 }),
         api.get("/api/quality/criteria"),
-        api.get("/api/users/me/ratings", { page_id: id, limit: 10 }),
+        api.get(`/api/pages/${id}/ratings/mine`),
       ]);
-      const myRating = mine.items.find((r) => String(r.page_id) === String(page.id) && !r.superseded_at) || null;
-      this.render(page, maturity, revisions.items, criteria, myRating);
+      this.render(page, maturity, revisions.items, criteria, mine);
     } catch (error) {
       this.body.replaceChildren();
       showProblem(this.problemBox, error);
@@ -101,7 +106,7 @@ export class MaturePage extends HTMLElement {
     }
   }
 
-  render(page, maturity, revisions, criteria, myRating) {
+  render(page, maturity, revisions, criteria, mine) {
     this.page = page;
     const article = el("article", { "aria-label": `Text of ${page.title}` });
     setSanitisedHtml(article, page.html);
@@ -121,7 +126,7 @@ export class MaturePage extends HTMLElement {
         ...page.categories.map((c) => el("li", {}, c))) : null,
       el("div", { class: "layout" }, article, this.factBox(page.annotations)),
       this.history(page, revisions),
-      this.hasAttribute("no-rating") ? null : this.ratingForm(page, criteria, myRating),
+      this.hasAttribute("no-rating") ? null : this.ratingForm(page, criteria, mine),
     ].filter(Boolean));
   }
 
@@ -215,45 +220,78 @@ export class MaturePage extends HTMLElement {
     return el("div", {}, summary, el("div", { class: "diff", role: "region", "aria-label": "Changes", tabindex: "0" }, ...lines));
   }
 
-  ratingForm(page, criteria, myRating) {
+  /** Before and after rating: an author's rating is shown but not counted; anyone else's counts. */
+  countsNotice(mine) {
+    return mine.by_author
+      ? "You wrote part of this page, so your rating is shown to colleagues but not counted in its maturity score."
+      : "Your rating counts towards the page's maturity score.";
+  }
+
+  /** A row of 1-5 radios (and "not given"), named for the field it fills. */
+  scale(name, current, noneText) {
+    const choice = (value, text) => el("label", {},
+      el("input", { type: "radio", name, value: value ?? "", checked: (current ?? null) === value }), ` ${text}`);
+    return el("div", { class: "scale" }, ...[1, 2, 3, 4, 5].map((n) => choice(n, String(n))), choice(null, noneText));
+  }
+
+  ratingForm(page, criteria, mine) {
+    const myRating = mine.rating;
     const form = el("form", { class: "rating stack", "aria-label": "Rate this page" });
-    const fieldsets = criteria.map((c) => {
-      const current = myRating ? myRating.scores[c.key] : null;
-      const choice = (value, text) => el("label", {},
-        el("input", { type: "radio", name: c.key, value: value ?? "", checked: (current ?? null) === value }), ` ${text}`);
-      return el("fieldset", {},
-        el("legend", {}, c.label, el("span", { class: "muted" }, ` — ${c.description}`)),
-        el("div", { class: "scale" }, ...[1, 2, 3, 4, 5].map((n) => choice(n, String(n))), choice(null, "Can't judge")));
-    });
+    const overall = el("fieldset", { class: "overall" },
+      el("legend", {}, "Overall", el("span", { class: "muted" }, " — your judgement of the page as a whole")),
+      this.scale("overall", myRating?.overall, "Not given"));
+    const fieldsets = criteria.map((c) => el("fieldset", {},
+      el("legend", {}, c.label),
+      el("p", { class: "definition" }, c.description),
+      el("p", { class: "hints muted" }, el("span", {}, `1: ${c.poor}`), el("span", {}, `5: ${c.excellent}`)),
+      this.scale(c.key, myRating ? myRating.scores[c.key] : null, "Can't judge")));
+    const scored = myRating && criteria.some((c) => myRating.scores[c.key] != null);
+    const each = el("details", { class: "each", open: Boolean(scored) },
+      el("summary", {}, "Rate each criterion (optional)"), el("div", { class: "criteria" }, ...fieldsets));
     const comment = el("textarea", { id: "rating-comment", rows: 2, maxlength: 2000 });
     comment.value = myRating?.comment || "";
+    const issue = el("input", { type: "checkbox", id: "rating-issue", checked: myRating?.issue });
     const anonymous = el("input", { type: "checkbox", id: "rating-anonymous", checked: myRating?.anonymous });
     const status = el("div", { hidden: true, "data-status": true });
     const problem = el("div", { hidden: true });
     form.append(
-      el("p", { class: "muted" }, "1 = poor, 5 = excellent. Score only what you can judge; "
-        + (myRating ? "saving replaces your earlier rating." : "your rating counts towards the page's maturity.")),
-      el("div", { class: "criteria" }, ...fieldsets),
+      el("p", { class: mine.by_author ? "notice counts" : "muted counts", "data-counts": mine.counted ? "yes" : "no" },
+        this.countsNotice(mine)),
+      el("p", { class: "muted" }, "1 = poor, 5 = excellent. Give an overall judgement, score only the criteria you "
+        + "can judge, or both" + (myRating ? "; saving replaces your earlier rating." : ".")),
+      overall, each,
       el("label", { for: "rating-comment" }, "Comment (optional)"), comment,
+      el("div", { class: "row" }, issue, el("label", { for: "rating-issue" },
+        "This comment is an issue the page's authors should fix (it reaches their feed)")),
       el("div", { class: "row" }, anonymous, el("label", { for: "rating-anonymous" }, "Hide my name from colleagues")),
       el("div", { class: "row" }, el("button", { type: "submit", class: "primary" }, myRating ? "Update my rating" : "Save rating")),
       problem, status);
+    const picked = (name) => {
+      const input = form.querySelector(`input[name="${name}"]:checked`);
+      return input && input.value ? Number(input.value) : null;
+    };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       showProblem(problem, null);
       status.hidden = true;
       const scores = {};
       for (const c of criteria) {
-        const picked = form.querySelector(`input[name="${c.key}"]:checked`);
-        if (picked && picked.value) scores[c.key] = Number(picked.value);
+        if (picked(c.key) !== null) scores[c.key] = picked(c.key);
       }
-      if (!Object.keys(scores).length) {
-        showProblem(problem, new ApiProblem({ title: "Nothing to save", detail: "Score at least one criterion from 1 to 5." }, 0));
+      const body = { overall: picked("overall"), scores, comment: comment.value, anonymous: anonymous.checked,
+                     issue: issue.checked };
+      if (body.overall === null && !Object.keys(scores).length) {
+        showProblem(problem, new ApiProblem({ title: "Nothing to save",
+          detail: "Give an overall judgement from 1 to 5, or score at least one criterion." }, 0));
+        return;
+      }
+      if (body.issue && !comment.value.trim()) {
+        showProblem(problem, new ApiProblem({ title: "Say what to fix",
+          detail: "An issue needs a comment that tells the authors what to fix." }, 0));
         return;
       }
       try {
-        const rating = await this.api.put(`/api/pages/${page.id}/ratings/mine`,
-          { scores, comment: comment.value, anonymous: anonymous.checked });
+        const rating = await this.api.put(`/api/pages/${page.id}/ratings/mine`, body);
         emit(this, "mature-rated", { pageId: page.id, rating });
         await this.reload();
         const box = this.root.querySelector(".rating [data-status]");
@@ -261,7 +299,11 @@ export class MaturePage extends HTMLElement {
           box.hidden = false;
           box.className = "notice";
           box.setAttribute("role", "status");
-          box.textContent = "Thank you: your rating is saved and the maturity score above is updated.";
+          box.textContent = rating.counted
+            ? "Thank you: your rating is saved and counts towards the maturity score above, which is updated."
+            : "Your rating is saved and shown to colleagues, but not counted in the maturity score: you wrote part "
+              + "of this page.";
+          if (rating.issue) box.textContent += " Your comment is sent to the page's authors as an issue.";
         }
       } catch (error) {
         showProblem(problem, error);
