@@ -265,6 +265,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/pages/{page_id}/ratings/mine"): page_rule(Right.read, body=lambda w, r, c: {
         "scores": {"currency": 4, "reliability": 5}}),
     ("DELETE", "/api/pages/{page_id}/ratings/mine"): page_rule(Right.read, needs=("ratings",)),
+    ("GET", "/api/pages/{page_id}/ratings/mine"): page_rule(Right.read),
     ("GET", "/api/pages/{page_id}/ratings"): page_rule(Right.read),
     ("GET", "/api/users/me/ratings"): any_user(),
     ("GET", "/api/pages/{page_id}/maturity"): page_rule(Right.read),

@@ -82,7 +82,7 @@ def test_every_json_request_body_is_a_request_schema_and_no_answer_is():
 
 def test_every_list_takes_a_limit_and_answers_a_page_with_its_next():
     exempt = {  # the whole answer is small by nature: say why, or page it
-        "/api/quality/criteria": "the six fixed rating criteria",
+        "/api/quality/criteria": "the seven fixed rating criteria",
         "/api/topics/suggest": "type-ahead suggestions: the best `limit` matches, no next page",
     }
     series = {"/api/pages/{page_id}/maturity/history"}  # a chart's series: the newest `limit` points, oldest first
