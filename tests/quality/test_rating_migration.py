@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import schema_migrations
@@ -38,8 +39,8 @@ def test_existing_ratings_survive_0019_and_gain_no_scores(backend: str, tmp_path
             added = connection.execute(text("SELECT equality, overall, issue FROM rating ORDER BY id")).all()
         assert after == before
         assert [tuple(row) for row in added] == [(None, None, False), (None, None, False)]
-        with pytest.raises(Exception, match="(?i)check|constraint"):  # the 1-5 rule holds for the new columns
-            with engine.begin() as connection:
-                connection.execute(text("UPDATE rating SET equality = 6"))
+        # the 1-5 rule holds for the new columns
+        with pytest.raises(IntegrityError, match=r"(?i)check|constraint"), engine.begin() as connection:
+            connection.execute(text("UPDATE rating SET equality = 6"))
     finally:
         engine.dispose()
