@@ -37,8 +37,8 @@ def put_rating(session: Session, user: User, access: PageAccess, body: RatingPut
     session.flush()
     changelog.record(session, "page.rated", actor_id=user.id, space_id=page.space_id, page_id=page.id,
                      revision_id=page.current_revision_id, minor=True)
-    if rating.issue:
-        _raise_issue(session, rating, page.space_id)
+    if rating.issue and not (previous is not None and previous.issue and previous.comment == rating.comment):
+        _raise_issue(session, rating, page.space_id)   # raised once: re-saving the same issue is no new one
     return rating
 
 

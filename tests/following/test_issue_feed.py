@@ -103,3 +103,13 @@ def test_a_rating_without_the_issue_mark_reaches_no_authors_feed_as_an_issue(cli
                json={"overall": 2, "comment": "Fine, if a little dated."})
     assert issues(client, alice) == []
     assert [e["type"] for e in feed(client, alice)] == ["page.rated"]   # the control: the rating itself shows
+
+
+def test_saving_the_same_issue_again_raises_it_once_and_a_new_comment_raises_a_new_one(client, team):
+    alice, _, carol, _, _, space = team
+    page = create_page(client, alice, space.id, "Teacher training")
+    raise_issue(client, carol, page["id"])
+    raise_issue(client, carol, page["id"])           # the form keeps the box ticked: re-saving is no new issue
+    assert [e["summary"] for e in issues(client, alice)] == [PROBLEM]
+    raise_issue(client, carol, page["id"], comment="The salaried route is missing.")
+    assert [e["summary"] for e in issues(client, alice)] == ["The salaried route is missing.", PROBLEM]
