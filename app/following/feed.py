@@ -60,6 +60,9 @@ class FeedScope:
         wanted = or_(followed.page(page_id, at), followed.space(page_space_id, at), followed.space(event_space_id, at))
         if actor_id is not None and kind is not None:
             wanted = or_(wanted, and_(kind.in_(events.ACTIVITY_KINDS), followed.person_user(actor_id, at)))
+        if source == events.CHANGE and self.followed.only is None:  # a review assigned to me reaches me
+            wanted = or_(wanted, and_(kind == events.REVIEW_ASSIGNED,
+                                      Change.details["assignee_id"].as_integer() == self.user.id))
         return and_(self._readable(event_space_id), self._readable(page_space_id), self._not_mine(actor_id), wanted)
 
     def topics(self, *, at, topic_id, page_space_id, actor_id) -> ColumnElement[bool]:
