@@ -96,6 +96,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "app/quality/scoring.py:_backlink_count", "app/quality/usage.py:add_views"),
     "one space the caller may read, checked by the route (wanted pages of a space)": (
         "app/pages/links.py:wanted_pages",),
+    "a condition added to a review queue's statement, which QUEUES builds from readable_pages (resolved "
+    "reviews keep pages out of their queue)": ("app/quality/overview.py:queue_pages",),
     "person tags: what people know, shown to everyone signed in (evidence pages go through "
     "people.service.readable_pages)": (
         "app/people/experts.py:_tag_facts", "app/people/expertise.py:expertise_of", "app/people/service.py:current_tag",
