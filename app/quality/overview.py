@@ -185,7 +185,7 @@ def unassessed_pages(user: User, space_id: int | None) -> Select:
     """Pages in organisational spaces that nobody but their authors has rated: shared, yet never assessed."""
     by_colleague = (select(Rating.id).where(Rating.page_id == Page.id, Rating.superseded_at.is_(None),
                                             Rating.rater_id.not_in(select(Revision.author_id)
-                                                                   .where(Revision.page_id == Page.id)))
+                                                                   .where(Revision.page_id == Page.id).correlate(Page)))
                     .exists())
     by_author = select(Rating.id).where(Rating.page_id == Page.id, Rating.superseded_at.is_(None)).exists()
     return (_readable(user, space_id, Page.id.label("page_id"), Page.created_at.label("created_at"),
@@ -207,7 +207,8 @@ def queue_pages(kind: str, user: User, space_id: int | None) -> Select:
     A resolution holds until the page is edited or rated again, and at most RESOLUTION_HOLDS: then the page
     is back if it still qualifies, and the next action on it opens a new item (the resolved one stays)."""
     since = utcnow() - RESOLUTION_HOLDS
-    rated_after = select(Rating.id).where(Rating.page_id == Page.id, Rating.created_at > ReviewItem.resolved_at).exists()
+    rated_after = (select(Rating.id).where(Rating.page_id == Page.id, Rating.created_at > ReviewItem.resolved_at)
+                   .correlate(Page, ReviewItem).exists())  # two levels down: name both outer tables
     resolved = (select(ReviewItem.id).where(ReviewItem.page_id == Page.id, ReviewItem.queue == kind,
                                             ReviewItem.resolved_at >= since, ReviewItem.resolved_at >= Page.updated_at,
                                             ~rated_after).exists())

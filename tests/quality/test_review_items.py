@@ -14,7 +14,7 @@ from app.auth.models import MemberRole, Role, Visibility
 from app.changelog import Change
 from app.db import utcnow
 from app.pages.models import Page
-from app.quality.models import ReviewItem
+from app.quality.models import Rating, ReviewItem
 from tests.factories import make_person, make_space, personal_space
 from tests.factories import post_page as create
 
@@ -157,8 +157,16 @@ def test_anyone_may_resolve_an_item_nobody_holds_and_a_resolution_holds_at_most_
     resolved = act(client, bob, expired, "resolve", note="Still valid.")
     assert resolved.status_code == 200 and resolved.json()["resolved_by"]["id"] == bob.user.id
     assert queue(client, bob) == []
-    item = session.get(ReviewItem, resolved.json()["id"])
-    item.resolved_at = utcnow() - timedelta(days=366)
+    rated = client.put(f"/api/pages/{expired['id']}/ratings/mine", headers=org["advisers"][0].headers,
+                       json={"scores": {"currency": 1}})
+    assert rated.status_code == 200, rated.text
+    assert [i["title"] for i in queue(client, bob)] == ["Expired figures"]  # a new rating brings it back
+    assert act(client, bob, expired, "resolve", note="Rated low on currency: dates fixed.").status_code == 200
+    assert queue(client, bob) == []
+    for item in session.scalars(select(ReviewItem).where(ReviewItem.page_id == expired["id"])):
+        item.resolved_at = utcnow() - timedelta(days=366)  # both resolutions a year old, the page untouched since
+    for rating in session.scalars(select(Rating).where(Rating.page_id == expired["id"])):
+        rating.created_at = utcnow() - timedelta(days=367)
     page = session.get(Page, expired["id"])
     page.updated_at = utcnow() - timedelta(days=400)
     session.commit()
@@ -189,12 +197,13 @@ def test_unassessed_queue_is_pages_in_organisational_spaces_rated_only_by_their_
     client.put(f"/api/pages/{fresh['id']}/ratings/mine", headers=org["author"].headers,
                json={"scores": {"reliability": 5}})
     assert titles()["Fresh figures"] == "Rated only by its authors: no colleague has assessed it yet"
+    create(client, alice, org["team"].id, "Alice's own notes")  # an author elsewhere is still a colleague here
     client.put(f"/api/pages/{fresh['id']}/ratings/mine", headers=alice.headers, json={"scores": {"reliability": 4}})
-    assert set(titles()) == {"Expired figures"}
+    assert set(titles()) == {"Expired figures", "Alice's own notes"}
     claimed = act(client, bob, expired, "claim", kind="unassessed")
     assert claimed.status_code == 200 and claimed.json()["queue"] == "unassessed"
     overview = client.get("/api/quality/overview", headers=org["author"].headers).json()
-    assert overview["queues"]["unassessed"] == 1
+    assert overview["queues"]["unassessed"] == 2
 
 
 def test_nothing_about_a_page_the_caller_may_not_read(client, session, org):
