@@ -16,7 +16,7 @@ from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
 from app.pages.service import PageAccess, current_revision
-from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, position
+from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, page_of_list, position
 from app.quality import overview, reviews, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
@@ -210,11 +210,12 @@ def list_review_items(request: Request, user: CurrentUser, session: SessionDep,
     return page_at(request, items, limit, start)
 
 
-@router.get("/pages/{page_id}/reviews", response_model=list[reviews.ReviewItemRead],
-            responses=problem_responses(401, 404, 410))
-def page_reviews(access: ReadablePage, session: SessionDep) -> list[reviews.ReviewItemRead]:
+@router.get("/pages/{page_id}/reviews", response_model=Page[reviews.ReviewItemRead],
+            responses=problem_responses(400, 401, 404, 410))
+def page_reviews(request: Request, access: ReadablePage, session: SessionDep,
+                 limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[reviews.ReviewItemRead]:
     """The page's review items, open and resolved (with who resolved them, when and the note), newest first."""
-    return reviews.item_reads(session, reviews.page_items(session, access))
+    return page_of_list(request, reviews.item_reads(session, reviews.page_items(session, access)), limit, cursor)
 
 
 @router.post("/pages/{page_id}/reviews/{kind}/claim", response_model=reviews.ReviewItemRead,

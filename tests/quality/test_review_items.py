@@ -146,7 +146,7 @@ def test_resolving_keeps_the_note_in_the_history_and_a_later_change_reopens(clie
                               "due_on": None, "overdue": False}
     reopened = act(client, bob, expired, "claim")
     assert reopened.status_code == 200 and reopened.json()["id"] != resolved.json()["id"]
-    history = client.get(f"/api/pages/{expired['id']}/reviews", headers=bob.headers).json()
+    history = client.get(f"/api/pages/{expired['id']}/reviews", headers=bob.headers).json()["items"]
     assert [(h["state"], h["assignee"]["id"]) for h in history] == [("claimed", bob.user.id),
                                                                     ("resolved", alice.user.id)]
 
