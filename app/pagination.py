@@ -47,6 +47,7 @@ class Page(Schema, Generic[T]):
             "WebhookRead": ("/api/webhooks", at), "TeamMemberRead": ("/api/teams/2/members", at),
             "TeamRead": ("/api/teams", at), "ProfileRead": ("/api/reports/profiles", at),
             "SnapshotRead": ("/api/reports/snapshots", at), "QueueItem": ("/api/quality/review-queue", at),
+            "ReviewItemRead": ("/api/quality/review-items", at),
         }
         example: dict[str, Any] = {"items": items, "next_cursor": None, "next": None}
         if item.__name__ in lists:

@@ -21,6 +21,7 @@ from app.errors import PROBLEM_JSON, Problem
 from app.main import create_app
 from app.pages import schemas as page_schemas
 from app.quality import overview as quality_overview
+from app.quality import reviews as quality_reviews
 from app.quality import schemas as quality_schemas
 from app.reports import schemas as reports_schemas
 from app.search import schemas as search_schemas
@@ -31,7 +32,7 @@ from app.wikiimport import schemas as wikiimport_schemas
 SCHEMA_MODULES: tuple[ModuleType, ...] = (auth_schemas, page_schemas, wikiimport_schemas)
 # Modules whose models appear as `Page[Item]` lists (besides SCHEMA_MODULES).
 PAGE_ITEM_MODULES: tuple[ModuleType, ...] = (*SCHEMA_MODULES, search_schemas, tagging_schemas, quality_schemas,
-                                             quality_overview, reports_schemas, following_schemas)
+                                             quality_overview, quality_reviews, reports_schemas, following_schemas)
 
 # Schemas that need no model-level example, and why.
 EXAMPLE_FREE = {

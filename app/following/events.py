@@ -46,13 +46,15 @@ LETTERS = {CHANGE: "c", PHASE: "m", VALIDITY: "v", TOPIC: "t", TAG: "g"}
 SOURCES = {letter: source for source, letter in LETTERS.items()}
 
 CHANGE_KINDS = ("page.created", "page.edited", "page.reverted", "page.moved", "page.deleted", "page.restored",
-                "page.rated", "page.rating_withdrawn", "page.approved", "page.approval_withdrawn", ISSUE_RAISED)
+                "page.rated", "page.rating_withdrawn", "page.approved", "page.approval_withdrawn", ISSUE_RAISED,
+                "page.review_claimed", "page.review_assigned", "page.review_resolved")
 PHASE_CHANGED = "page.phase_changed"
 VALID_UNTIL_PASSED = "page.valid_until_passed"
 TOPIC_PAGE_ADDED = "topic.page_added"
 PERSON_TAGGED = "person.tagged"
 EVENT_TYPES = (*CHANGE_KINDS, PHASE_CHANGED, VALID_UNTIL_PASSED, TOPIC_PAGE_ADDED, PERSON_TAGGED)
 RATING_KINDS = ("page.rated", "page.rating_withdrawn", ISSUE_RAISED)
+REVIEW_ASSIGNED = "page.review_assigned"  # also in the assignee's feed, followed or not (app/quality/reviews.py)
 # What following a person shows of their own activity: not ratings, which may be anonymous.
 ACTIVITY_KINDS = tuple(kind for kind in CHANGE_KINDS if kind not in RATING_KINDS)
 

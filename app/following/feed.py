@@ -62,6 +62,9 @@ class FeedScope:
             wanted = or_(wanted, and_(kind.in_(events.ACTIVITY_KINDS), followed.person_user(actor_id, at)))
         if kind is not None and followed.only is None:
             wanted = or_(wanted, and_(kind == events.ISSUE_RAISED, self._wrote(page_id)))
+        if source == events.CHANGE and self.followed.only is None:  # a review assigned to me reaches me
+            wanted = or_(wanted, and_(kind == events.REVIEW_ASSIGNED,
+                                      Change.details["assignee_id"].as_integer() == self.user.id))
         return and_(self._readable(event_space_id), self._readable(page_space_id), self._not_mine(actor_id), wanted)
 
     def _wrote(self, page_id: ColumnElement[int]) -> ColumnElement[bool]:

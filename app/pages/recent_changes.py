@@ -14,7 +14,7 @@ from app.pages.schemas import ChangeRead
 
 
 def recent_changes(session: Session, user: User, *, space_id: int | None, include_minor: bool,
-                   before_id: int | None, limit: int) -> list[ChangeRead]:
+                   before_id: int | None, limit: int, page_id: int | None = None) -> list[ChangeRead]:
     """Page changes the caller may see, newest first."""
     query = (
         select(Change, Page.title)
@@ -26,6 +26,8 @@ def recent_changes(session: Session, user: User, *, space_id: int | None, includ
     )
     if space_id is not None:
         query = query.where(Change.space_id == space_id)
+    if page_id is not None:
+        query = query.where(Change.page_id == page_id)
     if before_id is not None:
         query = query.where(Change.id < before_id)
     if not include_minor:

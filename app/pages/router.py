@@ -290,10 +290,12 @@ def list_recent_changes(
     request: Request, user: CurrentUser, session: SessionDep,
     space_id: Annotated[int | None, Query(description="Only changes in this space.")] = None,
     include_minor: Annotated[bool, Query(description="Include minor edits.")] = True,
+    page_id: Annotated[int | None, Query(description="Only this page's changes (its history beyond revisions: "
+                                                     "ratings, approvals, reviews).")] = None,
     limit: LimitQuery = 50, cursor: CursorQuery = None,
 ) -> Page[ChangeRead]:
     """Edits, creations, moves, reverts, deletions and restorations you may see, newest first."""
     after = decode_cursor(cursor, int)
     changes = recent_changes(session, user, space_id=space_id, include_minor=include_minor,
-                             before_id=int(after[0]) if after else None, limit=limit + 1)
+                             before_id=int(after[0]) if after else None, limit=limit + 1, page_id=page_id)
     return page_of(request, changes, limit, lambda c: [c.id])

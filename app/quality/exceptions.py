@@ -14,3 +14,23 @@ class ApprovalNotFound(NotFound):
 class InvalidApproval(ProblemError):
     status = 422
     title = "Invalid approval"
+
+
+class NotInQueue(ProblemError):
+    status = 409
+    title = "Not in this review queue"
+
+
+class ReviewTaken(ProblemError):
+    status = 409
+    title = "Review already claimed"
+
+
+class ReviewNotYours(ProblemError):
+    status = 403
+    title = "Not your review"
+
+
+class InvalidReview(ProblemError):
+    status = 422
+    title = "Invalid review"

@@ -110,3 +110,32 @@ class PageView(Base):
     page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewItem(Base):
+    """A page's turn in one review queue: who works it, by when, and how it was resolved.
+
+    At most one item per page and queue is open (a partial unique index on both databases); a resolved
+    item stays as history, and a page that qualifies again later gets a new item.
+    """
+
+    __tablename__ = "review_item"
+    __table_args__ = (
+        Index("uq_review_item_open", "page_id", "queue", unique=True,
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
+        Index("ix_review_item_assignee_id", "assignee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    queue: Mapped[str] = mapped_column(String(30), comment="stale, low_rated, low_rated_much_read, conflicting, unassessed")
+    reason: Mapped[str] = mapped_column(Text, default="", comment="Why the page was in the queue when the item opened")
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                       comment="The assignee themselves when they claimed it")
+    assigned_at: Mapped[datetime | None]
+    due_on: Mapped[date | None] = mapped_column(Date)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    resolution_note: Mapped[str] = mapped_column(Text, default="")

@@ -6,7 +6,7 @@ sees the organisation and an adviser their part of it; no private page is ever c
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from app.annotations.models import PageAnnotation
 from app.annotations.vocabulary import LMI
-from app.auth.models import Space, User
+from app.auth.models import Space, SpaceKind, User
 from app.pages.access import readable_pages
 from app.db import utcnow
-from app.pages.models import Page
-from app.quality.models import CRITERIA, PageMaturity, PageView, Rating
+from app.pages.models import Page, Revision
+from app.pages.presentation import authors
+from app.pages.schemas import AuthorRead
+from app.quality.models import CRITERIA, PageMaturity, PageView, Rating, ReviewItem
 from app.schema import Schema
 
 NOT_REVIEWED_AFTER = timedelta(days=365)
@@ -27,6 +29,7 @@ LOW_RATED = 2.5
 CONFLICT_SPREAD = 2.5
 MUCH_READ = 20                      # views in the last READ_WINDOW that make a low-rated page urgent
 READ_WINDOW = timedelta(days=30)
+RESOLUTION_HOLDS = timedelta(days=365)  # a resolved review keeps the page out of its queue this long at most
 
 
 class Bucket(Schema):
@@ -56,7 +59,7 @@ class Overview(Schema):
         "spaces": [{"space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
                     "by_phase": {"distributing": 6, "formalising": 2}}],
         "score_histogram": [{"low": 0, "high": 10, "pages": 1}],
-        "queues": {"stale": 3, "low_rated": 1, "low_rated_much_read": 1, "conflicting": 0}}]})
+        "queues": {"stale": 3, "low_rated": 1, "low_rated_much_read": 1, "conflicting": 0, "unassessed": 4}}]})
 
     pages: int
     by_phase: dict[str, int]
@@ -65,10 +68,26 @@ class Overview(Schema):
     queues: dict[str, int] = Field(description="How many pages wait in each review queue.")
 
 
+class ReviewState(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "item_id": 4, "state": "assigned", "assignee": {"id": 3, "username": "alice", "display_name": "Alice Okafor"},
+        "assigned_by": {"id": 5, "username": "carol", "display_name": "Carol Jones"}, "due_on": "2026-12-15",
+        "overdue": False}]})
+
+    item_id: int | None = Field(description="The open review item, or null while nobody has acted on the page here.")
+    state: str = Field(description="open (nobody works it), claimed (by the assignee), or assigned (by someone else).")
+    assignee: AuthorRead | None = None
+    assigned_by: AuthorRead | None = None
+    due_on: date | None = None
+    overdue: bool = Field(False, description="The due date has passed and the item is still open.")
+
+
 class QueueItem(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "page_id": 9, "title": "Health and social care in the North East", "space_id": 2, "score": 38.5,
-        "phase": "distributing", "reason": "Valid until 2026-03-31 has passed"}]})
+        "phase": "distributing", "reason": "Valid until 2026-03-31 has passed",
+        "review": {"item_id": None, "state": "open", "assignee": None, "assigned_by": None, "due_on": None,
+                   "overdue": False}}]})
 
     page_id: int
     title: str
@@ -76,6 +95,7 @@ class QueueItem(Schema):
     score: float | None
     phase: str | None
     reason: str
+    review: ReviewState
 
 
 def _readable(user: User, space_id: int | None, *columns: Any) -> Select:
@@ -103,8 +123,8 @@ def overview(session: Session, user: User, space_id: int | None = None) -> Overv
         histogram[min(int(score // 10), 9)].pages += 1
     for summary in spaces.values():
         summary.mean_score = round(summary.mean_score, 1)
-    queues = {kind: session.scalar(select(func.count()).select_from(query(user, space_id).subquery()))
-              for kind, query in QUEUES.items()}
+    queues = {kind: session.scalar(select(func.count()).select_from(queue_pages(kind, user, space_id).subquery()))
+              for kind in QUEUES}
     return Overview(pages=len(rows), by_phase=by_phase, spaces=sorted(spaces.values(), key=lambda s: s.key),
                     score_histogram=histogram, queues=queues)
 
@@ -163,25 +183,88 @@ def conflicting_pages(user: User, space_id: int | None) -> Select:
             .where(stats.c.raters >= 3, stats.c.spread >= CONFLICT_SPREAD))
 
 
+def unassessed_pages(user: User, space_id: int | None) -> Select:
+    """Pages in organisational spaces that nobody but their authors has rated: shared, yet never assessed."""
+    by_colleague = (select(Rating.id).where(Rating.page_id == Page.id, Rating.superseded_at.is_(None),
+                                            Rating.rater_id.not_in(select(Revision.author_id)
+                                                                   .where(Revision.page_id == Page.id).correlate(Page)))
+                    .exists())
+    by_author = select(Rating.id).where(Rating.page_id == Page.id, Rating.superseded_at.is_(None)).exists()
+    return (_readable(user, space_id, Page.id.label("page_id"), Page.created_at.label("created_at"),
+                      by_author.label("author_rated"))
+            .where(Space.kind == SpaceKind.organisation, ~by_colleague))
+
+
 QUEUES = {"stale": stale_pages, "low_rated": low_rated_pages, "low_rated_much_read": low_rated_much_read_pages,
-          "conflicting": conflicting_pages}
+          "conflicting": conflicting_pages, "unassessed": unassessed_pages}
+ORDER = {"stale": "updated_at", "low_rated": "mean", "low_rated_much_read": "views", "conflicting": "spread",
+         "unassessed": "created_at"}
+MOST_FIRST = ("conflicting", "low_rated_much_read")
+FILTERS = ("mine", "unassigned", "overdue")
 
 
-def queue(session: Session, user: User, kind: str, space_id: int | None, offset: int, limit: int) -> list[QueueItem]:
-    """One review queue, worst first, with the reason each page is in it."""
-    sub = QUEUES[kind](user, space_id).subquery()
-    order = {"stale": "updated_at", "low_rated": "mean", "low_rated_much_read": "views", "conflicting": "spread"}[kind]
-    order_by = sub.c[order].desc() if kind in ("conflicting", "low_rated_much_read") else sub.c[order]
-    rows = session.execute(
-        select(sub, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase)
-        .join(Page, Page.id == sub.c.page_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
-        .order_by(order_by, Page.id).offset(offset).limit(limit)
-    ).mappings().all()
+def queue_pages(kind: str, user: User, space_id: int | None) -> Select:
+    """One queue's pages for the caller, without those a review resolved since the page last changed.
+
+    A resolution holds until the page is edited or rated again, and at most RESOLUTION_HOLDS: then the page
+    is back if it still qualifies, and the next action on it opens a new item (the resolved one stays)."""
+    since = utcnow() - RESOLUTION_HOLDS
+    rated_after = (select(Rating.id).where(Rating.page_id == Page.id, Rating.created_at > ReviewItem.resolved_at)
+                   .correlate(Page, ReviewItem).exists())  # two levels down: name both outer tables
+    resolved = (select(ReviewItem.id).where(ReviewItem.page_id == Page.id, ReviewItem.queue == kind,
+                                            ReviewItem.resolved_at >= since, ReviewItem.resolved_at >= Page.updated_at,
+                                            ~rated_after).exists())
+    return QUEUES[kind](user, space_id).where(~resolved)
+
+
+def _filtered(query: Select, user: User, wanted: str | None) -> Select:
+    """Keep the queue rows whose open item (outer-joined as ReviewItem) is the caller's, nobody's, or late."""
+    if wanted == "mine":
+        return query.where(ReviewItem.assignee_id == user.id)
+    if wanted == "unassigned":
+        return query.where(ReviewItem.assignee_id.is_(None))
+    if wanted == "overdue":
+        return query.where(ReviewItem.due_on < utcnow().date())
+    return query
+
+
+def queue(session: Session, user: User, kind: str, space_id: int | None, offset: int, limit: int,
+          wanted: str | None = None, page_id: int | None = None) -> list[QueueItem]:
+    """One review queue, worst first, with the reason each page is in it and who works it (filtered by
+    `wanted`: mine, unassigned or overdue)."""
+    sub = queue_pages(kind, user, space_id).subquery()
+    order = ORDER[kind]
+    order_by = sub.c[order].desc() if kind in MOST_FIRST else sub.c[order]
+    query = (select(sub, Page.title, Page.space_id, PageMaturity.score, PageMaturity.phase,
+                    ReviewItem.id.label("item_id"), ReviewItem.assignee_id, ReviewItem.assigned_by_id,
+                    ReviewItem.due_on)
+             .join(Page, Page.id == sub.c.page_id).outerjoin(PageMaturity, PageMaturity.page_id == Page.id)
+             .outerjoin(ReviewItem, and_(ReviewItem.page_id == Page.id, ReviewItem.queue == kind,
+                                         ReviewItem.resolved_at.is_(None))))
+    if page_id is not None:
+        query = query.where(Page.id == page_id)
+    rows = session.execute(_filtered(query, user, wanted).order_by(order_by, Page.id).offset(offset).limit(limit)
+                           ).mappings().all()
+    people = authors(session, (r[key] for r in rows for key in ("assignee_id", "assigned_by_id") if r[key]))
     return [QueueItem(page_id=r["page_id"], title=r["title"], space_id=r["space_id"], score=r["score"],
-                      phase=r["phase"], reason=_reason(kind, r)) for r in rows]
+                      phase=r["phase"], reason=_reason(kind, r),
+                      review=review_state(r["item_id"], r["assignee_id"], r["assigned_by_id"], r["due_on"], people))
+            for r in rows]
+
+
+def review_state(item_id: int | None, assignee_id: int | None, assigned_by_id: int | None, due_on: date | None,
+                 people: dict[int, AuthorRead]) -> ReviewState:
+    """Who works an open item, in words the dashboard shows (claimed: the assignee took it themselves)."""
+    state = "open" if assignee_id is None else "claimed" if assignee_id == assigned_by_id else "assigned"
+    return ReviewState(item_id=item_id, state=state, assignee=people.get(assignee_id) if assignee_id else None,
+                       assigned_by=people.get(assigned_by_id) if assigned_by_id else None, due_on=due_on,
+                       overdue=due_on is not None and due_on < utcnow().date())
 
 
 def _reason(kind: str, row) -> str:
+    if kind == "unassessed":
+        return ("Rated only by its authors: no colleague has assessed it yet" if row["author_rated"]
+                else "No colleague has rated it yet")
     if kind == "stale":
         if row["expired"] is not None:
             return f"Valid until {row['expired']:%d %B %Y} has passed"

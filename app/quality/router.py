@@ -16,8 +16,8 @@ from app.errors import problem_responses
 from app.pages.dependencies import ReadablePage
 from app.pages.presentation import authors
 from app.pages.service import PageAccess, current_revision
-from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, position
-from app.quality import overview, scoring, service
+from app.pagination import CursorQuery, LimitQuery, OffsetQuery, Page, page_at, page_of_list, position
+from app.quality import overview, reviews, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
 from app.quality.schemas import (
@@ -190,13 +190,72 @@ def quality_overview(user: CurrentUser, session: SessionDep,
 @router.get("/quality/review-queue", response_model=Page[overview.QueueItem],
             responses=problem_responses(400, 401, 422))
 def review_queue(request: Request, user: CurrentUser, session: SessionDep,
-                 kind: Annotated[Literal["stale", "low_rated", "low_rated_much_read", "conflicting"], Query(
+                 kind: Annotated[reviews.QueueKind, Query(
                      description="stale (valid-until passed or not reviewed for a year), low_rated, "
                                  "low_rated_much_read (low-rated and opened at least 20 times in 30 days, "
-                                 "most read first), or conflicting (colleagues' ratings disagree)")],
+                                 "most read first), conflicting (colleagues' ratings disagree), or unassessed "
+                                 "(in an organisational space and rated by nobody but its authors)")],
                  space_id: Annotated[int | None, Query()] = None,
+                 filter: Annotated[Literal["mine", "unassigned", "overdue"] | None, Query(
+                     description="mine (claimed by or assigned to you), unassigned, or overdue (due date passed)")
+                 ] = None,
                  offset: OffsetQuery = 0, limit: LimitQuery = 50, cursor: CursorQuery = None,
                  ) -> Page[overview.QueueItem]:
-    """Pages that need a review, worst first, each with the reason."""
+    """Pages that need a review, worst first, each with the reason and who works on it (its review item)."""
     start = position(cursor, offset)
-    return page_at(request, overview.queue(session, user, kind, space_id, start, limit + 1), limit, start)
+    return page_at(request, overview.queue(session, user, kind, space_id, start, limit + 1, filter), limit, start)
+
+
+@router.get("/quality/review-items", response_model=Page[reviews.ReviewItemRead],
+            responses=problem_responses(400, 401, 422))
+def list_review_items(request: Request, user: CurrentUser, session: SessionDep,
+                      filter: Annotated[Literal["mine", "unassigned", "overdue"] | None, Query(
+                          description="mine (claimed by or assigned to you), unassigned, or overdue")] = None,
+                      queue: Annotated[reviews.QueueKind | None, Query(description="Only this queue.")] = None,
+                      resolved: Annotated[bool, Query(description="Resolved items (newest first) instead of "
+                                                                  "open ones (soonest due first).")] = False,
+                      offset: OffsetQuery = 0, limit: LimitQuery = 50, cursor: CursorQuery = None,
+                      ) -> Page[reviews.ReviewItemRead]:
+    """Review items someone has acted on, on pages you may read: e.g. `filter=mine` is your review work."""
+    start = position(cursor, offset)
+    items = reviews.list_items(session, user, wanted=filter, queue=queue, resolved=resolved, offset=start,
+                               limit=limit + 1)
+    return page_at(request, items, limit, start)
+
+
+@router.get("/pages/{page_id}/reviews", response_model=Page[reviews.ReviewItemRead],
+            responses=problem_responses(400, 401, 404, 410))
+def page_reviews(request: Request, access: ReadablePage, session: SessionDep,
+                 limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[reviews.ReviewItemRead]:
+    """The page's review items, open and resolved (with who resolved them, when and the note), newest first."""
+    return page_of_list(request, reviews.item_reads(session, reviews.page_items(session, access)), limit, cursor)
+
+
+@router.post("/pages/{page_id}/reviews/{kind}/claim", response_model=reviews.ReviewItemRead,
+             responses=problem_responses(401, 404, 409, 410, 422))
+def claim_review(kind: reviews.QueueKind, access: ReadablePage, user: CurrentUser, session: SessionDep,
+                 body: reviews.ReviewClaim | None = None) -> reviews.ReviewItemRead:
+    """Claim the page's review in a queue for yourself, optionally with a due date (claim again to change it).
+    409 if the page is not in that queue or a colleague already works on it."""
+    item = reviews.claim(session, user, access, kind, body.due_on if body else None)
+    return reviews.item_reads(session, [item])[0]
+
+
+@router.post("/pages/{page_id}/reviews/{kind}/assign", response_model=reviews.ReviewItemRead,
+             responses=problem_responses(401, 403, 404, 409, 410, 422))
+def assign_review(kind: reviews.QueueKind, body: reviews.ReviewAssign, access: ReadablePage, user: CurrentUser,
+                  session: SessionDep) -> reviews.ReviewItemRead:
+    """Assign the page's review to a colleague (managers, or whoever holds it), with a due date; the colleague
+    must be able to read the page (422 otherwise) and finds the assignment in their feed."""
+    item = reviews.assign(session, user, access, kind, body)
+    return reviews.item_reads(session, [item])[0]
+
+
+@router.post("/pages/{page_id}/reviews/{kind}/resolve", response_model=reviews.ReviewItemRead,
+             responses=problem_responses(401, 403, 404, 409, 410, 422))
+def resolve_review(kind: reviews.QueueKind, body: reviews.ReviewResolve, access: ReadablePage, user: CurrentUser,
+                   session: SessionDep) -> reviews.ReviewItemRead:
+    """Resolve the page's review with a note (who holds it, a manager, or anyone while nobody does). The note
+    shows in the page's recent changes; the page leaves the queue until it is edited or rated again."""
+    item = reviews.resolve(session, user, access, kind, body.note)
+    return reviews.item_reads(session, [item])[0]

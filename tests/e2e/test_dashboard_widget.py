@@ -101,3 +101,45 @@ def test_an_adviser_is_told_in_words_that_the_report_is_for_managers(page, logge
     assert dashboard.get_by_label("Required-expertise profile").is_hidden()
     assert dashboard.get_by_role("list", name="Figures").is_visible()  # her own part of the overview still shows
     screenshot(Widget(page.locator("mature-dashboard")), "adviser-refused")
+
+
+def test_a_manager_claims_assigns_and_resolves_a_review(page, logged_in, screenshot, live, api_token) -> None:
+    """The unassessed queue (no other browser test reads it): claim the first page, resolve it with a note; the
+    note is then in the page's changes, the page has left the queue, and the next one is assigned to Alice."""
+    headers = {"Authorization": f"Bearer {api_token('carol')}"}
+    waiting = httpx.get(f"{live}/api/quality/review-queue", params={"kind": "unassessed"}, headers=headers).json()
+    first, second = waiting["items"][0], waiting["items"][1]
+    logged_in(page, "carol")
+    dashboard = dashboard_widget(page)
+    dashboard.get_by_role("button", name=re.compile(r"^Unassessed \(\d+\)$")).click()
+    queue = dashboard.get_by_role("list", name="Unassessed pages")
+    item = queue.locator("li").filter(has_text=first["title"])
+    assert "Open: nobody works on it yet" in item.text_content()
+    item.get_by_role("button", name="Claim").click()
+    status = dashboard.get_by_role("status")
+    status.filter(has_text=f"You claimed the review of {first['title']}.").wait_for()
+    item = queue.locator("li").filter(has_text=first["title"])
+    assert "Claimed by you" in item.text_content()
+    assert item.get_by_role("button", name="Claim").count() == 0
+
+    item.locator("summary", has_text="Resolve…").click()
+    note = "Read it through with the sources: sound, asked two colleagues to rate it."
+    item.get_by_label("What the review found or did").fill(note)
+    item.get_by_role("button", name="Resolve", exact=True).click()
+    status.filter(has_text=f"Resolved the review of {first['title']}").wait_for()
+    assert queue.locator("li").filter(has_text=first["title"]).count() == 0
+    changes = httpx.get(f"{live}/api/recent-changes", params={"page_id": first["page_id"]}, headers=headers).json()
+    assert (changes["items"][0]["kind"], changes["items"][0]["summary"]) == ("page.review_resolved", note)
+
+    other = queue.locator("li").filter(has_text=second["title"])
+    other.locator("summary", has_text="Assign…").click()
+    colleague = other.get_by_label("Colleague")
+    colleague.locator("option", has_text="Alice Okafor").wait_for(state="attached")
+    colleague.select_option(label="Alice Okafor")
+    other.get_by_role("button", name="Assign", exact=True).click()
+    status.filter(has_text=f"The review of {second['title']} is assigned to Alice Okafor.").wait_for()
+    assert "Assigned to Alice Okafor by " in queue.locator("li").filter(has_text=second["title"]).text_content()
+    screenshot(Widget(page.locator("mature-dashboard")), "review-items")
+    dashboard.get_by_label("Show").select_option(label="Unassigned")
+    queue.locator("li").filter(has_text=second["title"]).wait_for(state="detached")  # Alice's now
+    assert "Open: nobody works on it yet" in queue.locator("li").first.text_content()

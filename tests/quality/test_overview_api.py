@@ -72,7 +72,8 @@ def test_low_rated_and_conflicting_queues(client, org):
     low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()["items"]
     assert [i["title"] for i in low] == ["Fresh figures"] and "1.3 out of 5" in low[0]["reason"]
     overview = client.get("/api/quality/overview", headers=org["manager"].headers).json()
-    assert overview["queues"] == {"stale": 1, "low_rated": 1, "low_rated_much_read": 0, "conflicting": 0}
+    assert overview["queues"] == {"stale": 1, "low_rated": 1, "low_rated_much_read": 0, "conflicting": 0,
+                                  "unassessed": 1}  # the expired page: nobody rated it
 
 
 def test_unknown_queue_is_422(client, org):

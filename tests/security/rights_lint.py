@@ -36,7 +36,7 @@ SCOPED_MODELS = {
     "Rating": "rating", "PageMaturity": "page_maturity", "MaturitySnapshot": "maturity_snapshot",
     "Approval": "approval", "PageView": "page_view", "PageTag": "page_tag", "Bookmark": "bookmark",
     "PersonTag": "person_tag (evidence_page_id)", "ImportedRevision": "imported_revision",
-    "Change": "change_log", "Webhook": "webhook (space-scoped hooks)",
+    "Change": "change_log", "Webhook": "webhook (space-scoped hooks)", "ReviewItem": "review_item",
 }
 # Tables with a page, revision or space column that are not about what a page says (checked by a test).
 NOT_SCOPED = {
@@ -87,6 +87,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "app/quality/service.py:authors_of", "app/quality/service.py:current_rating",
         "app/quality/service.py:live_approval", "app/quality/router.py:maturity_history",
         "app/quality/overview.py:_rating_stats", "app/quality/overview.py:queue",
+        "app/quality/reviews.py:item_reads",
         "app/people/experts.py:_pages_by_author", "app/following/service.py:followed_keys",
         "app/tagging/bookmarks.py:_refuse_duplicate"),
     "writes and consequences of a write the route authorised (titles free in the target space, the "
@@ -95,6 +96,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "app/quality/scoring.py:_backlink_count", "app/quality/usage.py:add_views"),
     "one space the caller may read, checked by the route (wanted pages of a space)": (
         "app/pages/links.py:wanted_pages",),
+    "a condition added to a review queue's statement, which QUEUES builds from readable_pages (resolved "
+    "reviews keep pages out of their queue)": ("app/quality/overview.py:queue_pages",),
     "person tags: what people know, shown to everyone signed in (evidence pages go through "
     "people.service.readable_pages)": (
         "app/people/experts.py:_tag_facts", "app/people/expertise.py:expertise_of", "app/people/service.py:current_tag",

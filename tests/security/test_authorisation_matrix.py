@@ -278,6 +278,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/quality/overview"): any_user(),
     ("GET", "/api/quality/criteria"): any_user(),
     ("GET", "/api/quality/review-queue"): any_user(query=lambda w, r, c: {"kind": "stale"}),
+    ("GET", "/api/quality/review-items"): any_user(query=lambda w, r, c: {"filter": "mine"}),
+    ("GET", "/api/pages/{page_id}/reviews"): page_rule(Right.read),
+    ("POST", "/api/pages/{page_id}/reviews/{kind}/claim"): page_rule(
+        Right.read, path=lambda w, r, c: {**page_path(w, r, c), "kind": "unassessed"}, body=lambda w, r, c: {}),
+    ("POST", "/api/pages/{page_id}/reviews/{kind}/assign"): Rule(  # managers, or whoever holds the item
+        readable_and_role(*MANAGERS), PAGE_CLASSES, lambda w, r, c: {**page_path(w, r, c), "kind": "unassessed"},
+        body=lambda w, r, c: {"assignee_id": w.callers[r].user.id}, missing=("page_id",)),
+    ("POST", "/api/pages/{page_id}/reviews/{kind}/resolve"): page_rule(
+        Right.read, path=lambda w, r, c: {**page_path(w, r, c), "kind": "unassessed"},
+        body=lambda w, r, c: {"note": "Checked."}),
     # semantics and search
     ("GET", "/sparql"): any_user(query=lambda w, r, c: {"query": "ASK { ?s ?p ?o }"}),
     ("POST", "/sparql"): any_user(body=lambda w, r, c: "ASK { ?s ?p ?o }", content_type="application/sparql-query"),

@@ -127,6 +127,8 @@ PROBES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("feed of a followed topic", "GET", "/api/feed", {}),
     ("quality overview", "GET", "/api/quality/overview", {}),
     ("review queue", "GET", "/api/quality/review-queue", {"params": {"kind": "stale"}}),
+    ("unassessed queue", "GET", "/api/quality/review-queue", {"params": {"kind": "unassessed"}}),
+    ("review items", "GET", "/api/quality/review-items", {}),
     ("skills-gap report", "GET", "/api/reports/skills-gap", {"params": {"profile_id": "{profile}"}}),
     ("demand signals", "GET", "/api/reports/demand", {}),
     ("bookmarks", "GET", "/api/bookmarks", {}),
@@ -140,6 +142,7 @@ PROBES: list[tuple[str, str, str, dict[str, Any]]] = [
 ]
 # Probes the owner herself cannot make show the word (the page is not of that kind): no control.
 NO_CONTROL = {"search facets", "wanted pages of a public space", "quality overview", "review queue",
+              "unassessed queue", "review items",
               "skills-gap report", "demand signals", "bookmarks", "spaces",
               "feed of a followed topic", "query API by region", "pages of a topic", "experts",
               "people profile with evidence", "people tags with evidence", "owner's profile", "page list by category",

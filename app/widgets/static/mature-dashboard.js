@@ -7,7 +7,11 @@
  *
  * Attributes: api-base, token (else localStorage["mature-token"]), profile-id (the report to open first).
  * Events: mature-open-page {pageId} when a page in a review queue is chosen.
- * API: /api/quality/overview, /api/quality/review-queue (docs/maturity.md); /api/reports/profiles,
+ * Each queued page shows its review item (open, claimed by, assigned to, due, overdue) with controls to claim it,
+ * assign it to a colleague (managers, or whoever holds it) and resolve it with a note; the queue can be filtered
+ * (mine, unassigned, overdue).
+ * API: /api/quality/overview, /api/quality/review-queue, /api/pages/{id}/reviews/{kind}/claim|assign|resolve
+ * (docs/maturity.md); /api/users/me, /api/users (colleagues to assign to); /api/reports/profiles,
  * /api/reports/skills-gap (JSON and CSV), /api/reports/skills-gap/chart.svg (docs/reports.md).
  * The overview and queues cover the pages the signed-in person may read; the report is for managers and
  * admins (anyone else sees the API's explanation). Charts are fetched with the token and shown as <img>
@@ -26,7 +30,10 @@ const QUEUES = [
   ["low_rated", "Low rated", "Colleagues rate it 2.5 out of 5 or less"],
   ["low_rated_much_read", "Low rated, much read", "Low rated yet opened often: review first"],
   ["conflicting", "Conflicting ratings", "Colleagues' ratings disagree"],
+  ["unassessed", "Unassessed", "Shared, yet rated by nobody but its authors"],
 ];
+const FILTERS = [["", "All"], ["mine", "Mine"], ["unassigned", "Unassigned"], ["overdue", "Overdue"]];
+const MANAGING = ["manager", "admin"];
 const QUEUE_PAGE = 10;
 const DEMAND_DAYS = 90;
 
@@ -42,6 +49,13 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .queues button[aria-pressed=true] { background: var(--mature-accent); border-color: var(--mature-accent); color: #fff; }
 .queue-list { padding-left: 1.2rem; }
 .queue-list li { margin: 0.4rem 0; }
+.review { margin-top: 0.2rem; display: flex; flex-wrap: wrap; gap: 0.3rem 0.6rem; align-items: baseline; }
+.review .state { font-size: 0.9em; }
+.review .overdue { color: #8a1c12; font-weight: 700; }
+.review details { display: inline-block; }
+.review details[open] { display: block; width: 100%; }
+.review form { display: flex; flex-wrap: wrap; gap: 0.3rem 0.6rem; align-items: end; margin: 0.3rem 0; }
+.review textarea { min-width: 16rem; min-height: 3rem; }
 .link { background: none; border: none; padding: 0; color: var(--mature-accent); text-decoration: underline;
         cursor: pointer; font-weight: 600; text-align: left; }
 .link:hover { background: none; text-decoration-thickness: 2px; }
@@ -89,12 +103,18 @@ class MatureDashboard extends HTMLElement {
     this.root = shadowWith(this, CSS);
     this.urls = [];
     this.queue = "stale";
+    this.filter = "";
     this.overviewProblem = el("div", { hidden: true });
     this.queueProblem = el("div", { hidden: true });
     this.reportProblem = el("div", { hidden: true });
     this.overviewBox = el("div", { class: "stack" });
     this.queueButtons = el("div", { class: "queues", role: "group", "aria-label": "Review queues" });
     this.queueBox = el("div", { "aria-live": "polite" });
+    this.queueStatus = el("p", { class: "muted", role: "status" });
+    this.filterSelect = el("select", { id: "queue-filter", onchange: () => {
+      this.filter = this.filterSelect.value;
+      this.showQueue(this.queue);
+    } }, ...FILTERS.map(([value, label]) => el("option", { value }, label)));
     this.profileSelect = el("select", { id: "profile" });
     this.reportBox = el("div", { class: "stack", "aria-live": "polite" });
     this.demandSection = el("section", { "aria-labelledby": "demand-heading", hidden: true });
@@ -108,7 +128,9 @@ class MatureDashboard extends HTMLElement {
       el("section", { "aria-labelledby": "overview-heading" },
          el("h3", { id: "overview-heading" }, "Maturity overview"), this.overviewProblem, this.overviewBox),
       el("section", { "aria-labelledby": "queues-heading" },
-         el("h3", { id: "queues-heading" }, "Review queues"), this.queueButtons, this.queueProblem, this.queueBox),
+         el("h3", { id: "queues-heading" }, "Review queues"), this.queueButtons,
+         el("div", { class: "row" }, el("label", { for: "queue-filter" }, "Show"), this.filterSelect),
+         this.queueProblem, this.queueStatus, this.queueBox),
       el("section", { "aria-labelledby": "report-heading" },
          el("h3", { id: "report-heading" }, "Skills-gap report"), reportForm, this.reportProblem, this.reportBox),
       this.demandSection));
@@ -129,7 +151,8 @@ class MatureDashboard extends HTMLElement {
   async loadOverview() {
     showProblem(this.overviewProblem, null);
     try {
-      const overview = await this.api.get("/api/quality/overview");
+      const [overview, me] = await Promise.all([this.api.get("/api/quality/overview"), this.api.get("/api/users/me")]);
+      this.me = me;
       this.renderOverview(overview);
       await this.showQueue(this.queue);
     } catch (error) {
@@ -175,7 +198,8 @@ class MatureDashboard extends HTMLElement {
     }
     showProblem(this.queueProblem, null);
     try {
-      const { items } = await this.api.get("/api/quality/review-queue", { kind, offset, limit: QUEUE_PAGE });
+      const { items, next_cursor: more } = await this.api.get("/api/quality/review-queue",
+        { kind, offset, limit: QUEUE_PAGE, filter: this.filter });
       const [, label, hint] = QUEUES.find(([key]) => key === kind);
       const list = el("ol", { class: "queue-list", start: String(offset + 1), "aria-label": `${label} pages` },
         ...items.map((item) => el("li", {},
@@ -183,17 +207,84 @@ class MatureDashboard extends HTMLElement {
              item.title), " ",
           el("span", { class: "muted" }, item.score === null ? "(not assessed)"
             : `(maturity ${Math.round(item.score)}, ${PHASE_NAMES[item.phase] || item.phase})`),
-          el("div", {}, item.reason))));
-      const total = (this.counts && this.counts[kind]) || 0;
+          el("div", {}, item.reason),
+          this.reviewRow(kind, item))));
       const paging = el("div", { class: "row" },
         offset > 0 ? el("button", { type: "button", onclick: () => this.showQueue(kind, Math.max(0, offset - QUEUE_PAGE)) },
                         "Previous") : null,
-        offset + items.length < total ? el("button", { type: "button", onclick: () => this.showQueue(kind, offset + QUEUE_PAGE) },
-                                           "Next") : null);
+        more ? el("button", { type: "button", onclick: () => this.showQueue(kind, offset + QUEUE_PAGE) }, "Next") : null);
       this.queueBox.replaceChildren(el("p", { class: "muted" }, hint + "."),
         items.length ? list : el("p", {}, "Nothing waiting here."), paging);
     } catch (error) {
       this.queueBox.replaceChildren();
+      showProblem(this.queueProblem, error);
+    }
+  }
+
+  // ------------------------------------------------------------ working a review item
+
+  /** Who works on the page's review, and the controls the signed-in person may use on it. */
+  reviewRow(kind, item) {
+    const review = item.review;
+    const me = this.me || {};
+    const mine = review.assignee && review.assignee.id === me.id;
+    const manages = MANAGING.includes(me.role);
+    let state = "Open: nobody works on it yet";
+    if (review.state === "claimed") state = mine ? "Claimed by you" : `Claimed by ${review.assignee.display_name}`;
+    if (review.state === "assigned") {
+      state = `Assigned to ${mine ? "you" : review.assignee.display_name} by ${review.assigned_by ? review.assigned_by.display_name : "a colleague"}`;
+    }
+    const due = review.due_on ? `, due ${new Date(`${review.due_on}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" })}` : "";
+    return el("div", { class: "review" },
+      el("span", { class: "state" }, state + due, review.overdue ? el("span", { class: "overdue" }, " — overdue") : null),
+      !review.assignee ? el("button", { type: "button", onclick: () => this.work(kind, item, "claim", {}, `You claimed the review of ${item.title}.`) },
+                            "Claim") : null,
+      manages || mine ? this.assignForm(kind, item) : null,
+      !review.assignee || mine || manages ? this.resolveForm(kind, item) : null);
+  }
+
+  assignForm(kind, item) {
+    const id = `assign-${kind}-${item.page_id}`;
+    const who = el("select", { id: `${id}-who`, required: true }, el("option", { value: "" }, "Choose a colleague…"));
+    const due = el("input", { id: `${id}-due`, type: "date", value: item.review.due_on || "" });
+    const details = el("details", {}, el("summary", {}, "Assign…"), el("form", { onsubmit: (e) => {
+      e.preventDefault();
+      const person = this.colleagues.find((c) => String(c.id) === who.value);
+      this.work(kind, item, "assign", { assignee_id: Number(who.value), due_on: due.value || null },
+                `The review of ${item.title} is assigned to ${person ? person.display_name : "your colleague"}.`);
+    } }, el("label", { for: who.id }, "Colleague"), who, el("label", { for: due.id }, "Due"), due,
+       el("button", { type: "submit" }, "Assign")));
+    details.addEventListener("toggle", async () => {
+      if (!details.open || who.options.length > 1) return;
+      try {
+        this.colleagues = this.colleagues || (await this.api.get("/api/users", { limit: 200 })).items.filter((u) => u.is_active);
+        who.append(...this.colleagues.map((c) => el("option", { value: String(c.id) }, c.display_name)));
+      } catch (error) {
+        showProblem(this.queueProblem, error);
+      }
+    });
+    return details;
+  }
+
+  resolveForm(kind, item) {
+    const id = `resolve-${kind}-${item.page_id}`;
+    const note = el("textarea", { id, required: true, maxlength: "2000" });
+    return el("details", {}, el("summary", {}, "Resolve…"), el("form", { onsubmit: (e) => {
+      e.preventDefault();
+      this.work(kind, item, "resolve", { note: note.value }, `Resolved the review of ${item.title}: it leaves the queue until the page changes.`);
+    } }, el("label", { for: id }, "What the review found or did"), note, el("button", { type: "submit", class: "primary" }, "Resolve")));
+  }
+
+  /** One action on a review item; the queue and its counts are then read again, and the outcome said in words. */
+  async work(kind, item, action, body, done) {
+    showProblem(this.queueProblem, null);
+    this.queueStatus.textContent = "";
+    try {
+      await this.api.post(`/api/pages/${item.page_id}/reviews/${kind}/${action}`, body);
+      this.renderOverview(await this.api.get("/api/quality/overview"));
+      await this.showQueue(kind);
+      this.queueStatus.textContent = done;
+    } catch (error) {
       showProblem(this.queueProblem, error);
     }
   }
