@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from app.pages.schemas import AuthorRead
+from app.quality.audiences import AUDIENCE_SCHEME, PURPOSE_SCHEME, checked_audience, checked_purpose, choices
 from app.schema import RequestSchema, Schema
 
 SCORE = Field(None, ge=1, le=5)
@@ -50,6 +52,41 @@ def criteria() -> list[CriterionRead]:
             for name, field in Scores.model_fields.items()]
 
 
+class ChoiceRead(Schema):
+    """An audience or a purpose a rating may name (a concept of the ontology's scheme)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "key": "adults-changing-career", "label": "Adults changing career",
+        "definition": "Adults in work who want to move into a different occupation or sector, often retraining "
+                      "or using transferable skills.", "iri": "https://w3id.org/mature-lmi/audiences/adults-changing-career"}]})
+
+    key: str = Field(description="The value of a rating's `audience` or `purpose`.")
+    label: str = Field(description="The same concept in page annotations: [[Audience::label]].")
+    definition: str
+    iri: str
+
+
+class AudiencesRead(Schema):
+    """What a rating form offers for `audience` and `purpose`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "audiences": [{"key": "practitioners-only", "label": "Practitioners only",
+                       "definition": "Careers advisers and other practitioners themselves ...",
+                       "iri": "https://w3id.org/mature-lmi/audiences/practitioners-only"}],
+        "purposes": [{"key": "used-by-practitioners", "label": "Used by practitioners",
+                      "definition": "Used by practitioners in their own work ...",
+                      "iri": "https://w3id.org/mature-lmi/purposes/used-by-practitioners"}]}]})
+
+    audiences: list[ChoiceRead]
+    purposes: list[ChoiceRead]
+
+
+def audiences() -> AudiencesRead:
+    """The audience and purpose choices from the ontology's schemes."""
+    return AudiencesRead(audiences=[ChoiceRead(**vars(c)) for c in choices(AUDIENCE_SCHEME)],
+                         purposes=[ChoiceRead(**vars(c)) for c in choices(PURPOSE_SCHEME)])
+
+
 class RatingPut(RequestSchema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "scores": {"currency": 4, "reliability": 5}, "comment": "Figures match ASHE 2025.", "anonymous": False}]})
@@ -57,6 +94,12 @@ class RatingPut(RequestSchema):
     scores: Scores
     comment: str = Field("", max_length=2000)
     anonymous: bool = Field(False, description="Hide your name from colleagues (managers still see it).")
+    audience: Annotated[str | None, AfterValidator(checked_audience)] = Field(
+        None, description="Key of the audience you judged the page for (GET /api/quality/audiences).",
+        examples=["adults-changing-career"])
+    purpose: Annotated[str | None, AfterValidator(checked_purpose)] = Field(
+        None, description="Key of the purpose you judged the page for (GET /api/quality/audiences).",
+        examples=["interpreted-for-a-client"])
 
 
 class RatingRead(Schema):
@@ -74,6 +117,8 @@ class RatingRead(Schema):
     scores: Scores
     comment: str
     anonymous: bool
+    audience: str | None = Field(None, description="Key of the audience the rater judged the page for, if said.")
+    purpose: str | None = Field(None, description="Key of the purpose the rater judged the page for, if said.")
     by_author: bool = Field(description="The rater wrote part of the page: shown, but not counted in the score.")
     created_at: datetime
     superseded_at: datetime | None
