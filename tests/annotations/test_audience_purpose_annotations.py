@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.annotations.models import PageAnnotation
+from app.annotations.vocabulary import LMI
+from app.demo.loader import load_demo
 from app.pages.models import Page
 from tests.annotations.test_page_annotations_api import by_property, create, post
 from tests.page_fixtures import alice, bob, space_id  # noqa: F401 (fixtures)
@@ -55,3 +58,21 @@ def test_an_unknown_purpose_is_refused(client, alice, space_id):
     [error] = response.json()["errors"]
     assert error["field"] == "annotations[0]" and "is not a known purpose" in error["message"]
     assert "Interpreted for a client" in error["accepted"]
+
+
+def test_demo_pages_say_who_they_are_for(session):
+    """A few demo pages state their audiences and purpose in their current text (the demo shows the facets)."""
+    load_demo(session)
+    rows = session.execute(
+        select(Page.title, PageAnnotation.property_iri, PageAnnotation.value_text)
+        .join(PageAnnotation, PageAnnotation.revision_id == Page.current_revision_id)
+        .where(PageAnnotation.property_iri.in_([str(LMI.audience), str(LMI.purpose)]))).all()
+    audiences: dict[str, set[str]] = {}
+    purposes: dict[str, set[str]] = {}
+    for title, prop, value in rows:
+        (audiences if prop == str(LMI.audience) else purposes).setdefault(title, set()).add(value)
+    assert len(audiences) >= 4 and set(audiences) == set(purposes)
+    assert audiences["T Levels and post-16 options"] == {"Young people in school",
+                                                         "Young people leaving school or college"}
+    assert {value for found in purposes.values() for value in found} == {
+        "Given to clients directly", "Used by practitioners", "Interpreted for a client"}
