@@ -11,7 +11,6 @@ from app.annotations.vocabulary import LMI
 from app.demo.loader import load_demo
 from app.pages.models import Page
 from tests.annotations.test_page_annotations_api import by_property, create, post
-from tests.page_fixtures import alice, bob, space_id  # noqa: F401 (fixtures)
 
 AUDIENCES = "https://w3id.org/mature-lmi/audiences/"
 PURPOSES = "https://w3id.org/mature-lmi/purposes/"
