@@ -69,3 +69,10 @@ def test_a_private_page_is_not_found_by_its_audience(client, people, pages):
     assert facet(probe, "audience") == {}
     control = search(client, people["author"], "", where="audience:Practitioners only")
     assert titles(control) == ["Apprenticeship levy briefing"]
+
+
+def test_the_query_box_knows_audience_and_purpose_as_fields(client, people, pages):
+    assert titles(search(client, people["outsider"], 'audience:"adults changing career"')) == [
+        "Retraining as an electrician"]
+    assert titles(search(client, people["outsider"], "purpose:practitioners")) == []  # private: the probe
+    assert titles(search(client, people["reader"], "purpose:practitioners")) == ["Apprenticeship levy briefing"]
