@@ -276,6 +276,7 @@ RULES: dict[tuple[str, str], Rule] = {
                                                        missing=("page_id",), absent="No approval"),
     ("GET", "/api/quality/overview"): any_user(),
     ("GET", "/api/quality/criteria"): any_user(),
+    ("GET", "/api/quality/audiences"): any_user(),
     ("GET", "/api/quality/review-queue"): any_user(query=lambda w, r, c: {"kind": "stale"}),
     # semantics and search
     ("GET", "/sparql"): any_user(query=lambda w, r, c: {"query": "ASK { ?s ?p ?o }"}),
