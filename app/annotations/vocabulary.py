@@ -38,6 +38,8 @@ class LMI(DefinedNamespace):
     RegionScheme: URIRef
     QualificationScheme: URIRef
     QualificationLevelScheme: URIRef
+    AudienceScheme: URIRef
+    PurposeScheme: URIRef
     # annotation properties (ontology/lmi.ttl)
     sector: URIRef
     region: URIRef
@@ -53,3 +55,5 @@ class LMI(DefinedNamespace):
     qualification: URIRef
     qualificationLevel: URIRef
     shortageOccupation: URIRef
+    audience: URIRef
+    purpose: URIRef

@@ -48,6 +48,10 @@ class Rating(Base):
                                         comment="The comment is a problem the page's authors should fix")
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False,
                                             comment="Hidden from colleagues; managers still see who rated")
+    audience: Mapped[str | None] = mapped_column(String(40), comment=(
+        "Key of the audience the rater judged the page for (lmi:AudienceScheme notation); null: not said"))
+    purpose: Mapped[str | None] = mapped_column(String(40), comment=(
+        "Key of the purpose the rater judged the page for (lmi:PurposeScheme notation); null: not said"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[datetime | None]
 

@@ -24,6 +24,8 @@ from app.quality.schemas import (
     ApprovalPut, ApprovalRead, ContributionRead, CriterionRead, MaturityPoint, MaturityRead, MyRatingRead, RatingPut,
     RatingRead, Scores, criteria,
 )
+from app.quality.schemas import AudiencesRead, audiences
+
 
 router = APIRouter(prefix="/api", tags=["quality"])
 STALE_AFTER = timedelta(days=1)
@@ -42,6 +44,7 @@ def _rating_reads(session: Session, viewer: User, ratings: list[Rating]) -> list
             overall=rating.overall, scores=Scores.model_construct(**service.scores_of(rating)),
             comment=rating.comment, issue=rating.issue, anonymous=rating.anonymous,
             by_author=rating.rater_id in page_authors, counted=service.counts(rating, page_authors),
+            audience=rating.audience, purpose=rating.purpose,
             created_at=rating.created_at, superseded_at=rating.superseded_at,
         ))
     return reads
@@ -177,6 +180,12 @@ def withdraw_approval(access: ReadablePage, user: ManagerUser, session: SessionD
 def rating_criteria(_user: CurrentUser) -> list[CriterionRead]:
     """The LMI quality criteria a rating scores, in order, with what each means (for rating forms)."""
     return criteria()
+
+
+@router.get("/quality/audiences", response_model=AudiencesRead, responses=problem_responses(401))
+def rating_audiences(_user: CurrentUser) -> AudiencesRead:
+    """The audiences and purposes a rating may name (`audience`, `purpose`), with what each means (for rating forms)."""
+    return audiences()
 
 
 @router.get("/quality/overview", response_model=overview.Overview, responses=problem_responses(401))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from app.pages.schemas import AuthorRead
+from app.quality.audiences import AUDIENCE_SCHEME, PURPOSE_SCHEME, checked_audience, checked_purpose, choices
 from app.quality.criteria import BY_KEY, CRITERIA
 from app.schema import RequestSchema, Schema
 
@@ -60,6 +61,41 @@ def criteria() -> list[CriterionRead]:
             for c in CRITERIA]
 
 
+class ChoiceRead(Schema):
+    """An audience or a purpose a rating may name (a concept of the ontology's scheme)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "key": "adults-changing-career", "label": "Adults changing career",
+        "definition": "Adults in work who want to move into a different occupation or sector, often retraining "
+                      "or using transferable skills.", "iri": "https://w3id.org/mature-lmi/audiences/adults-changing-career"}]})
+
+    key: str = Field(description="The value of a rating's `audience` or `purpose`.")
+    label: str = Field(description="The same concept in page annotations: [[Audience::label]].")
+    definition: str
+    iri: str
+
+
+class AudiencesRead(Schema):
+    """What a rating form offers for `audience` and `purpose`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "audiences": [{"key": "practitioners-only", "label": "Practitioners only",
+                       "definition": "Careers advisers and other practitioners themselves ...",
+                       "iri": "https://w3id.org/mature-lmi/audiences/practitioners-only"}],
+        "purposes": [{"key": "used-by-practitioners", "label": "Used by practitioners",
+                      "definition": "Used by practitioners in their own work ...",
+                      "iri": "https://w3id.org/mature-lmi/purposes/used-by-practitioners"}]}]})
+
+    audiences: list[ChoiceRead]
+    purposes: list[ChoiceRead]
+
+
+def audiences() -> AudiencesRead:
+    """The audience and purpose choices from the ontology's schemes."""
+    return AudiencesRead(audiences=[ChoiceRead(**vars(c)) for c in choices(AUDIENCE_SCHEME)],
+                         purposes=[ChoiceRead(**vars(c)) for c in choices(PURPOSE_SCHEME)])
+
+
 class RatingPut(RequestSchema):
     """A quick overall judgement, optional scores per criterion and a comment (at least one score)."""
 
@@ -83,6 +119,12 @@ class RatingPut(RequestSchema):
         if self.issue and not self.comment.strip():
             raise ValueError("an issue needs a comment that says what the authors should fix")
         return self
+    audience: Annotated[str | None, AfterValidator(checked_audience)] = Field(
+        None, description="Key of the audience you judged the page for (GET /api/quality/audiences).",
+        examples=["adults-changing-career"])
+    purpose: Annotated[str | None, AfterValidator(checked_purpose)] = Field(
+        None, description="Key of the purpose you judged the page for (GET /api/quality/audiences).",
+        examples=["interpreted-for-a-client"])
 
 
 class RatingRead(Schema):
@@ -103,6 +145,8 @@ class RatingRead(Schema):
     comment: str
     issue: bool = Field(description="The comment is marked as a problem for the page's authors to fix.")
     anonymous: bool
+    audience: str | None = Field(None, description="Key of the audience the rater judged the page for, if said.")
+    purpose: str | None = Field(None, description="Key of the purpose the rater judged the page for, if said.")
     by_author: bool = Field(description="The rater wrote part of the page: shown, but not counted in the score.")
     counted: bool = Field(description="Counts towards the page's maturity: false for ratings by the page's "
                                       "authors and for replaced or withdrawn ratings.")

@@ -32,6 +32,7 @@ def put_rating(session: Session, user: User, access: PageAccess, body: RatingPut
         session.flush()
     rating = Rating(page_id=page.id, revision_id=page.current_revision_id, rater_id=user.id, overall=body.overall,
                     comment=body.comment.strip(), issue=body.issue, anonymous=body.anonymous, created_at=now,
+                    audience=body.audience, purpose=body.purpose,
                     **body.scores.model_dump())
     session.add(rating)
     session.flush()

@@ -10,9 +10,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from rdflib import URIRef
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.annotations.ontology import get_ontology
 from app.auth.models import Space, User
 from app.auth import rights
 from app.topics import service as topics
@@ -75,8 +77,20 @@ def parse_where(session: Session, viewer: User, where: list[str]) -> tuple[tuple
             raise InvalidSearch(f"'where={condition}' must look like 'property:value', e.g. 'sector:Construction'.")
         if key not in known:
             raise InvalidSearch(f"'{key}' is not a property you can filter on; use one of: {', '.join(sorted(known))}.")
-        grouped.setdefault(key, set()).update(_topic_values(session, viewer, value) if key == TOPIC_FACET else {value})
+        grouped.setdefault(key, set()).update(_topic_values(session, viewer, value) if key == TOPIC_FACET
+                                              else {_concept_label(key, value)})
     return tuple(sorted((key, frozenset(values)) for key, values in grouped.items()))
+
+
+def _concept_label(key: str, value: str) -> str:
+    """A concept facet's value as the label the index holds, so keys and synonyms filter too (`audience:returners`)."""
+    ontology = get_ontology()
+    for facet in annotation_facets().values():
+        spec = ontology.properties.get(URIRef(facet.property_iri))
+        if facet.key == key and spec is not None and spec.scheme is not None:
+            concept = ontology.concept(spec.scheme, value)
+            return concept.label if concept is not None else value
+    return value
 
 
 def _topic_values(session: Session, viewer: User, value: str) -> set[str]:

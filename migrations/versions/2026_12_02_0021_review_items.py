@@ -16,7 +16,7 @@ from alembic import op
 import app.db
 
 revision: str = '0021'
-down_revision: str | None = '0018'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

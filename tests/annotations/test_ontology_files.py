@@ -30,7 +30,9 @@ REGION = Namespace("https://w3id.org/mature-lmi/regions/")
 QUAL = Namespace("https://w3id.org/mature-lmi/qualifications/")
 LEVEL = Namespace("https://w3id.org/mature-lmi/levels/")
 TOPIC = Namespace("https://w3id.org/mature-lmi/topics/")
-OUR_NAMESPACES = tuple(str(ns) for ns in (LMI, SECTOR, REGION, QUAL, LEVEL, TOPIC))
+AUDIENCE = Namespace("https://w3id.org/mature-lmi/audiences/")
+PURPOSE = Namespace("https://w3id.org/mature-lmi/purposes/")
+OUR_NAMESPACES = tuple(str(ns) for ns in (LMI, SECTOR, REGION, QUAL, LEVEL, TOPIC, AUDIENCE, PURPOSE))
 
 ALLOWED_VALUE_TYPES = {
     XSD.date, XSD.integer, XSD.decimal, XSD.string, XSD.anyURI,
@@ -58,6 +60,8 @@ EXPECTED_PROPERTIES = {
     "Topic": (DCTERMS.subject, SKOS.Concept, LMI.TopicScheme, None),
     "Related page": (LMI.relatedPage, LMI.Page, None, None),
     "Shortage occupation": (LMI.shortageOccupation, XSD.string, None, None),
+    "Audience": (LMI.audience, SKOS.Concept, LMI.AudienceScheme, None),
+    "Purpose": (LMI.purpose, SKOS.Concept, LMI.PurposeScheme, None),
 }
 
 # Alternative labels the brief requires (others may be added).
@@ -96,6 +100,8 @@ SCHEME_CLASSES = {
     LMI.RegionScheme: LMI.Region,
     LMI.QualificationScheme: LMI.Qualification,
     LMI.QualificationLevelScheme: LMI.QualificationLevel,
+    LMI.AudienceScheme: LMI.Audience,
+    LMI.PurposeScheme: LMI.Purpose,
     LMI.TopicScheme: None,
 }
 
@@ -171,14 +177,14 @@ def test_classes_and_their_reused_superclasses() -> None:
     graph = parsed("lmi.ttl")
     for cls in ("Page", "Revision", "Space", "Occupation", "Sector", "Region", "Qualification",
                 "QualificationLevel", "SkillsShortage", "LabourMarketTrend", "DataSource", "Person",
-                "PageAnnotationProperty"):
+                "PageAnnotationProperty", "Audience", "Purpose"):
         assert (LMI[cls], RDF.type, OWL.Class) in graph, cls
     prov = Namespace("http://www.w3.org/ns/prov#")
     foaf = Namespace("http://xmlns.com/foaf/0.1/")
     assert {SCHEMA.Article, prov.Entity} <= set(graph.objects(LMI.Page, RDFS.subClassOf))
     assert prov.Entity in set(graph.objects(LMI.Revision, RDFS.subClassOf))
     assert {foaf.Person, prov.Agent} <= set(graph.objects(LMI.Person, RDFS.subClassOf))
-    for cls in (LMI.Sector, LMI.Region, LMI.Qualification, LMI.QualificationLevel):
+    for cls in (LMI.Sector, LMI.Region, LMI.Qualification, LMI.QualificationLevel, LMI.Audience, LMI.Purpose):
         assert is_concept_class(graph, cls)
 
 
@@ -429,6 +435,21 @@ def test_qualification_schemes() -> None:
             assert Literal(f"RQF level {notation}", lang="en") in set(graph.objects(concept, SKOS.altLabel))
 
 
+def test_audience_and_purpose_schemes_are_flat_lists_keyed_by_notation() -> None:
+    graph = vocabulary()
+    audiences = labels(graph, LMI.AudienceScheme)
+    assert {"Young people in school", "Young people leaving school or college", "Adults changing career",
+            "Adults returning to work", "Unemployed adults", "Practitioners only"} == set(audiences)
+    purposes = labels(graph, LMI.PurposeScheme)
+    assert {"Given to clients directly", "Used by practitioners", "Interpreted for a client"} == set(purposes)
+    for namespace, concepts in ((AUDIENCE, audiences), (PURPOSE, purposes)):
+        for concept in concepts.values():  # the key a rating stores is the notation, the IRI's last segment
+            (notation,) = graph.objects(concept, SKOS.notation)
+            assert concept == namespace[str(notation)], concept
+    assert Literal("School leavers", lang="en") in set(
+        graph.objects(audiences["Young people leaving school or college"], SKOS.altLabel))
+
+
 def test_topic_scheme() -> None:
     graph = vocabulary()
     topics = concepts_in(graph, LMI.TopicScheme)
@@ -464,6 +485,8 @@ PREFIXES = """
 @prefix lmi-level: <https://w3id.org/mature-lmi/levels/> .
 @prefix lmi-qual: <https://w3id.org/mature-lmi/qualifications/> .
 @prefix lmi-topic: <https://w3id.org/mature-lmi/topics/> .
+@prefix lmi-audience: <https://w3id.org/mature-lmi/audiences/> .
+@prefix lmi-purpose: <https://w3id.org/mature-lmi/purposes/> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix schema: <https://schema.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -485,6 +508,8 @@ page:electricians-north-east a lmi:Page ;
     lmi:qualification lmi-qual:advanced-apprenticeship ;
     lmi:qualificationLevel lmi-level:3 ;
     dcterms:subject lmi-topic:apprenticeships , lmi-topic:green-skills ;
+    lmi:audience lmi-audience:young-people-leaving-education , lmi-audience:adults-changing-career ;
+    lmi:purpose lmi-purpose:given-to-clients-directly ;
     dcterms:source "ONS Annual Survey of Hours and Earnings 2024" ;
     dcterms:publisher "Office for National Statistics" ;
     lmi:sourceUrl "https://www.ons.gov.uk/"^^xsd:anyURI ;
@@ -597,6 +622,8 @@ page:odd a lmi:Page ;
     lmi:sector lmi-region:london ;
     lmi:region lmi-sector:retail ;
     dcterms:subject lmi-sector:retail ;
+    lmi:audience lmi-sector:retail ;
+    lmi:purpose lmi-audience:unemployed-adults ;
     dcterms:source "Somewhere" .
 """
     conforms, report = validate(page)
@@ -606,6 +633,8 @@ page:odd a lmi:Page ;
     assert by_path[LMI.sector] == message_for(LMI.sector)
     assert by_path[LMI.region] == message_for(LMI.region)
     assert by_path[DCTERMS.subject] == message_for(DCTERMS.subject)
+    assert by_path[LMI.audience] == message_for(LMI.audience)
+    assert by_path[LMI.purpose] == message_for(LMI.purpose)
 
 
 def test_a_missing_source_is_only_a_warning() -> None:

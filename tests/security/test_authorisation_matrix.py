@@ -277,6 +277,7 @@ RULES: dict[tuple[str, str], Rule] = {
                                                        missing=("page_id",), absent="No approval"),
     ("GET", "/api/quality/overview"): any_user(),
     ("GET", "/api/quality/criteria"): any_user(),
+    ("GET", "/api/quality/audiences"): any_user(),
     ("GET", "/api/quality/review-queue"): any_user(query=lambda w, r, c: {"kind": "stale"}),
     ("GET", "/api/quality/review-items"): any_user(query=lambda w, r, c: {"filter": "mine"}),
     ("GET", "/api/pages/{page_id}/reviews"): page_rule(Right.read),
