@@ -36,7 +36,7 @@ def put_rating(session: Session, user: User, access: PageAccess, body: RatingPut
                     **body.scores.model_dump())
     session.add(rating)
     session.flush()
-    changelog.record(session, "page.rated", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+    changelog.record(session, "page.rated", actor_id=logged_rater(rating), space_id=page.space_id, page_id=page.id,
                      revision_id=page.current_revision_id, minor=True)
     if rating.issue and not (previous is not None and previous.issue and previous.comment == rating.comment):
         _raise_issue(session, rating, page.space_id)   # raised once: re-saving the same issue is no new one
@@ -46,12 +46,19 @@ def put_rating(session: Session, user: User, access: PageAccess, body: RatingPut
 ISSUE_RAISED = "page.issue_raised"
 
 
+def logged_rater(rating: Rating) -> int | None:
+    """The actor the change log names for a rating's events: nobody for an anonymous rating.
+
+    Every view of the log (recent changes, feeds, webhooks, exports) then cannot name an anonymous rater,
+    whatever it forgets to filter; who rated stays in the rating itself, under its own rule (may_see_rater)."""
+    return None if rating.anonymous else rating.rater_id
+
+
 def _raise_issue(session: Session, rating: Rating, space_id: int) -> None:
     """A comment marked as an issue reaches the page's authors' feeds through the change log.
 
-    An anonymous rater's issue is logged without an actor, so no view of the log (recent changes, feeds,
-    webhooks) can name them."""
-    changelog.record(session, ISSUE_RAISED, actor_id=None if rating.anonymous else rating.rater_id,
+    An anonymous rater's issue is logged without an actor (logged_rater)."""
+    changelog.record(session, ISSUE_RAISED, actor_id=logged_rater(rating),
                      space_id=space_id, page_id=rating.page_id, revision_id=rating.revision_id,
                      summary=rating.comment, rating_id=rating.id)
 
@@ -68,8 +75,8 @@ def withdraw_rating(session: Session, user: User, access: PageAccess) -> None:
     if rating is None:
         raise RatingNotFound(f"You have not rated page {page.id}.")
     rating.superseded_at = utcnow()
-    changelog.record(session, "page.rating_withdrawn", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     minor=True)
+    changelog.record(session, "page.rating_withdrawn", actor_id=logged_rater(rating), space_id=page.space_id,
+                     page_id=page.id, minor=True)
 
 
 def page_ratings(session: Session, page: Page, include_history: bool = False) -> list[Rating]:

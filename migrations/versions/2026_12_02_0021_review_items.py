@@ -4,7 +4,7 @@ The queues themselves stay computed (app/quality/overview.py); an item is writte
 page in a queue, and a resolved item stays as history. Existing data is untouched: no page has an item yet.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-02 04:40:00
 """
 

@@ -5,7 +5,7 @@ purpose schemes (ontology/schemes.ttl), checked by the API rather than the datab
 grow without a migration. Existing ratings keep every value and say neither (null).
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 Create Date: 2026-12-02 04:30:00
 """
 

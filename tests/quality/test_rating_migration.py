@@ -44,3 +44,33 @@ def test_existing_ratings_survive_0019_and_gain_no_scores(backend: str, tmp_path
             connection.execute(text("UPDATE rating SET equality = 6"))
     finally:
         engine.dispose()
+
+
+def test_0023_takes_anonymous_raters_out_of_the_log_and_keeps_named_ones(backend: str, tmp_path,
+                                                                         request: pytest.FixtureRequest) -> None:
+    engine = make_engine(settings_for(fresh_database_url(backend, tmp_path, request), tmp_path))
+    try:
+        schema_migrations.upgrade(engine, "0022")
+        with Session(engine) as session:
+            author, hidden, named = make_user(session), make_user(session), make_user(session)
+            page = make_page(session, author, make_space(session, author))
+            ids = {"page": page.id, "revision": page.current_revision_id, "hidden": hidden.id, "named": named.id}
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO rating (page_id, revision_id, rater_id, overall, comment, anonymous, issue, created_at) "
+                "VALUES (:page, :revision, :hidden, 3, '', true, false, '2026-11-30 10:00:00'),"
+                "       (:page, :revision, :named, 4, '', false, false, '2026-11-30 10:00:00')"), ids)
+            for kind, rater in (("page.rated", "hidden"), ("page.rating_withdrawn", "hidden"), ("page.rated", "named"),
+                                ("page.edited", "hidden")):
+                connection.execute(text(
+                    "INSERT INTO change_log (at, kind, actor_id, page_id, summary, minor, details) "
+                    "VALUES ('2026-11-30 10:00:00', :kind, :actor, :page, '', true, '{}')"),
+                    {"kind": kind, "actor": ids[rater], "page": ids["page"]})
+        schema_migrations.upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT kind, actor_id FROM change_log WHERE page_id = :page "
+                                           "AND kind <> 'page.created' ORDER BY id"), ids).all()
+        assert [tuple(r) for r in rows] == [("page.rated", None), ("page.rating_withdrawn", None),
+                                            ("page.rated", ids["named"]), ("page.edited", ids["hidden"])]
+    finally:
+        engine.dispose()

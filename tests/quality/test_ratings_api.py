@@ -92,6 +92,19 @@ def test_anonymous_raters_are_named_only_to_managers_and_themselves(client, sess
     assert seen_by("manager")["id"] == people["rater"].id
 
 
+def test_recent_changes_never_name_an_anonymous_rater(client, people, page):
+    """The change log itself carries no actor for an anonymous rating, so no view of it can name the rater."""
+    rate(client, people["other"], page, reliability=4)   # the control: a named rating is shown with its rater
+    client.put(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers,
+               json={"scores": {"reliability": 3}, "anonymous": True})
+    client.delete(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers)
+    changes = client.get("/api/recent-changes?include_minor=true", headers=people["author"].headers).json()["items"]
+    rating_events = [c for c in changes if c["kind"] in ("page.rated", "page.rating_withdrawn")]
+    assert sorted(c["kind"] for c in rating_events) == ["page.rated", "page.rated", "page.rating_withdrawn"]
+    named = [c["actor"]["id"] for c in rating_events if c["actor"] is not None]
+    assert named == [people["other"].id]
+
+
 def test_withdrawing_a_rating(client, people, page):
     rate(client, people["rater"], page)
     assert client.delete(f"/api/pages/{page['id']}/ratings/mine", headers=people["rater"].headers).status_code == 204
