@@ -14,3 +14,7 @@ class ApprovalNotFound(NotFound):
 class InvalidApproval(ProblemError):
     status = 422
     title = "Invalid approval"
+
+
+class ClientUseNotFound(NotFound):
+    title = "No 'used with a client' mark"
