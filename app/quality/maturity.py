@@ -605,11 +605,12 @@ def phase_with_reason(signals: PageSignals, summary: RatingSummary) -> tuple[Pha
     if _in_practice(signals):
         return Phase.piloting, (f"Structured and used in practice: {_plural(signals.client_users, 'colleague')} "
                                 "used it with clients")
+    used = (f"used with clients by {_plural(signals.client_users, 'colleague')} so far" if signals.client_users
+            else "not yet used with clients")
     return Phase.formalising, (f"Structured: key facts, {_plural(signals.sources, 'source')} and "
-                               f"{agreement.raters} colleagues agreeing; used with clients by "
-                               f"{_plural(signals.client_users, 'colleague')} so far "
-                               f"(piloting needs {PILOTING_MIN_CLIENT_USERS}, and {PILOTING_MIN_READS} reads "
-                               f"in 30 days or {PILOTING_MIN_BACKLINKS} links)")
+                               f"{agreement.raters} colleagues agreeing; {used} (piloting needs "
+                               f"{PILOTING_MIN_CLIENT_USERS} colleagues, and {PILOTING_MIN_READS} reads in 30 days "
+                               f"or {PILOTING_MIN_BACKLINKS} links)")
 
 
 def phase(signals: PageSignals, summary: RatingSummary) -> Phase:

@@ -305,7 +305,7 @@ AGREE = [rating(1, 4), rating(2, 4), rating(3, 5)]
         ({**FORMAL, "client_uses": 9, "client_users": 1, "reads": 90}, AGREE, Phase.formalising,
          "used with clients by 1 colleague so far"),
         ({**FORMAL, "client_uses": 4, "client_users": 2, "reads": 19, "backlinks": 2}, AGREE, Phase.formalising,
-         "piloting needs 2"),
+         "piloting needs 2 colleagues"),
         ({**FORMAL, "client_uses": 4, "client_users": 3, "reads": 90}, many(2, 5), Phase.distributing, "2 so far"),
         ({"organisational_space": True, "trial_revision_number": 5}, [], Phase.piloting,
          "A manager approved it for trial with clients"),
