@@ -59,6 +59,14 @@ MAX_RATER_WEIGHT = 1 + EXPERTISE_MAX_BOOST
 MAX_RATER_INFLUENCE = RATING_POINTS * float(MAX_RATER_WEIGHT / (PRIOR_WEIGHT + MAX_RATER_WEIGHT))
 RATER_INFLUENCE_BOUND = 10.0       # what docs/maturity.md promises (9.23 + 0.1 for rounding)
 
+
+def group_influence_bound(accounts: int) -> float:
+    """How far `accounts` raters acting together can move the ratings points: the one-rater bound for n raters,
+    4 * V / (PRIOR_WEIGHT + V) stars with V = n * MAX_RATER_WEIGHT (5 accounts: 24 points)."""
+    weight = MAX_RATER_WEIGHT * max(0, accounts)
+    return RATING_POINTS * float(weight / (PRIOR_WEIGHT + weight))
+
+
 # --- currency: penalties in points, growing with time
 DAYS_PER_MONTH = 30.4375
 EXPIRED_BASE_PENALTY = 15.0        # the day after [[Valid until::...]]

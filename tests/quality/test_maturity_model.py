@@ -513,6 +513,23 @@ def test_one_rater_moves_the_score_by_at_most_the_documented_bound(data: st.Data
     assert shown <= maturity.RATER_INFLUENCE_BOUND
 
 
+@PROPERTY
+@given(data=st.data())
+def test_a_group_of_accounts_moves_the_score_by_at_most_the_group_bound(data: st.DataObject) -> None:
+    page = data.draw(page_signals())
+    history = [r for r in data.draw(ratings_for(page)) if r.rater_id < 50]
+    accounts = data.draw(st.integers(1, 5))
+    group = [RatingInput(50 + i, data.draw(SCORES), data.draw(st.integers(1, page.current_revision_number)),
+                         data.draw(MOMENTS), False, data.draw(EXPERTISE)) for i in range(accounts)]
+    shown = abs(assess(history + group, page).score - assess(history, page).score)
+    assert shown <= maturity.group_influence_bound(accounts) + 0.1 + 1e-9
+
+
+def test_the_group_bound_for_one_account_is_the_single_rater_bound() -> None:
+    assert maturity.group_influence_bound(1) == pytest.approx(maturity.MAX_RATER_INFLUENCE)
+    assert maturity.group_influence_bound(5) == pytest.approx(24.0)
+
+
 def test_the_single_rater_bound_is_the_documented_one() -> None:
     assert pytest.approx(40 * 1.5 / 6.5) == maturity.MAX_RATER_INFLUENCE
     assert maturity.MAX_RATER_INFLUENCE + 0.1 <= maturity.RATER_INFLUENCE_BOUND
