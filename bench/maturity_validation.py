@@ -157,8 +157,9 @@ def organisation(options: Options, rng: random.Random) -> tuple[list[SimulatedPa
         quality, signals = _signals(content, kept, rng)
         page = SimulatedPage(quality, signals,
                              tuple(r.rater_id for r in rng.sample(raters, rng.randint(1, 3))))
-        count = 0 if rng.random() < 0.12 else rng.randint(1, 12)
-        for rater in rng.sample([r for r in raters if r.rater_id not in page.authors], count):
+        colleagues = [r for r in raters if r.rater_id not in page.authors]
+        count = 0 if rng.random() < 0.12 else rng.randint(1, min(12, len(colleagues)))
+        for rater in rng.sample(colleagues, count):
             page.ratings.append(_rating(page, rater.rater_id, rater.rate(quality, rng), rater.expertise, False, rng))
         for author in page.authors:
             if rng.random() < 0.5:
