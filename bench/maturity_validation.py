@@ -80,7 +80,7 @@ class Rater:
         """Scores on 2-4 criteria: the true stars seen through this rater's noise, or 4s from a lazy rater."""
         criteria = rng.sample(CRITERIA, rng.randint(2, min(4, len(CRITERIA))))
         if self.lazy:
-            return {c: 4 for c in criteria}
+            return dict.fromkeys(criteria, 4)
         seen = 1 + 4 * quality + rng.gauss(0, 1.4 - 1.1 * self.expertise)
         return {c: min(5, max(1, round(seen + rng.gauss(0, 0.4)))) for c in criteria}
 
@@ -163,7 +163,7 @@ def organisation(options: Options, rng: random.Random) -> tuple[list[SimulatedPa
             page.ratings.append(_rating(page, rater.rater_id, rater.rate(quality, rng), rater.expertise, False, rng))
         for author in page.authors:
             if rng.random() < 0.5:
-                page.ratings.append(_rating(page, author, {c: 5 for c in rng.sample(CRITERIA, 3)}, 0.0, True, rng))
+                page.ratings.append(_rating(page, author, dict.fromkeys(rng.sample(CRITERIA, 3), 5), 0.0, True, rng))
         pages.append(page)
     worst_half = sorted(range(len(pages)), key=lambda i: pages[i].quality)[: len(pages) // 2]
     return pages, raters, sorted(rng.sample(worst_half, options.targets))
@@ -177,7 +177,7 @@ def _rating(page: SimulatedPage, rater_id: int, scores: dict[Criterion, int], ex
 
 def group_ratings(page: SimulatedPage, first_id: int) -> list[RatingInput]:
     """The coordinated group: 5 fresh accounts, nobody tagged them, 5 on every criterion."""
-    return [RatingInput(first_id + i, {c: 5 for c in CRITERIA}, page.signals.current_revision_number, NOW, False, 0.0)
+    return [RatingInput(first_id + i, dict.fromkeys(CRITERIA, 5), page.signals.current_revision_number, NOW, False, 0.0)
             for i in range(GROUP_SIZE)]
 
 
