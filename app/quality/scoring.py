@@ -151,7 +151,7 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
     substantial = [r.created_at for r in revisions if not r.minor and r.kind in ("create", "edit", "revert")]
     last_review = max([*substantial, *(r.created_at for r in ratings)], default=page.created_at)
     now = utcnow()
-    uses, users = _client_uses(session, page.id, now.date() - timedelta(days=USES_WINDOW_DAYS - 1))
+    uses, users = _client_uses(session, page, now.date() - timedelta(days=USES_WINDOW_DAYS - 1))
     kind = approval.kind if approval else None
     approved_number = next((r.number for r in revisions if approval and r.id == approval.revision_id), None)
     return PageSignals(
@@ -171,7 +171,7 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
         sources=_source_count(session, current),
         facts=session.scalar(select(func.count()).select_from(PageAnnotation)
                              .where(PageAnnotation.revision_id == current.id)) or 0,
-        reads=_reads(session, page.id, now.date() - timedelta(days=READS_WINDOW_DAYS - 1)),
+        reads=_reads(session, page, now.date() - timedelta(days=READS_WINDOW_DAYS - 1)),
         client_uses=uses, client_users=users,
         trial_revision_number=approved_number if kind == "trial" else None,
     )
@@ -190,16 +190,16 @@ def _source_count(session: Session, current: Revision) -> int:
     return len({value for value in values if value})
 
 
-def _reads(session: Session, page_id: int, since: date) -> int:
+def _reads(session: Session, page: Page, since: date) -> int:
     """How often colleagues opened the page since that day (counted by app.quality.usage)."""
     return session.scalar(select(func.coalesce(func.sum(PageView.views), 0))
-                          .where(PageView.page_id == page_id, PageView.day >= since)) or 0
+                          .where(PageView.page_id == page.id, PageView.day >= since)) or 0
 
 
-def _client_uses(session: Session, page_id: int, since: date) -> tuple[int, int]:
+def _client_uses(session: Session, page: Page, since: date) -> tuple[int, int]:
     """'Used with a client' marks since that day, and by how many colleagues."""
     row = session.execute(select(func.count(), func.count(func.distinct(ClientUse.user_id)))
-                          .where(ClientUse.page_id == page_id, ClientUse.day >= since)).one()
+                          .where(ClientUse.page_id == page.id, ClientUse.day >= since)).one()
     return int(row[0]), int(row[1])
 
 
