@@ -31,9 +31,10 @@ What it does:
    without it; the model's ratings part alone (the Bayesian mean) beside the plain mean, so the rating
    aggregation is compared like for like; and how far the group moved its targets: the score in points
    against the documented bound (`maturity.group_influence_bound(5)`, 24 points + 0.1 for rounding) and the
-   targets' median rank percentile, for the model and for the mean (on the same 0-40 points scale). A
-   diagnostic row, the model's score without its currency part, shows how much of the disagreement with
-   the true quality the currency penalties make (they weigh currency far more than one criterion in six).
+   targets' median rank percentile, for the model and for the mean (on the same 0-40 points scale). Two
+   diagnostic rows, the model's score without its currency part and with it at a quarter of its points,
+   show how much of the disagreement with the true quality the currency penalties make (they weigh
+   currency far more than one criterion in six).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from app.quality.maturity import Criterion, PageSignals, RatingInput, assess, su
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GROUP_SIZE = 5
 LABELS = {"model": "model score (0-100)", "model_without_currency": "  without currency",
+          "model_quarter_currency": "  currency at 1/4",
           "model_ratings": "model ratings (0-40)", "plain_mean": "plain mean (0-40)"}
 LAZY_SHARE = 0.1
 CRITERIA = list(Criterion)
@@ -219,17 +221,19 @@ def evaluate(pages: list[SimulatedPage], targets: list[int], first_group_id: int
     truth = [p.quality for p in pages]
     runs: dict[str, dict[str, list[float]]] = {}
     for scenario in ("honest", "with_group"):
-        model, undated, bayes, mean = [], [], [], []
+        model, undated, quarter, bayes, mean = [], [], [], [], []
         for index, page in enumerate(pages):
             ratings = page.ratings + (group_ratings(page, first_group_id)
                                       if scenario == "with_group" and index in targets else [])
             result = assess(ratings, page.signals)
             model.append(result.score)
-            undated.append(result.score - next(c.points for c in result.contributions if c.key == "currency"))
+            currency = next(c.points for c in result.contributions if c.key == "currency")
+            undated.append(result.score - currency)
+            quarter.append(result.score - 0.75 * currency)
             bayes.append(summarise_ratings(ratings, page.signals).points)
             mean.append(10 * (plain_mean(ratings) - 1))   # on the model's 0-40 ratings scale
-        runs[scenario] = {"model": model, "model_without_currency": undated, "model_ratings": bayes,
-                          "plain_mean": mean}
+        runs[scenario] = {"model": model, "model_without_currency": undated, "model_quarter_currency": quarter,
+                          "model_ratings": bayes, "plain_mean": mean}
     figures: dict[str, object] = {}
     for name in LABELS:
         honest, pushed = runs["honest"][name], runs["with_group"][name]

@@ -35,7 +35,7 @@ def test_the_simulation_is_seeded_and_keeps_the_group_bound(capsys) -> None:
     assert first["lazy_raters"] >= 0 and first["ratings"] > 80
     bound = maturity.group_influence_bound(5) + 0.1
     assert first["documented_group_bound_points"] == round(bound, 2)
-    for name in ("model", "model_without_currency", "model_ratings", "plain_mean"):
+    for name in maturity_validation.LABELS:
         row = first["figures"][name]
         assert -1 <= row["tau_honest"] <= 1 and -1 <= row["tau_with_group"] <= 1
         assert row["group_moved_mean_points"] >= 0               # five 5s never push a page down
