@@ -56,6 +56,7 @@ def load_demo(session: Session, progress: Callable[[int, int, str], None] = lamb
     people_demo.load_people(session, DEMO_DIR / "people.toml")
     tagging_demo.load(session, DEMO_DIR / "bookmarks.toml")
     quality_demo.load(session, DEMO_DIR / "ratings.toml")
+    quality_demo.load_practice(session, DEMO_DIR / "practice.toml")
     reports_demo.load(session, DEMO_DIR / "reports.toml")
     return report
 

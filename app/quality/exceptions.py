@@ -34,3 +34,7 @@ class ReviewNotYours(ProblemError):
 class InvalidReview(ProblemError):
     status = 422
     title = "Invalid review"
+
+
+class ClientUseNotFound(NotFound):
+    title = "No 'used with a client' mark"

@@ -50,15 +50,25 @@ PHASE_LABELS: Mapping[Phase, str] = {
 }
 
 # --- ratings: a Bayesian average, in exact fractions so order and rounding cannot matter
-PRIOR_MEAN = Fraction(3)           # a neutral score on the 1-5 scale
-PRIOR_WEIGHT = Fraction(5)         # as if 5 colleagues had rated it 3.0
-RATING_POINTS = 40.0               # a mean of 1 gives 0 points, 5 gives 40, the prior 3 gives 20
+# Not yet assessed counts as 2.5, below the scale's middle: an unrated page gets 15 points, less than any page
+# whose counted ratings average above 2.5 (one 4-star rating: 17.5), so no free points above a well-rated page.
+PRIOR_MEAN = Fraction(5, 2)
+PRIOR_WEIGHT = Fraction(5)         # as if 5 colleagues had rated it 2.5
+RATING_POINTS = 40.0               # a mean of 1 gives 0 points, 5 gives 40, the prior 2.5 gives 15
 STALE_WEIGHT_FLOOR = Fraction(1, 10)   # a rating on a rewritten text still counts a tenth
 EXPERTISE_MAX_BOOST = Fraction(1, 2)   # expertise 1.0 multiplies a rater's weight by 1.5
 MAX_RATER_WEIGHT = 1 + EXPERTISE_MAX_BOOST
 # Adding or removing one rater moves the mean by w*|x-m|/(PRIOR_WEIGHT+W+w) <= 4*1.5/6.5 stars.
 MAX_RATER_INFLUENCE = RATING_POINTS * float(MAX_RATER_WEIGHT / (PRIOR_WEIGHT + MAX_RATER_WEIGHT))
 RATER_INFLUENCE_BOUND = 10.0       # what docs/maturity.md promises (9.23 + 0.1 for rounding)
+
+
+def group_influence_bound(accounts: int) -> float:
+    """How far `accounts` raters acting together can move the ratings points: the one-rater bound for n raters,
+    4 * V / (PRIOR_WEIGHT + V) stars with V = n * MAX_RATER_WEIGHT (5 accounts: 24 points)."""
+    weight = MAX_RATER_WEIGHT * max(0, accounts)
+    return RATING_POINTS * float(weight / (PRIOR_WEIGHT + weight))
+
 
 # --- currency: penalties in points, growing with time
 DAYS_PER_MONTH = 30.4375
@@ -68,6 +78,7 @@ EXPIRED_MAX_PENALTY = 40.0
 REVIEW_GRACE_DAYS = 365            # no penalty for the first 12 months without a review
 UNREVIEWED_PENALTY_PER_MONTH = 2.0
 UNREVIEWED_MAX_PENALTY = 20.0
+UNDATED_PENALTY = 10.0             # no [[Valid until::...]]: a risk, less than an expired date, more than a future one
 
 # --- indicators: (points at most, count that earns them all); log-scaled in between
 EDITORS_POINTS, EDITORS_FULL = 10.0, 8
@@ -77,6 +88,17 @@ ANNOTATIONS_POINTS = 15.0
 SPACE_POINTS = 10.0
 APPROVAL_POINTS = 10.0
 APPROVAL_OUTDATED_POINTS = 5.0     # approved earlier, edited since
+TRIAL_POINTS = 5.0                 # approved for trial with clients (not yet the reference version)
+
+# --- substance: text, sources cited, facts annotated; a near-empty page is held down whatever else it has
+WORDS_POINTS, WORDS_FULL = 6.0, 300          # linear up to 300 words
+SOURCES_POINTS, SOURCES_FULL = 2.0, 3
+FACTS_POINTS, FACTS_FULL = 2.0, 6
+NEAR_EMPTY_WORDS = 50              # fewer words than this is a near-empty page
+NEAR_EMPTY_MAX_SCORE = 25.0        # ... and it scores at most this
+
+# --- practice: colleagues marking that they used the page with a client
+PRACTICE_POINTS, PRACTICE_FULL = 5.0, 5     # distinct colleagues, log-scaled
 
 # --- confidence
 CONFIDENCE_RATINGS_SHARE = Fraction(8, 10)
@@ -85,12 +107,14 @@ CONFIDENCE_EDITORS_SHARE = Fraction(2, 10)
 CONFIDENCE_EDITORS_HALF = 3                # further editors giving half the editors share
 
 # --- phases (see the table in docs/maturity.md)
-FORMALISING_MIN_RATERS = 3
-FORMALISING_MIN_SCORE = 55.0
-FORMALISING_MIN_ANNOTATIONS = 0.8
-PILOTING_MIN_SCORE = 70.0
-PILOTING_MIN_CONFIDENCE = 0.5
-PILOTING_MIN_BACKLINKS = 5
+FORMALISING_MIN_ANNOTATIONS = 0.8  # facts complete for an LMI page
+FORMALISING_MIN_SOURCES = 1
+CONSENSUS_MIN_RATERS = 3
+CONSENSUS_MIN_MEAN = Fraction(7, 2)        # the raters' own weighted mean, not the Bayesian one
+CONSENSUS_MAX_SPREAD = 1.0                 # weighted standard deviation of the raters' values
+PILOTING_MIN_CLIENT_USERS = 2              # colleagues who marked it used with a client
+PILOTING_MIN_READS = 20                    # opened in the last 30 days ...
+PILOTING_MIN_BACKLINKS = 3                 # ... or linked from this many pages
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
@@ -154,12 +178,22 @@ class PageSignals:
     annotation_completeness: float
     organisational_space: bool
     approved_revision_number: int | None
+    words: int = 0                          # words of the current text
+    sources: int = 0                        # distinct sources cited (dcterms:source, lmi:sourceUrl)
+    facts: int = 0                          # typed annotations in the current text
+    reads: int = 0                          # times colleagues opened it in the last 30 days
+    client_uses: int = 0                    # "used with a client" marks in the last 12 months
+    client_users: int = 0                   # ... by this many distinct colleagues
+    trial_revision_number: int | None = None   # a manager approved this revision for trial
 
     def __post_init__(self) -> None:
         """Refuse signals that would silently produce a meaningless score."""
         _require_aware(self.now, "now")
         _require_aware(self.last_reviewed_at, "last_reviewed_at")
-        for name in ("distinct_editors", "revisions", "backlinks"):
+        if self.client_users > self.client_uses:
+            raise ValueError("client_users cannot exceed client_uses")
+        for name in ("distinct_editors", "revisions", "backlinks", "words", "sources", "facts", "reads",
+                     "client_uses", "client_users"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative")
 
@@ -182,6 +216,9 @@ class Maturity:
     phase: Phase
     contributions: tuple[Contribution, ...]
     approved_differs: bool
+    assessed: bool = False                  # at least one colleague's rating counts
+    flags: tuple[str, ...] = ()             # not_assessed, near_empty, undated, expired
+    phase_reason: str = ""                  # why this phase, and what the next one needs
 
 
 @dataclass(frozen=True)
@@ -334,11 +371,11 @@ def rating_contribution(summary: RatingSummary) -> Contribution:
         plain = sum((c.weight * c.value for c in summary.counted), Fraction(0)) / summary.weight
         first += f"; counted as {_one_decimal(summary.mean)} out of 5"
         if abs(plain - summary.mean) >= Fraction(5, 100):
-            first += f", as a few ratings are drawn towards a neutral {_one_decimal(PRIOR_MEAN)}"
+            first += f", as a few ratings are drawn towards the unassessed {_one_decimal(PRIOR_MEAN)}"
         sentences.append(first)
     else:
-        sentences.append(f"Not rated yet: counted as a neutral {_one_decimal(PRIOR_MEAN)} out of 5 until "
-                         "colleagues rate it")
+        sentences.append(f"Not yet assessed: no colleague's rating counts yet, so it is counted as "
+                         f"{_one_decimal(PRIOR_MEAN)} out of 5 until colleagues rate it")
     stale = _stale_sentence(summary)
     if stale:
         sentences.append(stale)
@@ -400,13 +437,19 @@ def review_penalty(last_reviewed_at: datetime, now: datetime) -> float:
     return min(UNREVIEWED_MAX_PENALTY, UNREVIEWED_PENALTY_PER_MONTH * overdue / DAYS_PER_MONTH)
 
 
+def undated_penalty(valid_until: date | None) -> float:
+    """No date is a currency risk: never better than a date in the future, never worse than an expired one."""
+    return UNDATED_PENALTY if valid_until is None else 0.0
+
+
 def currency_contribution(signals: PageSignals) -> Contribution:
-    """Out-of-date LMI misleads clients, so an expired or unreviewed page loses points."""
+    """Out-of-date LMI misleads clients, so an expired, undated or unreviewed page loses points."""
     today = _utc_date(signals.now)
-    expiry = expiry_penalty(signals.valid_until, today)
+    expiry = expiry_penalty(signals.valid_until, today) + undated_penalty(signals.valid_until)
     review = review_penalty(signals.last_reviewed_at, signals.now)
     if signals.valid_until is None:
-        validity = "no 'Valid until' date given"
+        validity = ("no 'Valid until' date given: a currency risk, as readers cannot tell until when the "
+                    "figures hold")
     elif expiry:
         validity = f"valid until {_day(signals.valid_until)} has passed ({duration(signals.valid_until, today)} ago)"
     else:
@@ -467,6 +510,37 @@ def annotations_contribution(completeness: float) -> Contribution:
     return Contribution("annotations", points, text)
 
 
+def near_empty(signals: PageSignals) -> bool:
+    """Too little text to be advice: such a page is held at NEAR_EMPTY_MAX_SCORE."""
+    return signals.words < NEAR_EMPTY_WORDS
+
+
+def substance_contribution(signals: PageSignals) -> Contribution:
+    """Text, cited sources and annotated facts are what an adviser can use and check."""
+    points = (WORDS_POINTS * min(1.0, signals.words / WORDS_FULL)
+              + SOURCES_POINTS * log_share(signals.sources, SOURCES_FULL)
+              + FACTS_POINTS * log_share(signals.facts, FACTS_FULL))
+    text = (f"{_plural(signals.words, 'word')}, {_plural(signals.sources, 'source')} cited, "
+            f"{_plural(signals.facts, 'fact')} annotated")
+    if near_empty(signals):
+        text += (f"; a near-empty page (under {NEAR_EMPTY_WORDS} words) scores at most "
+                 f"{NEAR_EMPTY_MAX_SCORE:g}")
+    return Contribution("substance", points, text[0].upper() + text[1:])
+
+
+def practice_contribution(signals: PageSignals) -> Contribution:
+    """Colleagues using a page with clients is knowledge tested in practice; counted per person, not per mark."""
+    points = PRACTICE_POINTS * log_share(signals.client_users, PRACTICE_FULL)
+    if signals.client_uses == 0:
+        text = "Not yet marked as used with a client"
+    else:
+        text = (f"Used with clients {_plural(signals.client_uses, 'time')} in the last 12 months by "
+                f"{_plural(signals.client_users, 'colleague')}")
+    if signals.reads:
+        text += f"; opened {_plural(signals.reads, 'time')} in the last 30 days"
+    return Contribution("practice", points, text)
+
+
 def space_contribution(organisational: bool) -> Contribution:
     """Knowledge matures by moving from a person's notes into the organisation's shared space."""
     if organisational:
@@ -477,6 +551,10 @@ def space_contribution(organisational: bool) -> Contribution:
 def approval_contribution(signals: PageSignals) -> Contribution:
     """A manager's approval is the organisation's own judgement; later edits are not yet covered by it."""
     approved = signals.approved_revision_number
+    if approved is None and signals.trial_revision_number is not None:
+        return Contribution("approval", TRIAL_POINTS,
+                            f"Revision {signals.trial_revision_number} is approved by a manager for trial with "
+                            "clients (not yet the organisation's reference version)")
     if approved is None:
         return Contribution("approval", 0.0, "Not approved as the organisation's reference version")
     if approved_differs(signals):
@@ -501,22 +579,83 @@ def confidence(rating_weight: Fraction, distinct_editors: int) -> float:
     return round(float(value), 2)
 
 
-def phase(signals: PageSignals, score: float, confidence_: float, raters: int) -> Phase:
-    """The MATURE phase; standardising only by a manager's approval, never by numbers alone."""
+@dataclass(frozen=True)
+class Consensus:
+    """Whether colleagues agree that the page is good: enough raters, a good own mean, a small spread."""
+
+    raters: int
+    mean: Fraction | None      # the raters' weighted mean (no prior), None when nobody counts
+    spread: float              # weighted standard deviation of the raters' values
+
+    @property
+    def reached(self) -> bool:
+        """Agreement on a good page; disagreement or agreement on a poor one is no consensus."""
+        return (self.raters >= CONSENSUS_MIN_RATERS and self.mean is not None and self.mean >= CONSENSUS_MIN_MEAN
+                and self.spread <= CONSENSUS_MAX_SPREAD)
+
+
+def consensus(summary: RatingSummary) -> Consensus:
+    """The counted raters' agreement, weighted as in the average."""
+    if not summary.counted or summary.weight == 0:
+        return Consensus(len(summary.counted), None, 0.0)
+    mean = sum((c.weight * c.value for c in summary.counted), Fraction(0)) / summary.weight
+    variance = sum((c.weight * (c.value - mean) ** 2 for c in summary.counted), Fraction(0)) / summary.weight
+    return Consensus(len(summary.counted), mean, math.sqrt(variance))
+
+
+def _formalising_gaps(signals: PageSignals, agreement: Consensus) -> list[str]:
+    """What a shared page still lacks to count as formalised: facts, sources, colleagues' agreement."""
+    gaps = []
+    completeness = _unit(signals.annotation_completeness, if_nan=0.0)
+    if completeness < Fraction(FORMALISING_MIN_ANNOTATIONS):
+        gaps.append(f"the key facts (passes {math.floor(completeness * 100)}% of the checks, needs "
+                    f"{round(FORMALISING_MIN_ANNOTATIONS * 100)}%)")
+    if signals.sources < FORMALISING_MIN_SOURCES:
+        gaps.append("a cited source")
+    if not agreement.reached:
+        if agreement.raters < CONSENSUS_MIN_RATERS:
+            gaps.append(f"ratings by at least {CONSENSUS_MIN_RATERS} colleagues ({agreement.raters} so far)")
+        elif agreement.spread > CONSENSUS_MAX_SPREAD:
+            gaps.append("colleagues to agree (their ratings differ)")
+        else:
+            gaps.append(f"colleagues' ratings averaging {_one_decimal(CONSENSUS_MIN_MEAN)} or more")
+    return gaps
+
+
+def _in_practice(signals: PageSignals) -> bool:
+    """Used with clients by several colleagues, and read or linked: knowledge being tried out."""
+    return (signals.client_users >= PILOTING_MIN_CLIENT_USERS
+            and (signals.reads >= PILOTING_MIN_READS or signals.backlinks >= PILOTING_MIN_BACKLINKS))
+
+
+def phase_with_reason(signals: PageSignals, summary: RatingSummary) -> tuple[Phase, str]:
+    """The MATURE phase and why; standardising and trial piloting only by a manager's decision."""
     if signals.approved_revision_number is not None:
-        return Phase.standardising
+        return Phase.standardising, "A manager approved it as the organisation's reference version"
     if not signals.organisational_space:
         if signals.distinct_editors > 1 or signals.revisions > 1:
-            return Phase.appropriating
-        return Phase.expressing_ideas
-    formalised = (raters >= FORMALISING_MIN_RATERS and score >= FORMALISING_MIN_SCORE
-                  and _unit(signals.annotation_completeness, if_nan=0.0) >= Fraction(FORMALISING_MIN_ANNOTATIONS))
-    if not formalised:
-        return Phase.distributing
-    if (score >= PILOTING_MIN_SCORE and confidence_ >= PILOTING_MIN_CONFIDENCE
-            and signals.backlinks >= PILOTING_MIN_BACKLINKS):
-        return Phase.piloting
-    return Phase.formalising
+            return Phase.appropriating, "Being worked on in a personal space; sharing it is the next step"
+        return Phase.expressing_ideas, "A first note in a personal space; sharing it is the next step"
+    if signals.trial_revision_number is not None:
+        return Phase.piloting, "A manager approved it for trial with clients"
+    agreement = consensus(summary)
+    gaps = _formalising_gaps(signals, agreement)
+    if gaps:
+        return Phase.distributing, "Shared with colleagues; to be formalised it needs " + ", ".join(gaps)
+    if _in_practice(signals):
+        return Phase.piloting, (f"Structured and used in practice: {_plural(signals.client_users, 'colleague')} "
+                                "used it with clients")
+    used = (f"used with clients by {_plural(signals.client_users, 'colleague')} so far" if signals.client_users
+            else "not yet used with clients")
+    return Phase.formalising, (f"Structured: key facts, {_plural(signals.sources, 'source')} and "
+                               f"{agreement.raters} colleagues agreeing; {used} (piloting needs "
+                               f"{PILOTING_MIN_CLIENT_USERS} colleagues, and {PILOTING_MIN_READS} reads in 30 days "
+                               f"or {PILOTING_MIN_BACKLINKS} links)")
+
+
+def phase(signals: PageSignals, summary: RatingSummary) -> Phase:
+    """The MATURE phase alone (see phase_with_reason)."""
+    return phase_with_reason(signals, summary)[0]
 
 
 def _rounded(value: float) -> float:
@@ -536,16 +675,33 @@ def assess(ratings: Sequence[RatingInput], signals: PageSignals) -> Maturity:
         annotations_contribution(signals.annotation_completeness),
         space_contribution(signals.organisational_space),
         approval_contribution(signals),
+        substance_contribution(signals),
+        practice_contribution(signals),
     )
     total = 0.0
     for part in parts:   # a fixed order: float sums are then reproducible
         total += part.points
+    if near_empty(signals):   # a constant cap: min() moves no more than its input, so every bound holds
+        total = min(total, NEAR_EMPTY_MAX_SCORE)
     score = _rounded(min(100.0, max(0.0, total)))
     trust = confidence(summary.weight, signals.distinct_editors)
+    stage, reason = phase_with_reason(signals, summary)
     return Maturity(
         score=score,
         confidence=trust,
-        phase=phase(signals, score, trust, len(summary.counted)),
+        phase=stage,
         contributions=tuple(replace(p, points=_rounded(p.points)) for p in parts),
         approved_differs=approved_differs(signals),
+        assessed=bool(summary.counted),
+        flags=flags(signals, summary),
+        phase_reason=reason,
     )
+
+
+def flags(signals: PageSignals, summary: RatingSummary) -> tuple[str, ...]:
+    """What a reader should be warned about, as stable keys (the contributions say it in words)."""
+    today = _utc_date(signals.now)
+    found = (("not_assessed", not summary.counted), ("near_empty", near_empty(signals)),
+             ("undated", signals.valid_until is None),
+             ("expired", signals.valid_until is not None and today > signals.valid_until))
+    return tuple(key for key, present in found if present)

@@ -68,6 +68,9 @@ class PageMaturity(Base):
     phase: Mapped[str] = mapped_column(String(30))
     contributions: Mapped[list[dict]] = mapped_column(JSON, default=list)
     approved_differs: Mapped[bool] = mapped_column(Boolean, default=False)
+    assessed: Mapped[bool] = mapped_column(Boolean, default=False, comment="At least one colleague's rating counts")
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list, comment="not_assessed, near_empty, undated, expired")
+    phase_reason: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -85,13 +88,18 @@ class MaturitySnapshot(Base):
     phase: Mapped[str] = mapped_column(String(30))
 
 
+APPROVAL_KINDS = ("reference", "trial")
+
+
 class Approval(Base):
-    """A manager's approval of a revision as the organisation's reference version (withdrawable)."""
+    """A manager's approval of a revision as the organisation's reference version, or for trial with clients
+    (withdrawable; one live approval per page, of either kind)."""
 
     __tablename__ = "approval"
     __table_args__ = (
         Index("uq_approval_live", "page_id", unique=True,
               sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+        CheckConstraint("kind IN ('reference', 'trial')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +110,19 @@ class Approval(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="reference", server_default="reference",
+                                      comment="reference (standardising) or trial (piloting with clients)")
+
+
+class ClientUse(Base):
+    """An adviser's mark that they used the page with a client that day: who and when only, no client data."""
+
+    __tablename__ = "client_use"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, comment="UTC day: one mark per person, page and day")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 

@@ -21,8 +21,8 @@ from app.quality import overview, reviews, scoring, service
 from app.quality.exceptions import ApprovalNotFound
 from app.quality.models import Approval, MaturitySnapshot, PageMaturity, Rating
 from app.quality.schemas import (
-    ApprovalPut, ApprovalRead, ContributionRead, CriterionRead, MaturityPoint, MaturityRead, MyRatingRead, RatingPut,
-    RatingRead, Scores, criteria,
+    ApprovalPut, ApprovalRead, ClientUsesRead, ContributionRead, CriterionRead, MaturityPoint, MaturityRead,
+    MyRatingRead, RatingPut, RatingRead, Scores, criteria,
 )
 from app.quality.schemas import AudiencesRead, audiences
 
@@ -63,12 +63,14 @@ def _maturity_read(session: Session, access: PageAccess) -> MaturityRead:
                            for c in fresh.contributions],
             approved_revision_id=approval.revision_id if approval else None,
             approved_differs=fresh.approved_differs, computed_at=utcnow(),
+            assessed=fresh.assessed, flags=list(fresh.flags), phase_reason=fresh.phase_reason,
         )
     return MaturityRead(
         page_id=access.page.id, score=stored.score, confidence=stored.confidence, phase=stored.phase,
         contributions=[ContributionRead(**c) for c in stored.contributions],
         approved_revision_id=approval.revision_id if approval else None,
         approved_differs=stored.approved_differs, computed_at=stored.computed_at,
+        assessed=stored.assessed, flags=list(stored.flags), phase_reason=stored.phase_reason,
     )
 
 
@@ -145,7 +147,7 @@ def _approval_read(session: Session, access: PageAccess, approval: Approval) -> 
     return ApprovalRead(page_id=access.page.id, revision_id=approval.revision_id,
                         approved_by=authors(session, [approval.approved_by_id])[approval.approved_by_id],
                         approved_at=approval.approved_at, note=approval.note, current_revision_id=current.id,
-                        differs=current.id != approval.revision_id)
+                        differs=current.id != approval.revision_id, kind=approval.kind)
 
 
 @router.get("/pages/{page_id}/approval", response_model=ApprovalRead, responses=problem_responses(401, 404, 410))
@@ -161,8 +163,9 @@ def read_approval(access: ReadablePage, session: SessionDep) -> ApprovalRead:
             responses=problem_responses(401, 403, 404, 410, 422))
 def approve_page(body: ApprovalPut, access: ReadablePage, user: ManagerUser, session: SessionDep) -> ApprovalRead:
     """Approve a revision as the organisation's reference version (managers and admins): the page is then
-    'standardising'. Approving again moves the approval to the new revision."""
-    approval = service.approve(session, user, access, body.revision_id, body.note)
+    'standardising'; or, with `kind: "trial"`, approve it for trial with clients: 'piloting'. Approving again
+    moves the approval to the new revision (and kind)."""
+    approval = service.approve(session, user, access, body.revision_id, body.note, body.kind)
     scoring.refresh(session, access.page.id)
     return _approval_read(session, access, approval)
 
@@ -172,6 +175,41 @@ def approve_page(body: ApprovalPut, access: ReadablePage, user: ManagerUser, ses
 def withdraw_approval(access: ReadablePage, user: ManagerUser, session: SessionDep) -> Response:
     """Withdraw the approval (managers and admins)."""
     service.withdraw_approval(session, user, access)
+    scoring.refresh(session, access.page.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _client_uses_read(session: Session, user: User, access: PageAccess) -> ClientUsesRead:
+    since = utcnow().date() - timedelta(days=scoring.USES_WINDOW_DAYS - 1)
+    uses, people, mine = service.client_uses(session, user, access.page, since)
+    return ClientUsesRead(page_id=access.page.id, uses=uses, people=people, since=since, my_latest=mine)
+
+
+@router.get("/pages/{page_id}/uses", response_model=ClientUsesRead, responses=problem_responses(401, 404, 410))
+def read_client_uses(access: ReadablePage, user: CurrentUser, session: SessionDep) -> ClientUsesRead:
+    """How often colleagues marked the page as used with a client in the last 12 months."""
+    return _client_uses_read(session, user, access)
+
+
+@router.post("/pages/{page_id}/uses", response_model=ClientUsesRead, status_code=status.HTTP_201_CREATED,
+             responses={200: {"model": ClientUsesRead, "description": "Already marked today: the same mark."},
+                        **problem_responses(401, 404, 410)})
+def mark_client_use(access: ReadablePage, user: CurrentUser, session: SessionDep, response: Response) -> ClientUsesRead:
+    """Mark that you used the page with a client today (only who and when are kept, no client data). One mark
+    per person, page and day: marking again the same day changes nothing (200). Counts towards piloting."""
+    _mark, new = service.mark_client_use(session, user, access)
+    if new:
+        scoring.refresh(session, access.page.id)
+    else:
+        response.status_code = status.HTTP_200_OK
+    return _client_uses_read(session, user, access)
+
+
+@router.delete("/pages/{page_id}/uses/mine", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(401, 404, 410))
+def withdraw_client_use(access: ReadablePage, user: CurrentUser, session: SessionDep) -> Response:
+    """Take back your latest 'used with a client' mark of the page."""
+    service.withdraw_client_use(session, user, access)
     scoring.refresh(session, access.page.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

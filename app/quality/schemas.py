@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
@@ -189,6 +189,11 @@ class MaturityRead(Schema):
     approved_revision_id: int | None
     approved_differs: bool = Field(description="The page changed since the approved revision.")
     computed_at: datetime
+    assessed: bool = Field(False, description="False: not yet assessed (no colleague's rating counts yet), so the "
+                                              "score rests on the page's signals alone.")
+    flags: list[str] = Field(default_factory=list, description="Warnings: not_assessed, near_empty, undated "
+                                                               "(no Valid until), expired (Valid until passed).")
+    phase_reason: str = Field("", description="Why the page is in its phase, and what the next phase needs.")
 
 
 class ApprovalPut(RequestSchema):
@@ -196,6 +201,9 @@ class ApprovalPut(RequestSchema):
 
     revision_id: int | None = Field(None, description="Default: the current revision.")
     note: str = Field("", max_length=2000)
+    kind: Literal["reference", "trial"] = Field(
+        "reference", description="reference: the organisation's reference version (standardising); trial: "
+                                 "approved for trial with clients (piloting).")
 
 
 class ApprovalRead(Schema):
@@ -210,6 +218,20 @@ class ApprovalRead(Schema):
     note: str
     current_revision_id: int
     differs: bool = Field(description="The current revision is a later one than the approved revision.")
+    kind: str = Field("reference", description="reference or trial.")
+
+
+class ClientUsesRead(Schema):
+    """How often advisers used the page with clients (who and when only: no client data is kept)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "page_id": 9, "uses": 7, "people": 3, "since": "2025-12-03", "my_latest": "2026-12-02"}]})
+
+    page_id: int
+    uses: int = Field(description="'Used with a client' marks in the last 12 months (one per person and day).")
+    people: int = Field(description="Distinct colleagues who made them.")
+    since: date
+    my_latest: date | None = Field(description="The day of your latest mark, if any.")
 
 
 class MaturityPoint(Schema):

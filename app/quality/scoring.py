@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from app.pages.events import PageChanged
 from app.pages.models import Page, PageAlias, PageLink, Revision
 from rdflib.namespace import DCTERMS
 from app.quality.maturity import Criterion, Maturity, PageSignals, RatingInput, assess
-from app.quality.models import CRITERIA, Approval, MaturitySnapshot, PageMaturity, Rating
+from app.quality.models import CRITERIA, Approval, ClientUse, MaturitySnapshot, PageMaturity, PageView, Rating
 from app.annotations.models import PageAnnotation
 from app.annotations.vocabulary import LMI
 
@@ -83,6 +83,7 @@ def refresh(session: Session, page_id: int) -> PageMaturity | None:
     stored.contributions = [{"key": c.key, "points": c.points, "explanation": c.explanation}
                             for c in result.contributions]
     stored.approved_differs = result.approved_differs
+    stored.assessed, stored.flags, stored.phase_reason = result.assessed, list(result.flags), result.phase_reason
     stored.computed_at = utcnow()
     session.flush()
     return stored
@@ -149,8 +150,12 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
     space = session.get(Space, page.space_id)
     substantial = [r.created_at for r in revisions if not r.minor and r.kind in ("create", "edit", "revert")]
     last_review = max([*substantial, *(r.created_at for r in ratings)], default=page.created_at)
+    now = utcnow()
+    uses, users = _client_uses(session, page, now.date() - timedelta(days=USES_WINDOW_DAYS - 1))
+    kind = approval.kind if approval else None
+    approved_number = next((r.number for r in revisions if approval and r.id == approval.revision_id), None)
     return PageSignals(
-        now=utcnow(),
+        now=now,
         current_revision_number=current.number,
         changed_since={n: _changed_share(by_number[n].content, current.content) for n in rated_numbers
                        if n in by_number},
@@ -161,9 +166,41 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
         backlinks=_backlink_count(session, page),
         annotation_completeness=_completeness(properties),
         organisational_space=space is not None and space.kind is SpaceKind.organisation,
-        approved_revision_number=next((r.number for r in revisions if approval and r.id == approval.revision_id),
-                                      None),
+        approved_revision_number=approved_number if kind == "reference" else None,
+        words=len(current.content.split()),
+        sources=_source_count(session, current),
+        facts=session.scalar(select(func.count()).select_from(PageAnnotation)
+                             .where(PageAnnotation.revision_id == current.id)) or 0,
+        reads=_reads(session, page, now.date() - timedelta(days=READS_WINDOW_DAYS - 1)),
+        client_uses=uses, client_users=users,
+        trial_revision_number=approved_number if kind == "trial" else None,
     )
+
+
+READS_WINDOW_DAYS = 30      # the model's `reads`: views in the last 30 days
+USES_WINDOW_DAYS = 365      # its `client_uses`: marks in the last 12 months
+SOURCE_PROPERTIES = ("http://purl.org/dc/terms/source", str(LMI.sourceUrl))
+
+
+def _source_count(session: Session, current: Revision) -> int:
+    """Distinct sources the current text cites (a source named twice is one source)."""
+    values = session.scalars(select(func.coalesce(PageAnnotation.value_iri, PageAnnotation.value_text)).distinct()
+                             .where(PageAnnotation.revision_id == current.id,
+                                    PageAnnotation.property_iri.in_(SOURCE_PROPERTIES)))
+    return len({value for value in values if value})
+
+
+def _reads(session: Session, page: Page, since: date) -> int:
+    """How often colleagues opened the page since that day (counted by app.quality.usage)."""
+    return session.scalar(select(func.coalesce(func.sum(PageView.views), 0))
+                          .where(PageView.page_id == page.id, PageView.day >= since)) or 0
+
+
+def _client_uses(session: Session, page: Page, since: date) -> tuple[int, int]:
+    """'Used with a client' marks since that day, and by how many colleagues."""
+    row = session.execute(select(func.count(), func.count(func.distinct(ClientUse.user_id)))
+                          .where(ClientUse.page_id == page.id, ClientUse.day >= since)).one()
+    return int(row[0]), int(row[1])
 
 
 def _rater_expertise(session: Session, current: Revision, rater_ids: set[int]) -> dict[int, float]:

@@ -7,7 +7,9 @@ would give; `mature recompute` rebuilds every page's score the same way.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import changelog
@@ -17,8 +19,8 @@ from app.db import utcnow
 from app.pages import service as page_service
 from app.pages.models import Page, Revision
 from app.pages.service import PageAccess
-from app.quality.exceptions import ApprovalNotFound, InvalidApproval, RatingNotFound
-from app.quality.models import CRITERIA, Approval, Rating
+from app.quality.exceptions import ApprovalNotFound, ClientUseNotFound, InvalidApproval, RatingNotFound
+from app.quality.models import CRITERIA, Approval, ClientUse, Rating
 from app.quality.schemas import RatingPut
 
 
@@ -117,8 +119,10 @@ def live_approval(session: Session, page_id: int) -> Approval | None:
     return session.scalar(select(Approval).where(Approval.page_id == page_id, Approval.withdrawn_at.is_(None)))
 
 
-def approve(session: Session, user: User, access: PageAccess, revision_id: int | None, note: str) -> Approval:
-    """A manager marks a revision as the organisation's reference version (replacing an earlier one)."""
+def approve(session: Session, user: User, access: PageAccess, revision_id: int | None, note: str,
+            kind: str = "reference") -> Approval:
+    """A manager marks a revision as the organisation's reference version, or approves it for trial with
+    clients (either replaces an earlier approval of the page)."""
     page = page_service.lock(session, access.page.id)
     revision = page_service.get_revision(session, page, revision_id or page.current_revision_id)
     if access.space.kind.value == "personal":
@@ -130,11 +134,11 @@ def approve(session: Session, user: User, access: PageAccess, revision_id: int |
         previous.withdrawn_at, previous.withdrawn_by_id = now, user.id
         session.flush()
     approval = Approval(page_id=page.id, revision_id=revision.id, approved_by_id=user.id, approved_at=now,
-                        note=note.strip())
+                        note=note.strip(), kind=kind)
     session.add(approval)
     session.flush()
     changelog.record(session, "page.approved", actor_id=user.id, space_id=page.space_id, page_id=page.id,
-                     revision_id=revision.id, summary=note)
+                     revision_id=revision.id, summary=note, approval_kind=kind)
     return approval
 
 
@@ -145,3 +149,41 @@ def withdraw_approval(session: Session, user: User, access: PageAccess) -> None:
         raise ApprovalNotFound(f"Page {page.id} has no approved revision.")
     approval.withdrawn_at, approval.withdrawn_by_id = utcnow(), user.id
     changelog.record(session, "page.approval_withdrawn", actor_id=user.id, space_id=page.space_id, page_id=page.id)
+
+
+def mark_client_use(session: Session, user: User, access: PageAccess) -> tuple[ClientUse, bool]:
+    """Note that you used the page with a client today (who and when only); a second mark the same day is the
+    same mark. Returns the mark and whether it is new."""
+    page = page_service.lock(session, access.page.id)   # two clicks at once make one mark
+    today = utcnow().date()
+    existing = session.get(ClientUse, (page.id, user.id, today))
+    if existing is not None:
+        return existing, False
+    mark = ClientUse(page_id=page.id, user_id=user.id, day=today, created_at=utcnow())
+    session.add(mark)
+    session.flush()
+    changelog.record(session, "page.used_with_client", actor_id=user.id, space_id=page.space_id, page_id=page.id,
+                     minor=True, day=today.isoformat())
+    return mark, True
+
+
+def withdraw_client_use(session: Session, user: User, access: PageAccess) -> None:
+    """Take back your latest 'used with a client' mark of the page (a click made by mistake)."""
+    page = page_service.lock(session, access.page.id)
+    mark = session.scalar(select(ClientUse).where(ClientUse.page_id == page.id, ClientUse.user_id == user.id)
+                          .order_by(ClientUse.day.desc()).limit(1))
+    if mark is None:
+        raise ClientUseNotFound(f"You have not marked page {page.id} as used with a client.")
+    session.delete(mark)
+    session.flush()
+    changelog.record(session, "page.client_use_withdrawn", actor_id=user.id, space_id=page.space_id,
+                     page_id=page.id, minor=True, day=mark.day.isoformat())
+
+
+def client_uses(session: Session, user: User, page: Page, since: date) -> tuple[int, int, date | None]:
+    """Marks of the page since that day, by how many colleagues, and the day of your latest mark."""
+    count, people = session.execute(select(func.count(), func.count(func.distinct(ClientUse.user_id)))
+                                    .where(ClientUse.page_id == page.id, ClientUse.day >= since)).one()
+    mine = session.scalar(select(func.max(ClientUse.day)).where(ClientUse.page_id == page.id,
+                                                                ClientUse.user_id == user.id))
+    return int(count), int(people), mine

@@ -1,5 +1,6 @@
-"""Property: after any history of edits, links, moves, deletes, ratings and approvals made through the
-API, every page's stored (incremental) maturity equals a full recompute from scratch."""
+"""Property: after any history of edits, links, moves, deletes, ratings, approvals (reference or trial) and
+"used with a client" marks made through the API, every page's stored (incremental) maturity equals a full
+recompute from scratch."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ later = st.lists(st.one_of(
     st.tuples(st.just("withdraw"), people, titles),
     st.tuples(st.just("delete"), titles),
     st.tuples(st.just("restore"), titles),
-    st.tuples(st.just("approve"), titles),
+    st.tuples(st.just("approve"), titles, st.sampled_from(["reference", "trial"])),
+    st.tuples(st.just("use"), people, titles),
+    st.tuples(st.just("unuse"), people, titles),
 ), max_size=12)
 operations = st.tuples(st.lists(creates, min_size=1, max_size=4), later).map(lambda parts: parts[0] + parts[1])
 
@@ -74,6 +77,8 @@ def test_incremental_maturity_equals_a_full_recompute(client, session: Session):
                 f"{page.title} after {history}"
             assert stored.contributions == [{"key": c.key, "points": c.points, "explanation": c.explanation}
                                             for c in fresh.contributions]
+            assert (stored.assessed, stored.flags, stored.phase_reason) == (
+                fresh.assessed, list(fresh.flags), fresh.phase_reason), f"{page.title} after {history}"
 
     def apply(operation: tuple, step: int, space_id: int, pages: dict[int, dict]) -> None:
         kind = operation[0]
@@ -103,6 +108,11 @@ def test_incremental_maturity_equals_a_full_recompute(client, session: Session):
         elif kind == "restore" and operation[1] in pages:
             client.post(f"/api/pages/{pages[operation[1]]['id']}/restore", headers=staff[0].headers)
         elif kind == "approve" and operation[1] in pages:
-            client.put(f"/api/pages/{pages[operation[1]]['id']}/approval", headers=manager.headers, json={})
+            client.put(f"/api/pages/{pages[operation[1]]['id']}/approval", headers=manager.headers,
+                       json={"kind": operation[2]})
+        elif kind == "use" and operation[2] in pages:
+            client.post(f"/api/pages/{pages[operation[2]]['id']}/uses", headers=staff[operation[1]].headers)
+        elif kind == "unuse" and operation[2] in pages:
+            client.delete(f"/api/pages/{pages[operation[2]]['id']}/uses/mine", headers=staff[operation[1]].headers)
 
     check()

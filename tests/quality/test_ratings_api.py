@@ -10,7 +10,8 @@ from app.auth.models import MemberRole, Role, Visibility
 from tests.factories import Person, make_person, make_space, personal_space
 
 CONTENT = ("[[Sector::Health and social care]] [[Region::North East]] [[Source::ONS ASHE 2025]] "
-           "[[Valid until::2030-03-31]] [[Median pay::£24,000]]\n")
+           "[[Valid until::2030-03-31]] [[Median pay::£24,000]]\n\n"
+           + "Care workers support adults at home and in residential settings across the region. " * 6 + "\n")
 
 
 @pytest.fixture

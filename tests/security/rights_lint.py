@@ -37,6 +37,7 @@ SCOPED_MODELS = {
     "Approval": "approval", "PageView": "page_view", "PageTag": "page_tag", "Bookmark": "bookmark",
     "PersonTag": "person_tag (evidence_page_id)", "ImportedRevision": "imported_revision",
     "Change": "change_log", "Webhook": "webhook (space-scoped hooks)", "ReviewItem": "review_item",
+    "ClientUse": "client_use",
 }
 # Tables with a page, revision or space column that are not about what a page says (checked by a test).
 NOT_SCOPED = {

@@ -1,9 +1,10 @@
 /**
  * <mature-page page-id="9"> — reads one LMI page: the rendered text (the server's sanitised HTML), its
- * annotations as a fact box, the maturity badge with its explanation on demand, history with the changes
- * between any two revisions, and a rating form: an overall judgement, the LMI quality criteria (optional,
- * each with what a 1 and a 5 look like), a comment that may be marked as an issue for the authors, and a
- * notice whether the rating counts (an author's rating is shown but not counted).
+ * annotations as a fact box, the maturity badge with its explanation on demand (and "not yet assessed" while no
+ * colleague's rating counts), a "Used with a client today" mark, history with the changes between any two
+ * revisions, and a rating form: an overall judgement, the LMI quality criteria (optional, each with what a 1
+ * and a 5 look like), a comment that may be marked as an issue for the authors, and a notice whether the
+ * rating counts (an author's rating is shown but not counted).
  *
  * Attributes: page-id (required), api-base, token (see mature-api.js), no-rating (hide the rating form).
  * Events (bubble, composed): mature-open-page {pageId} when a wiki link to another page is followed,
@@ -116,7 +117,9 @@ export class MaturePage extends HTMLElement {
         el("h3", {}, page.title),
         el("div", { class: "row" },
           this.badge(maturity),
+          this.useButton(page),
           el("button", { type: "button", onclick: () => emit(this, "mature-edit-page", { pageId: page.id }) }, "Edit"))),
+      el("p", { class: "notice", role: "status", hidden: true, "data-use-status": true }),
       el("p", { class: "meta muted" },
         `Revision ${page.revision.number} by ${page.revision.author.display_name}, `,
         el("time", { datetime: page.updated_at }, new Date(page.updated_at).toLocaleString()),
@@ -134,10 +137,33 @@ export class MaturePage extends HTMLElement {
     const phase = PHASES[maturity.phase] || maturity.phase;
     this.explanationId = `why-${this.pageId}`;
     return el("span", { class: "row" },
-      el("span", { class: `badge phase-${maturity.phase}`, "aria-label": `Maturity ${Math.round(maturity.score)} of 100, phase ${phase}` },
+      el("span", { class: `badge phase-${maturity.phase}`, "aria-label": `Maturity ${Math.round(maturity.score)} of 100, phase ${phase}`
+        + (maturity.assessed === false ? ", not yet assessed" : "") },
         `${Math.round(maturity.score)} · ${phase}`),
+      maturity.assessed === false ? el("span", { class: "muted" }, "Not yet assessed") : null,
       el("button", { type: "button", "aria-expanded": "false", "aria-controls": this.explanationId,
                      onclick: (event) => this.toggleExplanation(event.currentTarget) }, "Why this score?"));
+  }
+
+  /** "Used with a client today": only who and when are kept, nothing about the client; it counts towards piloting. */
+  useButton(page) {
+    return el("button", {
+      type: "button", title: "Only your name and the day are kept, nothing about the client",
+      onclick: async () => {
+        showProblem(this.problemBox, null);
+        try {
+          await this.api.post(`/api/pages/${page.id}/uses`);
+          await this.reload();
+          const box = this.root.querySelector("[data-use-status]");
+          if (box) {
+            box.hidden = false;
+            box.textContent = "Marked as used with a client today (one mark a day; only your name and the day are kept).";
+          }
+        } catch (error) {
+          showProblem(this.problemBox, error);
+        }
+      },
+    }, "Used with a client today");
   }
 
   toggleExplanation(button) {
@@ -152,6 +178,7 @@ export class MaturePage extends HTMLElement {
         + "(how much evidence the score rests on). What counted:"),
       el("ul", {}, ...maturity.contributions.map((c) =>
         el("li", {}, el("span", { class: "points" }, `${c.points >= 0 ? "+" : ""}${c.points.toFixed(1)}`), c.explanation))),
+      maturity.phase_reason ? el("p", {}, `Phase ${PHASES[maturity.phase] || maturity.phase}: ${maturity.phase_reason}.`) : null,
       maturity.approved_revision_id ? el("p", { class: "muted" },
         maturity.approved_differs ? "Approved earlier; the page has changed since the approved revision."
           : "The current revision is approved.") : null);
