@@ -88,7 +88,8 @@ def test_bayesian_mean(ratings: list[RatingInput], mean: Fraction) -> None:
 def test_a_ratings_value_is_its_overall_judgement_else_its_criterias_mean(given: RatingInput, value: Fraction) -> None:
     assert given.value == value
     summary = summarise_ratings([given], signals())
-    assert summary.counted[0].value == value and summary.mean == (15 + value) / 6
+    prior = maturity.PRIOR_WEIGHT * maturity.PRIOR_MEAN
+    assert summary.counted[0].value == value and summary.mean == (prior + value) / (maturity.PRIOR_WEIGHT + 1)
 
 
 def test_overall_only_and_mixed_ratings_are_explained() -> None:
@@ -96,7 +97,7 @@ def test_overall_only_and_mixed_ratings_are_explained() -> None:
                rating(3, {C.equality: 4})]
     assert part(assess(ratings, signals()), "ratings").explanation == (
         "Rated by 3 colleagues (overall 3.0, currency 3.0, equality of opportunity 4.5 on average); "
-        "counted as 3.1 out of 5, as a few ratings are drawn towards a neutral 3.0")
+        "counted as 2.8 out of 5, as a few ratings are drawn towards the unassessed 2.5")
     assert part(assess([rating(1, {}, overall=5)], signals()), "ratings").explanation.startswith(
         "Rated by 1 colleague (overall 5.0 on average)")
 

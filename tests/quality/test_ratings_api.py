@@ -208,9 +208,10 @@ def test_a_quick_overall_judgement_is_enough_and_is_the_ratings_value(client, pe
     low = put(client, people["other"], page, {"overall": 1, "scores": {"currency": 5, "equality": 5}}).json()
     assert (low["overall"], low["scores"]["equality"]) == (1, 5)
     explained = next(c for c in maturity(client, people["rater"], page)["contributions"] if c["key"] == "ratings")
-    # the overall judgements are the values (5 and 1, mean 3): the criteria scored are shown beside them
+    # the overall judgements are the values (5 and 1, mean 3, drawn towards the prior 2.5 as (12.5+6)/7): the
+    # criteria scored are shown beside them
     assert explained["explanation"].startswith(
-        "Rated by 2 colleagues (overall 3.0, currency 5.0, equality of opportunity 5.0 on average); counted as 3.0")
+        "Rated by 2 colleagues (overall 3.0, currency 5.0, equality of opportunity 5.0 on average); counted as 2.6")
 
 
 @pytest.mark.parametrize(("body", "words"), [
