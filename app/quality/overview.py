@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ConfigDict, Field
-from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.annotations.models import PageAnnotation
@@ -59,13 +59,15 @@ class Overview(Schema):
         "spaces": [{"space_id": 2, "key": "lmi", "name": "Labour Market Information", "pages": 8, "mean_score": 41.2,
                     "by_phase": {"distributing": 6, "formalising": 2}}],
         "score_histogram": [{"low": 0, "high": 10, "pages": 1}],
-        "queues": {"stale": 3, "low_rated": 1, "low_rated_much_read": 1, "conflicting": 0, "unassessed": 4}}]})
+        "queues": {"stale": 3, "low_rated": 1, "low_rated_much_read": 1, "conflicting": 0, "unassessed": 4},
+        "pages_in_queues": 6}]})
 
     pages: int
     by_phase: dict[str, int]
     spaces: list[SpaceSummary]
     score_histogram: list[Bucket] = Field(description="Pages per score band of 10 points.")
     queues: dict[str, int] = Field(description="How many pages wait in each review queue.")
+    pages_in_queues: int = Field(description="How many pages wait in at least one queue (a page may be in several).")
 
 
 class ReviewState(Schema):
@@ -123,10 +125,12 @@ def overview(session: Session, user: User, space_id: int | None = None) -> Overv
         histogram[min(int(score // 10), 9)].pages += 1
     for summary in spaces.values():
         summary.mean_score = round(summary.mean_score, 1)
-    queues = {kind: session.scalar(select(func.count()).select_from(queue_pages(kind, user, space_id).subquery()))
-              for kind in QUEUES}
+    queued = {kind: queue_pages(kind, user, space_id).subquery() for kind in QUEUES}
+    queues = {kind: session.scalar(select(func.count()).select_from(sub)) for kind, sub in queued.items()}
+    any_queue = union(*(select(sub.c.page_id) for sub in queued.values())).subquery()
     return Overview(pages=len(rows), by_phase=by_phase, spaces=sorted(spaces.values(), key=lambda s: s.key),
-                    score_histogram=histogram, queues=queues)
+                    score_histogram=histogram, queues=queues,
+                    pages_in_queues=session.scalar(select(func.count()).select_from(any_queue)))
 
 
 def _rater_mean():
@@ -140,9 +144,11 @@ def _rater_mean():
 
 def _rating_stats():
     mean = _rater_mean()
+    authors = select(Revision.author_id).where(Revision.page_id == Rating.page_id).correlate(Rating)
     return (select(Rating.page_id.label("page_id"), func.count().label("raters"), func.avg(mean).label("mean"),
                    (func.max(mean) - func.min(mean)).label("spread"))
-            .where(Rating.superseded_at.is_(None)).group_by(Rating.page_id).subquery())
+            .where(Rating.superseded_at.is_(None), Rating.rater_id.not_in(authors))  # as the score: authors not counted
+            .group_by(Rating.page_id).subquery())
 
 
 def stale_pages(user: User, space_id: int | None) -> Select:

@@ -74,6 +74,19 @@ def test_low_rated_and_conflicting_queues(client, org):
     overview = client.get("/api/quality/overview", headers=org["manager"].headers).json()
     assert overview["queues"] == {"stale": 1, "low_rated": 1, "low_rated_much_read": 0, "conflicting": 0,
                                   "unassessed": 1}  # the expired page: nobody rated it
+    assert overview["pages_in_queues"] == 2  # the expired page waits in two queues, counted once
+
+
+def test_the_queues_leave_out_authors_ratings_as_the_score_does(client, org):
+    page = org["pages"]["fine"]
+    url = f"/api/pages/{page['id']}/ratings/mine"
+    client.put(url, headers=org["author"].headers, json={"overall": 1})        # the author's own: not counted
+    client.put(url, headers=org["raters"][0].headers, json={"overall": 2})
+    low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()["items"]
+    assert low == []  # one counted rater: not enough for the low-rated queue
+    client.put(url, headers=org["raters"][1].headers, json={"overall": 1})   # the control: a second colleague
+    low = client.get("/api/quality/review-queue?kind=low_rated", headers=org["manager"].headers).json()["items"]
+    assert [i["title"] for i in low] == ["Fresh figures"] and low[0]["reason"].endswith("by 2 colleagues")
 
 
 def test_unknown_queue_is_422(client, org):

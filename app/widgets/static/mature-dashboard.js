@@ -171,7 +171,7 @@ class MatureDashboard extends HTMLElement {
     const spaceRows = overview.spaces.map((s) => el("tr", {},
       el("th", { scope: "row" }, s.name), el("td", { class: "num" }, String(s.pages)),
       el("td", { class: "num" }, s.mean_score.toFixed(1))));
-    const waiting = Object.values(overview.queues).reduce((a, b) => a + b, 0);
+    const waiting = overview.pages_in_queues;  // pages, not queue entries: a page may wait in several queues
     this.overviewBox.replaceChildren(
       el("ul", { class: "figures", "aria-label": "Figures" },
          el("li", {}, el("strong", {}, String(overview.pages)), "pages you may read"),
