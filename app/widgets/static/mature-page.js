@@ -91,13 +91,15 @@ export class MaturePage extends HTMLElement {
     const id = encodeURIComponent(this.pageId);
     this.body.setAttribute("aria-busy", "true");
     try {
-      const [page, maturity, revisions, criteria, mine] = await Promise.all([
+      const [page, maturity, revisions, criteria, mine, audiences] = await Promise.all([
         api.get(`/api/pages/${id}`),
         api.get(`/api/pages/${id}/maturity`),
         api.get(`/api/pages/${id}/revisions`, { limit: 50 }),
         api.get("/api/quality/criteria"),
         api.get(`/api/pages/${id}/ratings/mine`),
+        api.get("/api/quality/audiences"),
       ]);
+      this.audiences = audiences;
       this.render(page, maturity, revisions.items, criteria, mine);
     } catch (error) {
       this.body.replaceChildren();
@@ -261,6 +263,15 @@ export class MaturePage extends HTMLElement {
     return el("div", { class: "scale" }, ...[1, 2, 3, 4, 5].map((n) => choice(n, String(n))), choice(null, noneText));
   }
 
+  /** A select of an ontology scheme's choices (audiences or purposes), "Not said" first. */
+  choice(id, choices, current) {
+    const select = el("select", { id },
+      el("option", { value: "" }, "Not said"),
+      ...choices.map((c) => el("option", { value: c.key, title: c.definition }, c.label)));
+    select.value = current || "";
+    return select;
+  }
+
   ratingForm(page, criteria, mine) {
     const myRating = mine.rating;
     const form = el("form", { class: "rating stack", "aria-label": "Rate this page" });
@@ -278,6 +289,8 @@ export class MaturePage extends HTMLElement {
     const comment = el("textarea", { id: "rating-comment", rows: 2, maxlength: 2000 });
     comment.value = myRating?.comment || "";
     const issue = el("input", { type: "checkbox", id: "rating-issue", checked: myRating?.issue });
+    const audience = this.choice("rating-audience", this.audiences.audiences, myRating?.audience);
+    const purpose = this.choice("rating-purpose", this.audiences.purposes, myRating?.purpose);
     const anonymous = el("input", { type: "checkbox", id: "rating-anonymous", checked: myRating?.anonymous });
     const status = el("div", { hidden: true, "data-status": true });
     const problem = el("div", { hidden: true });
@@ -287,6 +300,9 @@ export class MaturePage extends HTMLElement {
       el("p", { class: "muted" }, "1 = poor, 5 = excellent. Give an overall judgement, score only the criteria you "
         + "can judge, or both" + (myRating ? "; saving replaces your earlier rating." : ".")),
       overall, each,
+      el("div", { class: "row" },
+         el("label", { for: "rating-audience" }, "Judged for (optional)"), audience,
+         el("label", { for: "rating-purpose" }, "Used as"), purpose),
       el("label", { for: "rating-comment" }, "Comment (optional)"), comment,
       el("div", { class: "row" }, issue, el("label", { for: "rating-issue" },
         "This comment is an issue the page's authors should fix (it reaches their feed)")),
@@ -306,7 +322,7 @@ export class MaturePage extends HTMLElement {
         if (picked(c.key) !== null) scores[c.key] = picked(c.key);
       }
       const body = { overall: picked("overall"), scores, comment: comment.value, anonymous: anonymous.checked,
-                     issue: issue.checked };
+                     issue: issue.checked, audience: audience.value || null, purpose: purpose.value || null };
       if (body.overall === null && !Object.keys(scores).length) {
         showProblem(problem, new ApiProblem({ title: "Nothing to save",
           detail: "Give an overall judgement from 1 to 5, or score at least one criterion." }, 0));
