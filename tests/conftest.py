@@ -32,7 +32,9 @@ from app.config import Settings
 from app.db import Database, make_engine
 from app.main import create_app
 from app.observers import register_all
+from app.topics import skos
 from tests import postgres
+from tests.live_server import LiveServer
 
 register_all()  # as create_app and the CLI do: tests that call the services directly write pages too
 
@@ -147,6 +149,34 @@ def migrated_database(backend: str, tmp: Path, request: pytest.FixtureRequest) -
     return url, database
 
 
+@dataclasses.dataclass(frozen=True)
+class SharedServer:
+    """The real service (uvicorn, two workers) on 127.0.0.1 and the database it serves."""
+
+    server: LiveServer
+    database: Database
+
+
+@pytest.fixture(scope="session")
+def shared_server(backend: str, tmp_path_factory: pytest.TempPathFactory,
+                  request: pytest.FixtureRequest) -> Iterator[SharedServer]:
+    """One real server per database and test process, for the modules that race requests against it.
+
+    Starting a server costs seconds of CPU (two workers importing the app); the racing modules share one, and
+    each makes users, spaces and pages of its own (distinct names), so none sees another's rows."""
+    tmp = tmp_path_factory.mktemp(f"shared-server-{backend}")
+    url, database = migrated_database(backend, tmp, request)
+    with database.transaction() as session:
+        skos.seed(session)
+    server = LiveServer(url, tmp, SECRET, workers=2)
+    try:
+        server.wait_until_up()
+        yield SharedServer(server, database)
+    finally:
+        server.stop()
+        database.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -210,7 +240,5 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def scheme(session: Session) -> None:
     """The topic scheme (ontology/topics.ttl) in the database, as the server seeds it at start-up."""
-    from app.topics import skos
-
     skos.seed(session)
     session.commit()

@@ -7,7 +7,6 @@ and on PostgreSQL.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import MemberRole
 from app.db import Database
 from app.pages.models import Revision
-from tests.conftest import SECRET, migrated_database
+from tests.conftest import SharedServer
 from tests.factories import make_space, users_with_tokens
 from tests.live_server import LiveServer, all_at_once
 
@@ -35,20 +34,12 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Live]:
-    """One server per database for the module: each test races on a page of its own."""
-    tmp_path = tmp_path_factory.mktemp("concurrent-saves")
-    url, database = migrated_database(backend, tmp_path, request)
-    with database.transaction() as session:
+def live(shared_server: SharedServer) -> Live:
+    """The shared server, and writers and a space of this module's own: each test races on a page of its own."""
+    with shared_server.database.transaction() as session:
         users, tokens = users_with_tokens(session, WRITERS, "writer")
         space_id = make_space(session, users[0], members=dict.fromkeys(users[1:], MemberRole.editor)).id
-    server = LiveServer(url, tmp_path, SECRET, workers=2)
-    try:
-        server.wait_until_up()
-        yield Live(server, database, tokens, space_id)
-    finally:
-        server.stop()
-        database.dispose()
+    return Live(shared_server.server, shared_server.database, tokens, space_id)
 
 
 _titles = itertools.count(1)

@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
-from app.topics import skos
 from app.people.models import PersonTag
 from app.topics.models import TopicConcept
-from tests.conftest import SECRET, migrated_database
+from tests.conftest import SharedServer
 from tests.factories import person_ids, users_with_tokens
-from tests.live_server import LiveServer, all_at_once
+from tests.live_server import all_at_once
 
 TAGGERS = 8
 
 
 @pytest.fixture(scope="module")
-def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict]:
-    """One server per database for the module (the tests tag different topics)."""
-    tmp_path = tmp_path_factory.mktemp("concurrent-tags")
-    url, database = migrated_database(backend, tmp_path, request)
-    with database.transaction() as session:
-        skos.seed(session)
+def live(shared_server: SharedServer) -> dict:
+    """The shared server (its topic scheme seeded) and taggers of this module's own (the tests tag different
+    topics)."""
+    with shared_server.database.transaction() as session:
         users, tokens = users_with_tokens(session, TAGGERS, "tagger")
         people = person_ids(session, users)
-    server = LiveServer(url, tmp_path, SECRET, workers=2)
-    try:
-        server.wait_until_up()
-        yield {"server": server, "database": database, "tokens": tokens, "people": people}
-    finally:
-        server.stop()
-        database.dispose()
+    return {"server": shared_server.server, "database": shared_server.database, "tokens": tokens, "people": people}
 
 
 def _tag(live: dict, token: str, person_id: int, **body):

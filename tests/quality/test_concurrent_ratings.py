@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -13,30 +12,25 @@ from app.pages import service as page_service
 from app.pages.models import Page
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
-from tests.conftest import SECRET, migrated_database
+from tests.conftest import SharedServer
 from tests.factories import make_space, users_with_tokens
-from tests.live_server import LiveServer, all_at_once
+from tests.live_server import all_at_once
 
 RATERS = 8
+_modules = itertools.count()  # each module using `live` (this one, test_concurrent_reviews) gets raters of its own
 
 
 @pytest.fixture(scope="module")
-def live(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict]:
-    """One server per database for the module; each test rates a page of its own (the `page_id` fixture)."""
-    tmp_path = tmp_path_factory.mktemp("concurrent-ratings")
-    url, database = migrated_database(backend, tmp_path, request)
+def live(shared_server: SharedServer) -> dict:
+    """The shared server, raters of this module's own and their space; each test rates a page of its own (the
+    `page_id` fixture)."""
+    database = shared_server.database
     with database.transaction() as session:
-        users, tokens = users_with_tokens(session, RATERS + 1, "rater")
+        users, tokens = users_with_tokens(session, RATERS + 1, f"rater{next(_modules)}-")
         space = make_space(session, users[0], members=dict.fromkeys(users[1:], MemberRole.reader))
         owner_id, space_id = users[0].id, space.id
-    server = LiveServer(url, tmp_path, SECRET, workers=2)
-    try:
-        server.wait_until_up()
-        yield {"server": server, "database": database, "tokens": tokens[1:], "owner_id": owner_id,
-               "space_id": space_id}
-    finally:
-        server.stop()
-        database.dispose()
+    return {"server": shared_server.server, "database": database, "tokens": tokens[1:], "owner_id": owner_id,
+            "space_id": space_id}
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from app.pages.models import Page, Revision
 from app.people.models import PersonTag
 from app.quality import scoring
 from app.quality.models import PageMaturity, Rating
-from app.topics import skos
 from app.topics.models import TopicConcept
-from tests.conftest import SECRET, migrated_database
+from tests.conftest import SharedServer
 from tests.factories import make_space, person_ids, users_with_tokens
-from tests.live_server import LiveServer, all_at_once
+from tests.live_server import all_at_once
 
 EACH = 8  # clients per kind of write
 LINES = [f"Paragraph {n}: original text." for n in range(EACH)]
@@ -29,24 +28,16 @@ NEW_TOPIC = "Green skills in construction"
 
 
 @pytest.fixture
-def live(backend: str, tmp_path, request: pytest.FixtureRequest):
-    url, database = migrated_database(backend, tmp_path, request)
-    with database.transaction() as session:
-        skos.seed(session)
+def live(shared_server: SharedServer) -> dict:
+    """The shared server (topic scheme seeded), colleagues of this module's own and their shared page."""
+    with shared_server.database.transaction() as session:
         users, tokens = users_with_tokens(session, 3 * EACH + 1, "colleague")
         space = make_space(session, users[0], Visibility.organisation,
                            members=dict.fromkeys(users[1:], MemberRole.editor))
         page = page_service.create_page(session, users[0], space.id, "Shared page", "\n\n".join(LINES), [], "")
         [person] = person_ids(session, users[:1])
-        state = {"database": database, "tokens": tokens[1:], "page": page.id, "base": page.current_revision_id,
-                 "person": person}
-    server = LiveServer(url, tmp_path, SECRET, workers=2)
-    try:
-        server.wait_until_up()
-        yield {**state, "server": server}
-    finally:
-        server.stop()
-        database.dispose()
+        return {"database": shared_server.database, "tokens": tokens[1:], "page": page.id,
+                "base": page.current_revision_id, "person": person, "server": shared_server.server}
 
 
 def test_edits_ratings_and_tags_all_at_once_keep_every_rule(live):
