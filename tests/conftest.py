@@ -158,23 +158,36 @@ class SharedServer:
 
 
 @pytest.fixture(scope="session")
-def shared_server(backend: str, tmp_path_factory: pytest.TempPathFactory,
-                  request: pytest.FixtureRequest) -> Iterator[SharedServer]:
+def _shared_servers() -> Iterator[dict[str, SharedServer]]:
+    """The shared server of each backend, kept for the whole run (see `engine` for why not per parameter)."""
+    servers: dict[str, SharedServer] = {}
+    yield servers
+    for shared in servers.values():
+        shared.server.stop()
+        shared.database.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_server(backend: str, _shared_servers: dict[str, SharedServer], tmp_path_factory: pytest.TempPathFactory,
+                  request: pytest.FixtureRequest) -> SharedServer:
     """One real server per database and test process, for the modules that race requests against it.
 
     Starting a server costs seconds of CPU (two workers importing the app); the racing modules share one, and
     each makes users, spaces and pages of its own (distinct names), so none sees another's rows."""
-    tmp = tmp_path_factory.mktemp(f"shared-server-{backend}")
-    url, database = migrated_database(backend, tmp, request)
-    with database.transaction() as session:
-        skos.seed(session)
-    server = LiveServer(url, tmp, SECRET, workers=2)
-    try:
-        server.wait_until_up()
-        yield SharedServer(server, database)
-    finally:
-        server.stop()
-        database.dispose()
+    if backend not in _shared_servers:
+        tmp = tmp_path_factory.mktemp(f"shared-server-{backend}")
+        url, database = migrated_database(backend, tmp, request)
+        with database.transaction() as session:
+            skos.seed(session)
+        server = LiveServer(url, tmp, SECRET, workers=2)
+        try:
+            server.wait_until_up()
+        except BaseException:
+            server.stop()
+            database.dispose()
+            raise
+        _shared_servers[backend] = SharedServer(server, database)
+    return _shared_servers[backend]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -183,14 +196,28 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """One migrated database per backend for the whole run."""
-    tmp = tmp_path_factory.mktemp(backend)
-    settings = settings_for(fresh_database_url(backend, tmp, request), tmp)
-    engine = make_engine(settings)
-    schema_migrations.upgrade(engine)
-    yield engine
-    engine.dispose()
+def _engines() -> Iterator[dict[str, Engine]]:
+    """The migrated engine of each backend, kept for the whole run (see `engine`)."""
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, _engines: dict[str, Engine], tmp_path_factory: pytest.TempPathFactory,
+           request: pytest.FixtureRequest) -> Engine:
+    """One migrated database per backend for the whole run.
+
+    `backend` is a parametrised session fixture: pytest tears a session fixture down whenever the parameter
+    changes (every module runs its SQLite tests, then its PostgreSQL ones), so the database lives in `_engines`
+    and is made once per backend, not once per module."""
+    if backend not in _engines:
+        tmp = tmp_path_factory.mktemp(backend)
+        engine = make_engine(settings_for(fresh_database_url(backend, tmp, request), tmp))
+        schema_migrations.upgrade(engine)
+        _engines[backend] = engine
+    return _engines[backend]
 
 
 class TransactionalDatabase(Database):
