@@ -91,13 +91,14 @@ export class MaturePage extends HTMLElement {
     const id = encodeURIComponent(this.pageId);
     this.body.setAttribute("aria-busy", "true");
     try {
-      const [page, maturity, revisions, criteria, mine, audiences] = await Promise.all([
+      // The criteria and the audience choices are the service's constants: fetched once per widget, not per page.
+      this.constants ??= Promise.all([api.get("/api/quality/criteria"), api.get("/api/quality/audiences")]);
+      const [page, maturity, revisions, mine, [criteria, audiences]] = await Promise.all([
         api.get(`/api/pages/${id}`),
         api.get(`/api/pages/${id}/maturity`),
         api.get(`/api/pages/${id}/revisions`, { limit: 50 }),
-        api.get("/api/quality/criteria"),
         api.get(`/api/pages/${id}/ratings/mine`),
-        api.get("/api/quality/audiences"),
+        this.constants.catch((error) => { this.constants = null; throw error; }),
       ]);
       this.audiences = audiences;
       this.render(page, maturity, revisions.items, criteria, mine);
