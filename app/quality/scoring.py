@@ -141,11 +141,7 @@ def assess_page(session: Session, page: Page) -> Maturity:
 def _signals(session: Session, page: Page, revisions: list[Revision], current: Revision, rated_numbers: set[int],
              ratings: list[Rating]) -> PageSignals:
     by_number = {r.number: r for r in revisions}
-    # Aggregated in SQL: a big page has thousands of annotations, and this runs in the write turn.
-    properties = set(session.scalars(select(PageAnnotation.property_iri).distinct()
-                                     .where(PageAnnotation.revision_id == current.id)))
-    valid_until = session.scalar(select(func.min(PageAnnotation.value_date)).where(
-        PageAnnotation.revision_id == current.id, PageAnnotation.property_iri == str(LMI.validUntil)))
+    properties, facts, valid_until = _annotation_summary(session, current)
     approval = session.scalar(select(Approval).where(Approval.page_id == page.id, Approval.withdrawn_at.is_(None)))
     space = session.get(Space, page.space_id)
     substantial = [r.created_at for r in revisions if not r.minor and r.kind in ("create", "edit", "revert")]
@@ -169,8 +165,7 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
         approved_revision_number=approved_number if kind == "reference" else None,
         words=len(current.content.split()),
         sources=_source_count(session, current),
-        facts=session.scalar(select(func.count()).select_from(PageAnnotation)
-                             .where(PageAnnotation.revision_id == current.id)) or 0,
+        facts=facts,
         reads=_reads(session, page, now.date() - timedelta(days=READS_WINDOW_DAYS - 1)),
         client_uses=uses, client_users=users,
         trial_revision_number=approved_number if kind == "trial" else None,
@@ -180,6 +175,18 @@ def _signals(session: Session, page: Page, revisions: list[Revision], current: R
 READS_WINDOW_DAYS = 30      # the model's `reads`: views in the last 30 days
 USES_WINDOW_DAYS = 365      # its `client_uses`: marks in the last 12 months
 SOURCE_PROPERTIES = ("http://purl.org/dc/terms/source", str(LMI.sourceUrl))
+
+
+def _annotation_summary(session: Session, current: Revision) -> tuple[set[str], int, date | None]:
+    """The current text's annotated properties, how many facts it annotates and its earliest Valid until.
+
+    One query grouped by property, aggregated in SQL: a big page has thousands of annotations, and this runs
+    in the write turn."""
+    rows = session.execute(select(PageAnnotation.property_iri, func.count(), func.min(PageAnnotation.value_date))
+                           .where(PageAnnotation.revision_id == current.id)
+                           .group_by(PageAnnotation.property_iri)).all()
+    valid_until = next((earliest for iri, _, earliest in rows if iri == str(LMI.validUntil)), None)
+    return {iri for iri, _, _ in rows}, sum(count for _, count, _ in rows), valid_until
 
 
 def _source_count(session: Session, current: Revision) -> int:
